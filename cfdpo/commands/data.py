@@ -1,0 +1,35 @@
+"""``cfdpo data``: load a CodeNet-layout corpus, compile-check it, mask it, write prompts.
+
+Writes ``prompts.jsonl`` (``id, problem_id, prompt, reference_completion,
+mask_ratio, prompt_format, ...``), ``corpus_report.json`` (kept and skipped
+counts by reason) and ``run_config.json`` into ``--out``. No model is loaded.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Sequence
+
+from .common import RESUME_IGNORE, CommonArguments, make_scorer, prepare_prompts
+
+
+@dataclass
+class DataArguments(CommonArguments):
+    out: str = "runs/data"
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    from ..runinfo import check_or_write_run_config
+    from ._parser import parse
+
+    (args,) = parse([DataArguments], argv, prog="cfdpo data", description=__doc__)
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    check_or_write_run_config(out, asdict(args), ignore=RESUME_IGNORE)
+    rows = prepare_prompts(args, make_scorer(args), out)
+    report = json.loads((out / "corpus_report.json").read_text())
+    print(f"{len(rows)} prompts; corpus: {json.dumps(report)}")
+    print(f"wrote {out / 'prompts.jsonl'}")
+    return 0

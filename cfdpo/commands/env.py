@@ -1,0 +1,22 @@
+"""``cfdpo env``: versions, the compiler, and where the default model is cached."""
+
+from __future__ import annotations
+
+import json
+from typing import Sequence
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    from ..generation.models import DEFAULT_MODEL, cache_dir
+    from ..runinfo import environment_info
+    from ..scoring import compiler_version
+
+    info = environment_info()
+    try:
+        info["gxx"] = compiler_version("g++")
+    except FileNotFoundError as e:
+        info["gxx"] = str(e)
+    model_dir = cache_dir() / "models" / DEFAULT_MODEL
+    info["default_model"] = {"name": DEFAULT_MODEL, "cache": str(model_dir), "converted": model_dir.is_dir()}
+    print(json.dumps(info, indent=2))
+    return 0

@@ -1,0 +1,254 @@
+"""Loading Project CodeNet-layout corpora into ``datasets``.
+
+Layout (Project CodeNet, Puri et al. 2021)::
+
+    ROOT/data/<problem_id>/<Language>/<submission_id>.<ext>
+    ROOT/metadata/<problem_id>.csv        submission_id, language, status, ... per submission
+    ROOT/derived/input_output/data/<problem_id>/{input,output}.txt   (sample test, optional)
+
+As in the paper (Jain et al., Sec. 4), only "Accepted" submissions are kept and
+each problem contributes ``train_per_problem`` (5) training and
+``test_per_problem`` (2) test programs, drawn in a seeded, per-problem
+deterministic order. With a compile check, programs that do not compile cleanly
+under the given scorer's policy are skipped and the next candidate is taken, so
+splits stay full. Unreadable, non-UTF-8 or empty files are skipped and counted
+by reason, never a crash.
+"""
+
+from __future__ import annotations
+
+import csv
+import logging
+import random
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+__all__ = ["LoadReport", "load_codenet", "sample_corpus_path", "read_problem"]
+
+log = logging.getLogger(__name__)
+
+_LANG_EXT = {"C++": (".cpp", ".cc", ".cxx", ".c++"), "C": (".c",)}
+
+
+def sample_corpus_path() -> Path:
+    """The bundled sample corpus (``data/sample`` of the cfdpo checkout)."""
+    return Path(__file__).resolve().parents[2] / "data" / "sample"
+
+
+@dataclass
+class LoadReport:
+    """Counts from loading a corpus.
+
+    Attributes:
+        problems_seen: problem directories visited.
+        problems_kept: problems that filled their train + test quota.
+        programs_kept: rows returned (all splits).
+        skipped: programs skipped, by reason (``not_accepted``, ``not_in_metadata``,
+            ``missing_file``, ``non_utf8``, ``empty``, ``unreadable``, ``compile_<verdict>``),
+            and problems dropped (``problem_no_metadata``, ``problem_bad_metadata``,
+            ``problem_too_few_programs``).
+        compile_checked: compiles run by the compile check.
+    """
+
+    problems_seen: int = 0
+    problems_kept: int = 0
+    programs_kept: int = 0
+    compile_checked: int = 0
+    skipped: Counter = field(default_factory=Counter)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "problems_seen": self.problems_seen,
+            "problems_kept": self.problems_kept,
+            "programs_kept": self.programs_kept,
+            "compile_checked": self.compile_checked,
+            "skipped": dict(sorted(self.skipped.items())),
+        }
+
+
+def _read_text(path: Path) -> str:
+    with open(path, "rb") as f:
+        return f.read().decode("utf-8")
+
+
+def read_problem(root: Path, pid: str, language: str, status: str, report: LoadReport) -> list[dict[str, Any]]:
+    """Accepted, readable submissions of one problem, sorted by submission id.
+
+    Problems and files that cannot be used are counted in ``report.skipped``.
+    """
+    meta_path = root / "metadata" / f"{pid}.csv"
+    if not meta_path.is_file():
+        report.skipped["problem_no_metadata"] += 1
+        log.warning("%s: missing; problem %s skipped", meta_path, pid)
+        return []
+    try:
+        with open(meta_path, newline="", encoding="utf-8") as f:
+            rows = list(csv.DictReader(f))
+        if rows and not {"submission_id", "status"} <= set(rows[0]):
+            raise ValueError("needs columns submission_id and status")
+    except (OSError, UnicodeDecodeError, ValueError, csv.Error) as e:
+        report.skipped["problem_bad_metadata"] += 1
+        log.warning("%s: unusable metadata (%s); problem %s skipped", meta_path, e, pid)
+        return []
+    meta = {r["submission_id"]: r for r in rows}
+    lang_dir = root / "data" / pid / language
+    exts = _LANG_EXT.get(language, ("",))
+    files = {p.stem: p for p in sorted(lang_dir.glob("*")) if p.is_file() and p.suffix in exts} if lang_dir.is_dir() else {}
+    out: list[dict[str, Any]] = []
+    for sid, row in sorted(meta.items()):
+        if row.get("language", language) != language:
+            continue
+        if (row.get("status") or "").strip() != status:
+            if sid in files:
+                report.skipped["not_accepted"] += 1
+            continue
+        path = files.get(sid)
+        if path is None:
+            report.skipped["missing_file"] += 1
+            continue
+        try:
+            src = _read_text(path)
+        except UnicodeDecodeError:
+            report.skipped["non_utf8"] += 1
+            continue
+        except OSError:
+            report.skipped["unreadable"] += 1
+            continue
+        if not src.strip() or len(src.strip()) < 2:
+            report.skipped["empty"] += 1
+            continue
+        out.append({"problem_id": pid, "submission_id": sid, "language": language, "source": src,
+                    "status": status})
+    for sid in files:
+        if sid not in meta:
+            report.skipped["not_in_metadata"] += 1
+    return out
+
+
+def _sample_io(root: Path, pid: str) -> tuple[str | None, str | None]:
+    d = root / "derived" / "input_output" / "data" / pid
+    try:
+        return _read_text(d / "input.txt"), _read_text(d / "output.txt")
+    except (OSError, UnicodeDecodeError):
+        return None, None
+
+
+def load_codenet(
+    root: str | Path,
+    train_per_problem: int = 5,
+    test_per_problem: int = 2,
+    seed: int = 0,
+    language: str = "C++",
+    status: str = "Accepted",
+    scorer: Any = None,
+    splits: tuple[str, ...] = ("train", "test"),
+    limit: int | None = None,
+    problems: list[str] | None = None,
+    workers: int | None = None,
+    chunk_problems: int = 16,
+    show_progress: bool = True,
+) -> tuple[Any, LoadReport]:
+    """Load a CodeNet-layout corpus as a ``datasets.Dataset``.
+
+    Args:
+        root: corpus root (has ``data/`` and ``metadata/``).
+        train_per_problem, test_per_problem: quota per problem (paper: 5 / 2).
+            Problems with fewer usable programs are dropped (counted).
+        seed: seeds the per-problem shuffle (the split is a pure function of
+            seed, problem id and the submission ids).
+        language, status: which submissions to keep.
+        scorer: a :class:`~cfdpo.scoring.CompileScorer` for the compile check,
+            or None to skip it. Programs whose result is not ``good`` are skipped.
+        splits: which splits to return.
+        limit: stop once this many rows of the requested splits are collected
+            (problems are visited in sorted order; the result is a prefix of the
+            unlimited result).
+        problems: restrict to these problem ids.
+        workers: parallel compiles for the check.
+        chunk_problems: problems compile-checked together.
+        show_progress: show a tqdm bar.
+
+    Returns:
+        ``(dataset, report)``; dataset columns: ``problem_id, submission_id,
+        language, source, split, status, sample_input, sample_output``.
+
+    Raises:
+        FileNotFoundError: ``root/data`` does not exist.
+    """
+    import datasets
+    from tqdm.auto import tqdm
+
+    root = Path(root)
+    data_dir = root / "data"
+    if not data_dir.is_dir():
+        raise FileNotFoundError(f"{root}: not a CodeNet-layout corpus (no data/ directory)")
+    pids = sorted(p.name for p in data_dir.iterdir() if p.is_dir())
+    if problems is not None:
+        wanted = set(problems)
+        pids = [p for p in pids if p in wanted]
+    need = train_per_problem + test_per_problem
+    report = LoadReport()
+    rows: list[dict[str, Any]] = []
+    bar = tqdm(total=len(pids), desc="corpus", unit="problem", disable=not show_progress)
+    per_problem = (train_per_problem if "train" in splits else 0) + (test_per_problem if "test" in splits else 0)
+    pos = 0
+    while pos < len(pids):
+        size = chunk_problems
+        if limit is not None and per_problem > 0:  # visit no more problems than the limit needs
+            size = min(size, max(1, -(-(limit - len(rows)) // per_problem)))
+        chunk = pids[pos:pos + size]
+        pos += size
+        candidates: dict[str, list[dict[str, Any]]] = {}
+        for pid in chunk:
+            report.problems_seen += 1
+            progs = read_problem(root, pid, language, status, report)
+            random.Random(f"{seed}:{pid}").shuffle(progs)
+            candidates[pid] = progs
+        chosen: dict[str, list[dict[str, Any]]] = {pid: [] for pid in chunk}
+        cursor = {pid: 0 for pid in chunk}
+        while True:  # rounds: try just enough candidates to fill every quota
+            batch: list[tuple[str, dict[str, Any]]] = []
+            for pid in chunk:
+                missing = need - len(chosen[pid])
+                take = candidates[pid][cursor[pid]:cursor[pid] + max(missing, 0)]
+                cursor[pid] += len(take)
+                batch += [(pid, p) for p in take]
+            if not batch:
+                break
+            if scorer is None:
+                verdicts = [None] * len(batch)
+            else:
+                results = scorer.score_many([p["source"] for _, p in batch], workers=workers)
+                report.compile_checked += len(results)
+                verdicts = results
+            for (pid, prog), res in zip(batch, verdicts):
+                if res is not None and not res.good:
+                    report.skipped[f"compile_{res.verdict.value}"] += 1
+                    continue
+                chosen[pid].append(prog)
+            if scorer is None:
+                break
+        for pid in chunk:
+            progs = chosen[pid]
+            if len(progs) < need:
+                report.skipped["problem_too_few_programs"] += 1
+                continue
+            report.problems_kept += 1
+            sample_in, sample_out = _sample_io(root, pid)
+            for i, prog in enumerate(progs):
+                split = "train" if i < train_per_problem else "test"
+                if split in splits:
+                    rows.append({**prog, "split": split, "sample_input": sample_in, "sample_output": sample_out})
+        bar.update(len(chunk))
+        if limit is not None and len(rows) >= limit:
+            break
+    bar.close()
+    if limit is not None:
+        rows = rows[:limit]
+    report.programs_kept = len(rows)
+    features = datasets.Features({k: datasets.Value("string") for k in
+                                  ("problem_id", "submission_id", "language", "source", "split", "status",
+                                   "sample_input", "sample_output")})
+    return datasets.Dataset.from_list(rows, features=features), report

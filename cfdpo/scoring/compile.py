@@ -1,0 +1,382 @@
+"""The compile scorer: g++ as an objective judge of model-written C++.
+
+:class:`CompileScorer` compiles one program per call in a private temporary
+directory and returns a :class:`CompileResult` with a verdict and the parsed
+diagnostics. It imports nothing outside the standard library (no torch), so any
+code can embed it.
+
+What is isolated and what is not
+--------------------------------
+Each compile runs with: its own fresh temporary directory as working directory
+and ``TMPDIR`` (removed afterwards, always); stdin closed; a minimal environment
+(``PATH``, ``LC_ALL=C``); a wall-clock timeout after which the whole process
+group (driver, cc1plus, as, ld) is killed; an address-space limit
+(``RLIMIT_AS``), a file-size limit (``RLIMIT_FSIZE``) and no core dumps, applied
+through util-linux ``prlimit`` (or ``preexec_fn`` when ``prlimit`` is missing);
+stderr written to a file in the temporary directory and read back capped.
+
+Not isolated: the compiler runs as the calling user with the caller's file
+system view, so ``#include "/some/absolute/path"`` can read any file that user
+can read (and its text can appear in diagnostics), and there is no network or
+PID namespace. Compiling does not run the program; running is a separate,
+explicit opt-in.
+"""
+
+from __future__ import annotations
+
+import enum
+import functools
+import logging
+import os
+import shutil
+import signal
+import subprocess
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterable, Sequence
+
+from .diagnostics import SOURCE_NAME, Diagnostic, parse_gcc_output
+
+__all__ = ["Verdict", "CompileResult", "CompileScorer", "compiler_version"]
+
+log = logging.getLogger(__name__)
+
+_MEMORY_MARKERS = (
+    "memory exhausted",
+    "out of memory",
+    "Cannot allocate memory",
+    "Killed signal terminated program",
+    "File size limit exceeded",
+    "error while loading shared libraries",
+)
+
+
+class Verdict(str, enum.Enum):
+    """Outcome of one compile.
+
+    ``ok``: exit 0 and no warning; ``warning``: exit 0 with at least one warning;
+    ``error``: the compiler (or linker) failed; ``timeout``: the wall-clock limit
+    was hit; ``resource_limit``: memory or output-size limits were hit;
+    ``internal_error``: the scorer itself could not run the compiler.
+    """
+
+    OK = "ok"
+    WARNING = "warning"
+    ERROR = "error"
+    TIMEOUT = "timeout"
+    RESOURCE_LIMIT = "resource_limit"
+    INTERNAL_ERROR = "internal_error"
+
+    def __str__(self) -> str:  # "ok" rather than "Verdict.OK" in tables and JSON
+        return self.value
+
+
+@dataclass
+class CompileResult:
+    """Result of compiling one program.
+
+    Attributes:
+        verdict: see :class:`Verdict`.
+        good: whether this counts as a successful compile under the scorer's
+            warnings policy (``ok`` always; ``warning`` only with ``warnings="allow"``).
+        returncode: g++'s exit status (negative for a signal; ``None`` on timeout).
+        diagnostics: parsed diagnostics, in g++'s order.
+        stderr: g++'s stderr, capped at the scorer's ``max_stderr_chars``.
+        stderr_truncated: whether the cap cut it.
+        elapsed_ms: wall-clock milliseconds spent in the compiler.
+        command: the argv that ran (paths relative to the temporary directory).
+    """
+
+    verdict: Verdict
+    good: bool
+    returncode: int | None
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    stderr: str = ""
+    stderr_truncated: bool = False
+    elapsed_ms: float = 0.0
+    command: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict (verdict as its string value)."""
+        return {
+            "verdict": self.verdict.value,
+            "good": self.good,
+            "returncode": self.returncode,
+            "diagnostics": [d.to_dict() for d in self.diagnostics],
+            "stderr": self.stderr,
+            "stderr_truncated": self.stderr_truncated,
+            "elapsed_ms": round(self.elapsed_ms, 3),
+            "command": list(self.command),
+        }
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> "CompileResult":
+        return cls(
+            verdict=Verdict(d["verdict"]),
+            good=bool(d["good"]),
+            returncode=d.get("returncode"),
+            diagnostics=[Diagnostic.from_dict(x) for x in d.get("diagnostics") or []],
+            stderr=d.get("stderr", ""),
+            stderr_truncated=bool(d.get("stderr_truncated", False)),
+            elapsed_ms=float(d.get("elapsed_ms", 0.0)),
+            command=list(d.get("command") or []),
+        )
+
+    @property
+    def errors(self) -> list[Diagnostic]:
+        return [d for d in self.diagnostics if d.is_error]
+
+    @property
+    def warnings(self) -> list[Diagnostic]:
+        return [d for d in self.diagnostics if d.kind == "warning"]
+
+
+@functools.lru_cache(maxsize=8)
+def compiler_version(compiler: str = "g++") -> str:
+    """First line of ``<compiler> --version``, e.g. ``g++ (Debian 12.2.0-14) 12.2.0``.
+
+    Raises:
+        FileNotFoundError: the compiler is not on ``PATH``.
+    """
+    path = shutil.which(compiler)
+    if path is None:
+        raise FileNotFoundError(f"compiler {compiler!r} not found on PATH; install it (Debian: apt-get install g++)")
+    out = subprocess.run([path, "--version"], capture_output=True, text=True, timeout=30, check=False)
+    return (out.stdout.splitlines() or ["unknown"])[0].strip()
+
+
+class CompileScorer:
+    """Compile C++ sources with g++ and judge them.
+
+    Args:
+        std: the ``-std=`` value (``c++17`` as in the paper).
+        mode: ``link`` (full build to an executable), ``object`` (``-c``) or
+            ``syntax`` (``-fsyntax-only``: fast, but misses middle-end warnings
+            such as -Wreturn-type, so an ``ok`` here is weaker than a full build).
+        warnings: ``error`` (the paper's policy: a compile with warnings is not
+            good) or ``allow`` (only errors make a compile bad).
+        timeout_s: wall-clock limit per compile, seconds.
+        memory_mb: address-space limit per compile, MiB.
+        extra_flags: further g++ flags (e.g. ``("-Wall",)``); part of the policy
+            and recorded in :meth:`config`.
+        compiler: the compiler executable.
+        max_stderr_chars: cap on the stderr kept in a result.
+        output_limit_mb: file-size limit for anything the compiler writes, MiB.
+        tmp_root: where temporary directories are made (default: the system's).
+
+    Raises:
+        ValueError: an unknown ``mode`` or ``warnings`` value, or a non-positive limit.
+        FileNotFoundError: the compiler is not installed.
+    """
+
+    MODES = ("link", "object", "syntax")
+    WARNING_POLICIES = ("error", "allow")
+
+    def __init__(
+        self,
+        std: str = "c++17",
+        mode: str = "link",
+        warnings: str = "error",
+        timeout_s: float = 30.0,
+        memory_mb: int = 2048,
+        extra_flags: Sequence[str] = (),
+        compiler: str = "g++",
+        max_stderr_chars: int = 20_000,
+        output_limit_mb: int = 256,
+        tmp_root: str | None = None,
+    ) -> None:
+        if mode not in self.MODES:
+            raise ValueError(f"mode must be one of {self.MODES}, got {mode!r}")
+        if warnings not in self.WARNING_POLICIES:
+            raise ValueError(f"warnings must be one of {self.WARNING_POLICIES}, got {warnings!r}")
+        if timeout_s <= 0 or memory_mb <= 0 or output_limit_mb <= 0:
+            raise ValueError("timeout_s, memory_mb and output_limit_mb must be positive")
+        self.std = std
+        self.mode = mode
+        self.warnings = warnings
+        self.timeout_s = float(timeout_s)
+        self.memory_mb = int(memory_mb)
+        self.extra_flags = tuple(extra_flags)
+        self.compiler = compiler
+        self.max_stderr_chars = int(max_stderr_chars)
+        self.output_limit_mb = int(output_limit_mb)
+        self.tmp_root = tmp_root
+        self._compiler_path = shutil.which(compiler)
+        if self._compiler_path is None:
+            raise FileNotFoundError(f"compiler {compiler!r} not found on PATH; install it (Debian: apt-get install g++)")
+        self._prlimit = shutil.which("prlimit")
+
+    # ------------------------------------------------------------------ policy
+    def argv(self) -> list[str]:
+        """The compiler argv used for every program (relative to the temp dir)."""
+        cmd = [self.compiler, f"-std={self.std}", "-fdiagnostics-format=json", *self.extra_flags]
+        if self.mode == "syntax":
+            cmd.append("-fsyntax-only")
+        elif self.mode == "object":
+            cmd += ["-c", "-o", "prog.o"]
+        else:
+            cmd += ["-o", "prog"]
+        cmd.append(SOURCE_NAME)
+        return cmd
+
+    def config(self) -> dict[str, Any]:
+        """The full policy, for results.json: every flag and limit, and the compiler version."""
+        return {
+            "compiler": self.compiler,
+            "compiler_version": compiler_version(self.compiler),
+            "std": self.std,
+            "mode": self.mode,
+            "warnings": self.warnings,
+            "extra_flags": list(self.extra_flags),
+            "command": self.argv(),
+            "timeout_s": self.timeout_s,
+            "memory_mb": self.memory_mb,
+            "output_limit_mb": self.output_limit_mb,
+        }
+
+    def is_good(self, verdict: Verdict) -> bool:
+        """Whether a verdict counts as a successful compile under this policy."""
+        return verdict is Verdict.OK or (verdict is Verdict.WARNING and self.warnings == "allow")
+
+    # ----------------------------------------------------------------- running
+    def _limited(self, cmd: list[str]) -> tuple[list[str], Callable[[], None] | None]:
+        as_bytes = self.memory_mb * 1024 * 1024
+        fsize = self.output_limit_mb * 1024 * 1024
+        if self._prlimit:
+            return [self._prlimit, f"--as={as_bytes}", f"--fsize={fsize}", "--core=0", "--", *cmd], None
+
+        def _preexec() -> None:  # pragma: no cover - only without util-linux
+            import resource
+
+            resource.setrlimit(resource.RLIMIT_AS, (as_bytes, as_bytes))
+            resource.setrlimit(resource.RLIMIT_FSIZE, (fsize, fsize))
+            resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+
+        return cmd, _preexec
+
+    def score(self, source: str) -> CompileResult:
+        """Compile one program and judge it.
+
+        Args:
+            source: the full C++ program text.
+
+        Returns:
+            A :class:`CompileResult`; never raises for anything the program does.
+            A failure to start the compiler gives verdict ``internal_error``.
+        """
+        cmd = self.argv()
+        tmp = tempfile.mkdtemp(prefix="cfdpo-gxx-", dir=self.tmp_root)
+        try:
+            with open(os.path.join(tmp, SOURCE_NAME), "w", encoding="utf-8", errors="surrogateescape") as f:
+                f.write(source)
+            full, preexec = self._limited([self._compiler_path or self.compiler, *cmd[1:]])
+            env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LC_ALL": "C", "LANG": "C", "TMPDIR": tmp}
+            err_path = os.path.join(tmp, "stderr.txt")
+            t0 = time.perf_counter()
+            timed_out = False
+            with open(err_path, "wb") as err:
+                try:
+                    proc = subprocess.Popen(
+                        full,
+                        cwd=tmp,
+                        env=env,
+                        stdin=subprocess.DEVNULL,
+                        stdout=err,
+                        stderr=err,
+                        start_new_session=True,
+                        preexec_fn=preexec,
+                    )
+                except OSError as e:
+                    log.error("could not start %s: %s", self.compiler, e)
+                    return CompileResult(Verdict.INTERNAL_ERROR, False, None, stderr=str(e), command=cmd)
+                try:
+                    rc: int | None = proc.wait(timeout=self.timeout_s)
+                except subprocess.TimeoutExpired:
+                    timed_out = True
+                    _kill_group(proc)
+                    rc = None
+            elapsed = (time.perf_counter() - t0) * 1000.0
+            stderr, truncated = _read_capped(err_path, max(self.max_stderr_chars, 4_000_000))
+            diags, _json_ok = parse_gcc_output(stderr)
+            verdict = self._verdict(rc, timed_out, stderr, diags)
+            kept = stderr[: self.max_stderr_chars]
+            return CompileResult(
+                verdict=verdict,
+                good=self.is_good(verdict),
+                returncode=rc,
+                diagnostics=diags,
+                stderr=kept,
+                stderr_truncated=truncated or len(stderr) > len(kept),
+                elapsed_ms=elapsed,
+                command=cmd,
+            )
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+
+    @staticmethod
+    def _verdict(rc: int | None, timed_out: bool, stderr: str, diags: list[Diagnostic]) -> Verdict:
+        if timed_out:
+            return Verdict.TIMEOUT
+        if rc is not None and rc < 0:
+            return Verdict.RESOURCE_LIMIT
+        if rc != 0:
+            if any(m in stderr for m in _MEMORY_MARKERS):
+                return Verdict.RESOURCE_LIMIT
+            return Verdict.ERROR
+        if any(d.kind == "warning" for d in diags):
+            return Verdict.WARNING
+        return Verdict.OK
+
+    def score_many(
+        self,
+        sources: Iterable[str],
+        workers: int | None = None,
+        progress: Callable[[int], None] | None = None,
+    ) -> list[CompileResult]:
+        """Compile many programs in parallel; results keep the input order.
+
+        Identical sources are compiled once and share one result object.
+
+        Args:
+            sources: programs to compile.
+            workers: parallel compiles (default: the number of CPUs).
+            progress: called with 1 after each distinct compile finishes.
+        """
+        srcs = list(sources)
+        unique = list(dict.fromkeys(srcs))
+        workers = max(1, workers or os.cpu_count() or 1)
+        results: dict[str, CompileResult] = {}
+
+        def one(s: str) -> tuple[str, CompileResult]:
+            r = self.score(s)
+            if progress is not None:
+                progress(1)
+            return s, r
+
+        if workers == 1 or len(unique) <= 1:
+            for s in unique:
+                results.update([one(s)])
+        else:
+            with ThreadPoolExecutor(max_workers=workers) as pool:
+                results.update(pool.map(one, unique))
+        return [results[s] for s in srcs]
+
+
+def _kill_group(proc: subprocess.Popen) -> None:
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:  # pragma: no cover
+        log.warning("compiler process %d did not die after SIGKILL", proc.pid)
+
+
+def _read_capped(path: str, limit: int) -> tuple[str, bool]:
+    with open(path, "rb") as f:
+        data = f.read(limit + 1)
+    truncated = len(data) > limit
+    return data[:limit].decode("utf-8", errors="replace"), truncated

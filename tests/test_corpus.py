@@ -1,0 +1,97 @@
+"""The CodeNet-layout loader on the bundled sample and on malformed input."""
+
+from __future__ import annotations
+
+import subprocess
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from cfdpo.corpus.codenet import load_codenet, sample_corpus_path
+from cfdpo.scoring import CompileScorer
+
+from .conftest import CODECHEF, SAMPLE
+
+
+def test_bundled_sample_layout_and_split():
+    assert sample_corpus_path() == SAMPLE
+    ds, rep = load_codenet(SAMPLE, show_progress=False)
+    assert rep.problems_seen == 20 and rep.problems_kept == 20
+    assert len(ds) == 140 and rep.programs_kept == 140
+    per = Counter((r["problem_id"], r["split"]) for r in ds)
+    assert set(per.values()) == {5, 2} and len(per) == 40
+    assert rep.skipped["not_accepted"] == 3  # the Wrong Answer / Compile Error submissions
+    assert all(r["status"] == "Accepted" and r["sample_input"] and r["sample_output"] for r in ds)
+    assert set(ds.column_names) >= {"problem_id", "submission_id", "language", "source", "split"}
+
+
+def test_split_is_deterministic_and_seeded():
+    a, _ = load_codenet(SAMPLE, seed=0, splits=("test",), show_progress=False)
+    b, _ = load_codenet(SAMPLE, seed=0, splits=("test",), show_progress=False)
+    c, _ = load_codenet(SAMPLE, seed=1, splits=("test",), show_progress=False)
+    assert a["submission_id"] == b["submission_id"] != c["submission_id"]
+    limited, rep = load_codenet(SAMPLE, seed=0, splits=("test",), limit=5, show_progress=False)
+    assert limited["submission_id"] == a["submission_id"][:5]
+    assert rep.problems_seen == 3  # visits only the problems the limit needs
+
+
+def test_bundled_programs_compile_and_pass_their_sample_test(tmp_path):
+    """Two programs per problem: the sample data must really be accepted code."""
+    ds, _ = load_codenet(SAMPLE, train_per_problem=1, test_per_problem=1, show_progress=False)
+    for row in ds:
+        exe = tmp_path / row["submission_id"]
+        src = tmp_path / f"{row['submission_id']}.cpp"
+        src.write_text(row["source"])
+        subprocess.run(["g++", "-std=c++17", "-O0", "-o", str(exe), str(src)], check=True)
+        out = subprocess.run([str(exe)], input=row["sample_input"], capture_output=True, text=True, timeout=10)
+        assert out.stdout.split() == row["sample_output"].split(), row["submission_id"]
+
+
+def _write_problem(root: Path, pid: str, files: dict[str, bytes], statuses: dict[str, str]) -> None:
+    d = root / "data" / pid / "C++"
+    d.mkdir(parents=True)
+    for sid, data in files.items():
+        (d / f"{sid}.cpp").write_bytes(data)
+    (root / "metadata").mkdir(exist_ok=True)
+    lines = ["submission_id,problem_id,language,status"] + [f"{s},{pid},C++,{st}" for s, st in statuses.items()]
+    (root / "metadata" / f"{pid}.csv").write_text("\n".join(lines) + "\n")
+
+
+def test_malformed_input_is_skipped_and_counted(tmp_path):
+    good = b"int main() { return 0; }\n"
+    _write_problem(tmp_path, "A", {
+        "s1": good, "s2": good + b"// 2\n", "s3": b"int main() { \xff\xfe }", "s4": b"  \n\n", "s5": good,
+        "s9": good,
+    }, {"s1": "Accepted", "s2": "Accepted", "s3": "Accepted", "s4": "Accepted", "s5": "Wrong Answer",
+        "s6": "Accepted"})  # s6 has no file; s9 is not in the metadata
+    _write_problem(tmp_path, "B", {"s7": good}, {})
+    (tmp_path / "metadata" / "B.csv").write_text("id;verdict\n1;ok\n")  # wrong columns
+    (tmp_path / "data" / "C" / "C++").mkdir(parents=True)  # no metadata at all
+    (tmp_path / "data" / "C" / "C++" / "s8.cpp").write_bytes(good)
+    ds, rep = load_codenet(tmp_path, train_per_problem=1, test_per_problem=1, show_progress=False)
+    assert sorted(ds["submission_id"]) == ["s1", "s2"]
+    assert rep.skipped == Counter(non_utf8=1, empty=1, not_accepted=1, missing_file=1, not_in_metadata=1,
+                                  problem_bad_metadata=1, problem_no_metadata=1)
+    assert rep.problems_kept == 1
+
+
+def test_compile_check_skips_broken_programs_and_takes_the_next(tmp_path):
+    ok = b"int main() { return 0; }\n"
+    files = {"s1": ok, "s2": b"int main() { return 0 }\n", "s3": ok + b"// b\n", "s4": b"int f() {}\nint main(){}\n"}
+    _write_problem(tmp_path, "A", files, {k: "Accepted" for k in files})
+    ds, rep = load_codenet(tmp_path, train_per_problem=1, test_per_problem=1, scorer=CompileScorer(mode="syntax"),
+                           show_progress=False)
+    assert sorted(ds["submission_id"]) == ["s1", "s3"]
+    assert rep.skipped["compile_error"] + rep.skipped["compile_warning"] == rep.compile_checked - 2
+
+
+def test_missing_corpus_dir(tmp_path):
+    with pytest.raises(FileNotFoundError, match="no data/ directory"):
+        load_codenet(tmp_path / "nope")
+
+
+@pytest.mark.skipif(not CODECHEF.is_dir(), reason="../shared/corpora/codechef not present")
+def test_codechef_corpus_loads():
+    ds, rep = load_codenet(CODECHEF, splits=("test",), limit=20, show_progress=False)
+    assert len(ds) == 20 and rep.problems_kept >= 10

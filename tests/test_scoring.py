@@ -1,0 +1,142 @@
+"""The compile scorer with a g++ that really runs."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+from cfdpo.scoring import CompileScorer, Verdict
+from cfdpo.scoring.diagnostics import Diagnostic, error_kind, normalise_message, parse_gcc_output
+
+OK = "#include <cstdio>\nint main() { std::puts(\"hi\"); return 0; }\n"
+WARN = "int f() { }\nint main() { return f(); }\n"  # -Wreturn-type is on by default in g++ 12
+ERR = "#include <cstdio>\nint main() {\n  int x = 1;\n  std::printf(\"%d\", y);\n}\n"
+LINK = "int g();\nint main() { return g(); }\n"
+# a constexpr loop of 1e12 steps with the evaluation limits lifted: g++ runs until killed
+SLOW = ("constexpr long long f() { long long s = 0; for (long long i = 0; i < 1000000000000LL; ++i) s += i; "
+        "return s; }\nstatic_assert(f() > 0);\nint main() {}\n")
+SLOW_FLAGS = ("-fconstexpr-loop-limit=2000000000", "-fconstexpr-ops-limit=4000000000000")
+
+
+def test_ok(tmp_path):
+    r = CompileScorer(tmp_root=str(tmp_path)).score(OK)
+    assert r.verdict is Verdict.OK and r.good and r.returncode == 0
+    assert r.diagnostics == [] and r.elapsed_ms > 0
+    assert r.command[:3] == ["g++", "-std=c++17", "-fdiagnostics-format=json"]
+    assert os.listdir(tmp_path) == []  # the temp dir is always removed
+
+
+def test_warning_counts_as_bad_under_the_paper_policy():
+    r = CompileScorer(warnings="error").score(WARN)
+    assert r.verdict is Verdict.WARNING and not r.good and r.returncode == 0
+    (d,) = r.warnings
+    assert d.option == "-Wreturn-type" and d.line == 1 and d.file == "prog.cpp"
+    assert CompileScorer(warnings="allow").score(WARN).good
+
+
+def test_extra_flags_are_policy():
+    src = "int main() { int unused; return 0; }\n"
+    assert CompileScorer().score(src).verdict is Verdict.OK
+    r = CompileScorer(extra_flags=("-Wall",)).score(src)
+    assert r.verdict is Verdict.WARNING and "-Wall" in r.command
+    assert r.warnings[0].option == "-Wunused-variable"
+
+
+def test_error_diagnostics_are_parsed():
+    r = CompileScorer().score(ERR)
+    assert r.verdict is Verdict.ERROR and not r.good and r.returncode == 1
+    (e,) = r.errors
+    assert e.kind == "error" and e.line == 4 and e.column == 21
+    assert "'y' was not declared" in e.message  # LC_ALL=C: ASCII quotes
+    assert error_kind(e) == "undeclared_identifier"
+
+
+def test_link_error_only_in_link_mode():
+    r = CompileScorer(mode="link").score(LINK)
+    assert r.verdict is Verdict.ERROR
+    assert error_kind(r.errors[0]) == "link_error" and "undefined reference" in r.errors[0].message
+    assert CompileScorer(mode="object").score(LINK).verdict is Verdict.OK
+    assert CompileScorer(mode="syntax").score(LINK).verdict is Verdict.OK
+
+
+def test_timeout_kills_the_compiler(tmp_path):
+    r = CompileScorer(timeout_s=1.5, extra_flags=SLOW_FLAGS, tmp_root=str(tmp_path)).score(SLOW)
+    assert r.verdict is Verdict.TIMEOUT and not r.good and r.returncode is None
+    assert 1400 < r.elapsed_ms < 15000
+    assert os.listdir(tmp_path) == []
+    out = subprocess.run(["pgrep", "-f", "fconstexpr-loop-limit=2000000000"], capture_output=True, text=True)
+    assert out.stdout.strip() == ""  # no cc1plus left behind
+
+
+def test_memory_limit_gives_resource_limit():
+    # parsing <bits/stdc++.h> needs about 200 MiB of address space; with 40 MiB cc1plus cannot even load
+    for mb in (40, 120):
+        r = CompileScorer(memory_mb=mb).score("#include <bits/stdc++.h>\nint main() {}\n")
+        assert r.verdict is Verdict.RESOURCE_LIMIT and not r.good, (mb, r.stderr)
+
+
+def test_score_many_keeps_order_and_dedups():
+    srcs = [ERR, OK, WARN, OK, ERR]
+    res = CompileScorer().score_many(srcs, workers=2)
+    assert [r.verdict for r in res] == [Verdict.ERROR, Verdict.OK, Verdict.WARNING, Verdict.OK, Verdict.ERROR]
+    assert res[1] is res[3]  # identical sources compile once
+
+
+def test_result_round_trips_through_json():
+    from cfdpo.scoring import CompileResult
+
+    r = CompileScorer().score(ERR)
+    back = CompileResult.from_dict(r.to_dict())
+    assert back.verdict is r.verdict and back.diagnostics == r.diagnostics and back.command == r.command
+
+
+def test_config_records_the_policy():
+    c = CompileScorer(std="c++20", mode="object", warnings="allow", extra_flags=("-Wall",)).config()
+    assert c["std"] == "c++20" and c["warnings"] == "allow" and c["extra_flags"] == ["-Wall"]
+    assert "g++" in c["compiler_version"] and "-std=c++20" in c["command"]
+
+
+@pytest.mark.parametrize("kw", [{"mode": "run"}, {"warnings": "maybe"}, {"timeout_s": 0}])
+def test_bad_arguments_raise(kw):
+    with pytest.raises(ValueError):
+        CompileScorer(**kw)
+
+
+def test_missing_compiler_raises():
+    with pytest.raises(FileNotFoundError, match="not-a-compiler"):
+        CompileScorer(compiler="not-a-compiler")
+
+
+def test_parse_handles_linker_tail_and_junk():
+    diags, ok = parse_gcc_output("[]\n/usr/bin/ld: a.o: in function `main':\nprog.cpp:(.text+0x5): "
+                                 "undefined reference to `g()'\ncollect2: error: ld returned 1 exit status\n")
+    assert ok and [d.kind for d in diags] == ["link error", "link error"]
+    assert diags[0].message == "undefined reference to `g()'"
+    diags, ok = parse_gcc_output('[{"kind": "error", "message": "x"')  # truncated JSON
+    assert not ok and diags == []
+    diags, ok = parse_gcc_output("\x00\xff garbage\nprog.cpp:1: error: boom\n")
+    assert not ok and diags[0].kind == "error"
+    assert parse_gcc_output("") == ([], True)
+
+
+def test_error_kinds():
+    cases = {
+        "expected ';' before '}' token": "expected_token",
+        "'foo' was not declared in this scope": "undeclared_identifier",
+        "no matching function for call to 'f(int)'": "no_matching_function",
+        "cannot convert 'std::string' to 'int'": "type_mismatch",
+        "missing terminating \" character": "unterminated_literal",
+        "no return statement in function returning non-void": "missing_return",
+        "something entirely different": "other",
+    }
+    for msg, kind in cases.items():
+        assert error_kind(Diagnostic("error", msg)) == kind, msg
+    assert normalise_message("'a' was not declared; did you mean 'b'?") == "'…' was not declared; did you mean '…'?"
+
+
+def test_scorer_imports_without_torch():
+    code = "import sys, cfdpo.scoring, cfdpo; cfdpo.CompileScorer; assert 'torch' not in sys.modules, 'torch'"
+    subprocess.run([sys.executable, "-c", code], check=True)
