@@ -73,16 +73,17 @@ def _read_text(path: Path) -> str:
         return f.read().decode("utf-8")
 
 
-def read_problem(root: Path, pid: str, language: str, status: str, report: LoadReport) -> list[dict[str, Any]]:
+def read_problem(root: Path, pid: str, language: str, status: str, report: LoadReport) -> list[dict[str, Any]] | None:
     """Accepted, readable submissions of one problem, sorted by submission id.
 
-    Problems and files that cannot be used are counted in ``report.skipped``.
+    Files that cannot be used are counted in ``report.skipped``; a problem whose
+    metadata is missing or unusable is counted and gives ``None``.
     """
     meta_path = root / "metadata" / f"{pid}.csv"
     if not meta_path.is_file():
         report.skipped["problem_no_metadata"] += 1
         log.warning("%s: missing; problem %s skipped", meta_path, pid)
-        return []
+        return None
     try:
         with open(meta_path, newline="", encoding="utf-8") as f:
             rows = list(csv.DictReader(f))
@@ -91,7 +92,7 @@ def read_problem(root: Path, pid: str, language: str, status: str, report: LoadR
     except (OSError, UnicodeDecodeError, ValueError, csv.Error) as e:
         report.skipped["problem_bad_metadata"] += 1
         log.warning("%s: unusable metadata (%s); problem %s skipped", meta_path, e, pid)
-        return []
+        return None
     meta = {r["submission_id"]: r for r in rows}
     lang_dir = root / "data" / pid / language
     exts = _LANG_EXT.get(language, ("",))
@@ -200,12 +201,16 @@ def load_codenet(
             size = min(size, max(1, -(-(limit - len(rows)) // per_problem)))
         chunk = pids[pos:pos + size]
         pos += size
+        bar.update(len(chunk))
         candidates: dict[str, list[dict[str, Any]]] = {}
         for pid in chunk:
             report.problems_seen += 1
             progs = read_problem(root, pid, language, status, report)
+            if progs is None:
+                continue
             random.Random(f"{seed}:{pid}").shuffle(progs)
             candidates[pid] = progs
+        chunk = [pid for pid in chunk if pid in candidates]
         chosen: dict[str, list[dict[str, Any]]] = {pid: [] for pid in chunk}
         cursor = {pid: 0 for pid in chunk}
         while True:  # rounds: try just enough candidates to fill every quota
@@ -241,7 +246,6 @@ def load_codenet(
                 split = "train" if i < train_per_problem else "test"
                 if split in splits:
                     rows.append({**prog, "split": split, "sample_input": sample_in, "sample_output": sample_out})
-        bar.update(len(chunk))
         if limit is not None and len(rows) >= limit:
             break
     bar.close()

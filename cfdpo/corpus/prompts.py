@@ -115,13 +115,18 @@ def scan(text: str, state: ScanState | None = None, stop_at_zero: bool = False) 
     return st, None
 
 
-def balanced_cut(prompt: str, completion: str) -> int | None:
+def balanced_cut(prompt: str, completion: str, prompt_state: ScanState | None = None) -> int | None:
     """Index in ``completion`` just past the brace that closes the prompt's open blocks.
+
+    Args:
+        prompt: the masked program.
+        completion: the text after it.
+        prompt_state: ``scan(prompt)[0]`` when already known (saves rescanning).
 
     Returns ``None`` when the prompt has no open brace (nothing to balance) or
     the completion never closes them.
     """
-    st, _ = scan(prompt)
+    st = prompt_state if prompt_state is not None else scan(prompt)[0]
     if st.depth <= 0:
         return None
     _, idx = scan(completion, st, stop_at_zero=True)
@@ -188,19 +193,20 @@ def clean_completion(prompt: str, raw: str, prompt_format: str = "raw") -> tuple
     return text.rstrip(), steps
 
 
-def is_complete(prompt: str, generated: str, prompt_format: str = "raw") -> bool:
+def is_complete(prompt: str, generated: str, prompt_format: str = "raw", prompt_state: ScanState | None = None) -> bool:
     """Whether generation can stop: the program is closed or a fence ended the code.
 
-    Used as a per-sequence stopping criterion while sampling.
+    Used as a per-sequence stopping criterion while sampling; pass
+    ``prompt_state=scan(prompt)[0]`` to avoid rescanning the prompt at every step.
     """
     if prompt_format == "chat":
         m = re.search(r"```[A-Za-z0-9_+#-]*[ \t]*\n", generated)
         if m:
             return generated.find(FENCE, m.end()) >= 0
-        return balanced_cut(prompt, generated) is not None
+        return balanced_cut(prompt, generated, prompt_state) is not None
     if FENCE in generated:
         return True
-    return balanced_cut(prompt, generated) is not None
+    return balanced_cut(prompt, generated, prompt_state) is not None
 
 
 def format_answer(completion: str, prompt_format: str = "raw") -> str:

@@ -18,7 +18,7 @@ import zlib
 from dataclasses import dataclass
 from typing import Any, Sequence
 
-from ..corpus.prompts import is_complete, render_prompt
+from ..corpus.prompts import is_complete, render_prompt, scan
 
 __all__ = ["DecodingConfig", "generate_completions", "batch_seed"]
 
@@ -71,15 +71,19 @@ def _stopping(tokenizer: Any, prompts: Sequence[str], n: int, prompt_format: str
     from transformers import StoppingCriteria
 
     class _ProgramComplete(StoppingCriteria):
+        """Per-row stop once the program is complete; rows are only re-checked after a '}' or '`'."""
+
         def __init__(self) -> None:
             self.done: list[bool] = [False] * (len(prompts) * n)
+            self.states = [scan(p)[0] for p in prompts]
 
         def __call__(self, input_ids: "torch.LongTensor", scores: Any, **kwargs: Any) -> "torch.BoolTensor":
             new = input_ids[:, start:]
+            last = tokenizer.batch_decode(new[:, -1:], skip_special_tokens=True, clean_up_tokenization_spaces=False)
             for row in range(new.shape[0]):
-                if not self.done[row]:
+                if not self.done[row] and ("}" in last[row] or "`" in last[row]):
                     text = tokenizer.decode(new[row], skip_special_tokens=True, clean_up_tokenization_spaces=False)
-                    self.done[row] = is_complete(prompts[row // n], text, prompt_format)
+                    self.done[row] = is_complete(prompts[row // n], text, prompt_format, self.states[row // n])
             return torch.tensor(self.done, dtype=torch.bool, device=input_ids.device)
 
     return _ProgramComplete()

@@ -1,0 +1,124 @@
+"""Loading a model for training: unsloth or bitsandbytes 4-bit (QLoRA) on CUDA, plain LoRA on CPU.
+
+GPU-only packages (unsloth, bitsandbytes) come with the ``gpu`` extra and are
+imported lazily here; the CPU path never imports them.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import logging
+from typing import Any
+
+__all__ = ["load_for_training", "lora_config", "cpu_safe_args", "backend_name"]
+
+log = logging.getLogger(__name__)
+
+
+def backend_name(use_unsloth: bool, load_in_4bit: bool) -> str:
+    """Which loader applies here: ``unsloth``, ``bnb-4bit`` or ``plain`` (CPU or no extra)."""
+    import torch
+
+    if not torch.cuda.is_available():
+        return "plain"
+    if use_unsloth and importlib.util.find_spec("unsloth") is not None:
+        return "unsloth"
+    if load_in_4bit and importlib.util.find_spec("bitsandbytes") is not None:
+        return "bnb-4bit"
+    return "plain"
+
+
+def lora_config(model_args: Any) -> Any:
+    """A peft ``LoraConfig`` from TRL's ``ModelConfig`` (all linear layers unless targets are given)."""
+    from peft import LoraConfig
+
+    return LoraConfig(
+        r=model_args.lora_r,
+        lora_alpha=model_args.lora_alpha,
+        lora_dropout=model_args.lora_dropout,
+        target_modules=model_args.lora_target_modules or "all-linear",
+        modules_to_save=model_args.lora_modules_to_save,
+        task_type="CAUSAL_LM",
+        use_rslora=model_args.use_rslora,
+    )
+
+
+def cpu_safe_args(args: Any) -> Any:
+    """Turn off what TRL enables by default but a CPU cannot do (bf16, gradient checkpointing)."""
+    import torch
+
+    if not torch.cuda.is_available():
+        if getattr(args, "bf16", False) or getattr(args, "gradient_checkpointing", False):
+            log.info("no CUDA: training in fp32 without gradient checkpointing")
+        args.bf16 = False
+        args.fp16 = False
+        args.gradient_checkpointing = False
+        if str(getattr(args, "optim", "")).startswith("adamw_bnb") and importlib.util.find_spec("bitsandbytes") is None:
+            log.warning("optim=%s needs bitsandbytes (the gpu extra); using adamw_torch", args.optim)
+            args.optim = "adamw_torch"
+    return args
+
+
+def load_for_training(model_args: Any, adapter: str | None = None, max_seq_length: int = 2048,
+                      use_unsloth: bool = True) -> tuple[Any, Any, Any]:
+    """Load the model to train and its tokenizer.
+
+    Args:
+        model_args: TRL ``ModelConfig`` (model id/path, LoRA settings, ``load_in_4bit``).
+        adapter: an existing LoRA adapter to keep training (e.g. SFT before DPO);
+            the trainer keeps a frozen copy of it as the reference.
+        max_seq_length: for unsloth.
+        use_unsloth: prefer unsloth when installed and CUDA is present.
+
+    Returns:
+        ``(model, tokenizer, peft_config)``: ``peft_config`` is for the trainer to
+        wrap the model with, or None when the model already carries its adapter.
+    """
+    import torch
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    from ..generation.models import resolve_model
+
+    path = resolve_model(model_args.model_name_or_path)
+    backend = backend_name(use_unsloth, model_args.load_in_4bit)
+    log.info("loading %s for training (backend: %s)", path, backend)
+    if backend == "unsloth":
+        from unsloth import FastLanguageModel  # lazily: raises without a GPU
+
+        model, tok = FastLanguageModel.from_pretrained(path, max_seq_length=max_seq_length,
+                                                       load_in_4bit=model_args.load_in_4bit)
+        if adapter:
+            from peft import PeftModel
+
+            model = PeftModel.from_pretrained(model, adapter, is_trainable=True)
+        else:
+            cfg = lora_config(model_args)
+            model = FastLanguageModel.get_peft_model(
+                model, r=cfg.r, lora_alpha=cfg.lora_alpha, lora_dropout=cfg.lora_dropout,
+                target_modules=["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"],
+                use_gradient_checkpointing="unsloth")
+        peft_cfg = None
+    else:
+        kwargs: dict[str, Any] = {"dtype": torch.bfloat16 if torch.cuda.is_available() else torch.float32}
+        if backend == "bnb-4bit":
+            from transformers import BitsAndBytesConfig
+
+            kwargs["quantization_config"] = BitsAndBytesConfig(
+                load_in_4bit=True, bnb_4bit_quant_type=model_args.bnb_4bit_quant_type,
+                bnb_4bit_use_double_quant=model_args.use_bnb_nested_quant, bnb_4bit_compute_dtype=torch.bfloat16)
+        model = AutoModelForCausalLM.from_pretrained(path, **kwargs)
+        tok = AutoTokenizer.from_pretrained(path)
+        if backend == "bnb-4bit":
+            from peft import prepare_model_for_kbit_training
+
+            model = prepare_model_for_kbit_training(model)
+        if adapter:
+            from peft import PeftModel
+
+            model = PeftModel.from_pretrained(model, adapter, is_trainable=True)
+            peft_cfg = None
+        else:
+            peft_cfg = lora_config(model_args)
+    if tok.pad_token is None:
+        tok.pad_token = tok.eos_token
+    return model, tok, peft_cfg

@@ -1,0 +1,104 @@
+"""SFT, DPO and DPOP really train a tiny model on CPU: the adapter weights change."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import torch
+from safetensors.torch import load_file
+
+from .conftest import SAMPLE
+
+
+def _adapter(path: Path) -> dict[str, torch.Tensor]:
+    return load_file(str(path / "adapter_model.safetensors"))
+
+
+def _cfgs(tiny: Path, out: Path, cls, **kw):
+    from trl import ModelConfig
+
+    args = cls(output_dir=str(out), max_steps=3, per_device_train_batch_size=2, learning_rate=5e-3,
+               logging_steps=1, save_strategy="no", report_to="none", seed=0, lr_scheduler_type="linear",
+               bf16=False, gradient_checkpointing=False, **kw)
+    model = ModelConfig(model_name_or_path=str(tiny), use_peft=True, lora_r=4, lora_alpha=4, lora_dropout=0.0)
+    return args, model
+
+
+@pytest.fixture(scope="module")
+def sft_adapter(tiny_model_dir, tmp_path_factory) -> Path:
+    from trl import SFTConfig
+
+    from cfdpo.commands.sft import run
+    from cfdpo.commands.train_common import TrainDataArguments
+
+    out = tmp_path_factory.mktemp("sft")
+    args, model = _cfgs(tiny_model_dir, out, SFTConfig, max_length=512)
+    data = TrainDataArguments(data=str(SAMPLE), limit=8, compile_check=False)
+    run(data, args, model)
+    return out
+
+
+def test_sft_trains_lora_weights(sft_adapter):
+    w = _adapter(sft_adapter)
+    lora_b = [v for k, v in w.items() if "lora_B" in k]
+    assert lora_b and any(v.abs().sum() > 0 for v in lora_b)  # B starts at zero: non-zero means it trained
+    cfg = json.loads((sft_adapter / "run_config.json").read_text())["config"]
+    assert cfg["SFTConfig"]["bf16"] is False and cfg["SFTConfig"]["gradient_checkpointing"] is False
+    assert cfg["TrainDataArguments"]["mask_ratio"] == 0.1
+    assert (sft_adapter / "prompts.jsonl").is_file()
+
+
+def _prefs_file(tmp_path: Path) -> Path:
+    rows = []
+    for i, (p, c) in enumerate([("int main() {\n  int x = 1;\n  return", " x;\n}"),
+                                ("#include <cstdio>\nint main() {\n  puts(", "\"hi\");\n}"),
+                                ("int f(int a) { return a * 2; }\nint main() {", " return f(3); }"),
+                                ("int main() {\n  long long s = 0;\n  for (int i = 0; i < 3; ++i)", " s += i;\n}")]):
+        rows.append({"id": str(i), "prompt": p, "chosen": c, "rejected": c.replace(";", "") + " oops("})
+    f = tmp_path / "preferences.jsonl"
+    f.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    return f
+
+
+@pytest.mark.parametrize("loss", ["sigmoid", "dpop"])
+def test_dpo_and_dpop_train_from_the_sft_adapter(tiny_model_dir, sft_adapter, tmp_path, loss):
+    from trl import DPOConfig
+
+    from cfdpo.commands.dpo import PreferenceArguments, run
+    from cfdpo.commands.train_common import TrainDataArguments
+
+    out = tmp_path / loss
+    args, model = _cfgs(tiny_model_dir, out, DPOConfig, beta=0.1, max_length=256)
+    data = TrainDataArguments(train_file=str(_prefs_file(tmp_path)), adapter=str(sft_adapter))
+    run(data, PreferenceArguments(loss=loss, dpop_lambda=50.0), args, model)
+    before, after = _adapter(sft_adapter), _adapter(out)
+    assert before.keys() == after.keys()
+    assert any(not torch.equal(before[k], after[k]) for k in before)
+    cfg = json.loads((out / "run_config.json").read_text())["config"]
+    assert cfg["PreferenceArguments"]["loss"] == loss and cfg["TrainDataArguments"]["adapter"] == str(sft_adapter)
+
+
+def test_dpop_logs_its_penalty_from_the_base_model(tiny_model_dir, tmp_path):
+    from trl import DPOConfig
+
+    from cfdpo.commands.dpo import PreferenceArguments
+    from cfdpo.commands.train_common import load_jsonl_dataset
+    from cfdpo.training.models import load_for_training
+    from cfdpo.training.trainer import PreferenceTrainer
+
+    args, model_args = _cfgs(tiny_model_dir, tmp_path / "o", DPOConfig, beta=0.1, max_length=256)
+    model, tok, peft_cfg = load_for_training(model_args)
+    ds = load_jsonl_dataset(str(_prefs_file(tmp_path)), ("prompt", "chosen", "rejected"), "x").select_columns(
+        ["prompt", "chosen", "rejected"])
+    pref = PreferenceArguments(loss="dpop")
+    tr = PreferenceTrainer(model=model, args=args, train_dataset=ds, processing_class=tok, peft_config=peft_cfg,
+                           preference_loss=pref.loss, loss_kwargs={"lam": 50.0})
+    tr.train()
+    logged = [h for h in tr.state.log_history if "loss" in h]
+    assert logged and all("dpop/penalty" in h and "rewards/margins" in h for h in logged)
+    assert logged[0]["dpop/penalty"] == 0.0  # step 1: policy == reference
+    with pytest.raises(ValueError, match="takes"):
+        PreferenceTrainer(model=model, args=args, train_dataset=ds, processing_class=tok,
+                          preference_loss="dpop", loss_kwargs={"label_smoothing": 0.1})
