@@ -16,6 +16,7 @@ COMMANDS = {
     "build-prefs": ("cfdpo.commands.build_prefs", "sample, judge with g++, write (prompt, chosen, rejected) pairs"),
     "sft": ("cfdpo.commands.sft", "supervised fine-tuning with LoRA / QLoRA / unsloth (TRL SFTTrainer)"),
     "dpo": ("cfdpo.commands.dpo", "preference training: --loss sigmoid (DPO) or dpop (DPO-Positive)"),
+    "pipeline": ("cfdpo.commands.pipeline", "base eval, SFT, prefs, DPO and DPOP, evals, report (paper Table 1)"),
     "data": ("cfdpo.commands.data", "load a CodeNet-layout corpus, compile-check, mask; write prompts"),
     "score": ("cfdpo.commands.score", "compile C++ files with the compile scorer and print verdicts"),
     "env": ("cfdpo.commands.env", "print versions, g++, the default model's location"),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -12,6 +13,8 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
 os.environ.setdefault("CFDPO_THREADS", "1")  # one torch thread: two are slower on a busy 2-core machine
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+# a private cache (compile results) for the test session; never the user's
+os.environ["CFDPO_CACHE"] = tempfile.mkdtemp(prefix="cfdpo-test-cache-")
 
 REPO = Path(__file__).resolve().parent.parent
 SAMPLE = REPO / "data" / "sample"

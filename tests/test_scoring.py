@@ -140,3 +140,36 @@ def test_error_kinds():
 def test_scorer_imports_without_torch():
     code = "import sys, cfdpo.scoring, cfdpo; cfdpo.CompileScorer; assert 'torch' not in sys.modules, 'torch'"
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_result_cache_is_keyed_by_source_and_policy(tmp_path, monkeypatch):
+    s = CompileScorer(cache_dir=tmp_path)
+    first = s.score(ERR)
+    assert len(list(tmp_path.glob("*/*.json"))) == 1
+
+    def boom(source):  # a cache hit must not compile again
+        raise AssertionError("compiled again")
+
+    monkeypatch.setattr(s, "_compile", boom)
+    again = s.score(ERR)
+    assert again.to_dict() == first.to_dict()
+    other = CompileScorer(cache_dir=tmp_path, warnings="allow")  # another policy: another key
+    assert other.score(ERR).verdict is Verdict.ERROR
+    assert len(list(tmp_path.glob("*/*.json"))) == 2
+
+
+def test_result_cache_never_stores_timeouts(tmp_path):
+    s = CompileScorer(timeout_s=1.0, extra_flags=SLOW_FLAGS, cache_dir=tmp_path)
+    assert s.score(SLOW).verdict is Verdict.TIMEOUT
+    assert list(tmp_path.glob("*/*.json")) == []
+
+
+def test_result_cache_under_concurrent_writers(tmp_path):
+    from concurrent.futures import ThreadPoolExecutor
+
+    scorers = [CompileScorer(mode="syntax", cache_dir=tmp_path) for _ in range(4)]
+    srcs = [f"int main() {{ return {i % 3}; }}\n" for i in range(12)]
+    with ThreadPoolExecutor(4) as pool:
+        results = list(pool.map(lambda i: scorers[i % 4].score(srcs[i]), range(12)))
+    assert all(r.verdict is Verdict.OK for r in results)
+    assert len(list(tmp_path.glob("*/*.json"))) == 3 and not list(tmp_path.glob("*/*.tmp"))

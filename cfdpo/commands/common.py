@@ -75,12 +75,13 @@ class CommonArguments:
     compile_timeout_s: float = field(default=30.0, metadata={"help": "Wall-clock limit per compile, seconds."})
     compile_memory_mb: int = field(default=2048, metadata={"help": "Address-space limit per compile, MiB."})
     workers: int | None = field(default=None, metadata={"help": "Parallel compiles (default: CPU count)."})
+    no_compile_cache: bool = field(default=False, metadata={"help": "Do not use the shared compile-result cache."})
     threads: int | None = field(default=None, metadata={"help": "torch CPU threads (default: $CFDPO_THREADS or CPUs)."})
     device: str | None = field(default=None, metadata={"help": "cpu or cuda (default: cuda when available)."})
 
 
 #: keys that may change between a run and its resumption
-RESUME_IGNORE = ("workers", "threads", "device")
+RESUME_IGNORE = ("workers", "threads", "device", "no_compile_cache")
 
 
 def make_scorer(args: CommonArguments) -> CompileScorer:
@@ -93,7 +94,15 @@ def make_scorer(args: CommonArguments) -> CompileScorer:
         memory_mb=args.compile_memory_mb,
         extra_flags=tuple(args.gxx_flags.split()),
         max_stderr_chars=4000,
+        cache_dir=None if args.no_compile_cache else compile_cache_dir(),
     )
+
+
+def compile_cache_dir() -> str:
+    """The shared compile-result cache: ``$CFDPO_CACHE/compile`` (default ``~/.cache/cfdpo/compile``)."""
+    from ..generation.models import cache_dir
+
+    return str(cache_dir() / "compile")
 
 
 def parse_shard(spec: str) -> tuple[int, int]:
@@ -168,8 +177,9 @@ def _batches(n: int, size: int) -> list[tuple[int, int]]:
 def prepare_prompts(args: CommonArguments, scorer: CompileScorer | None, out: Path) -> list[dict[str, Any]]:
     """Load the corpus, mask it and take this shard's prompts; reuse ``prompts.jsonl`` if present.
 
-    Shards are made of whole generation batches, so the concatenation of all
-    shards' rows equals an unsharded run's rows.
+    Prompts are ordered by length (prompt + twice the reference), so batches pad
+    little. Shards are made of whole generation batches, so the concatenation of
+    all shards' rows equals an unsharded run's rows.
     """
     path = out / "prompts.jsonl"
     if path.is_file():
@@ -213,6 +223,9 @@ def prepare_prompts(args: CommonArguments, scorer: CompileScorer | None, out: Pa
             "sample_input": prog["sample_input"],
             "sample_output": prog["sample_output"],
         })
+    # order by length (stable), so that a generation batch holds prompts of similar length and
+    # similar token budgets: on a CPU, one long prompt in a batch of short ones multiplies its cost
+    rows.sort(key=lambda r: len(r["prompt"]) + 2 * len(r["reference_completion"]))
     batches = _batches(len(rows), args.batch_size)
     lo = shard_i * len(batches) // shard_n
     hi = (shard_i + 1) * len(batches) // shard_n

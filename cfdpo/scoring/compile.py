@@ -26,6 +26,8 @@ from __future__ import annotations
 
 import enum
 import functools
+import hashlib
+import json
 import logging
 import os
 import shutil
@@ -165,6 +167,9 @@ class CompileScorer:
         max_stderr_chars: cap on the stderr kept in a result.
         output_limit_mb: file-size limit for anything the compiler writes, MiB.
         tmp_root: where temporary directories are made (default: the system's).
+        cache_dir: a directory for a content-hash cache of results (source, flags,
+            limits and compiler version -> result), shared across runs and safe
+            under concurrent writers (atomic renames); None disables it.
 
     Raises:
         ValueError: an unknown ``mode`` or ``warnings`` value, or a non-positive limit.
@@ -186,6 +191,7 @@ class CompileScorer:
         max_stderr_chars: int = 20_000,
         output_limit_mb: int = 256,
         tmp_root: str | None = None,
+        cache_dir: str | os.PathLike[str] | None = None,
     ) -> None:
         if mode not in self.MODES:
             raise ValueError(f"mode must be one of {self.MODES}, got {mode!r}")
@@ -207,6 +213,8 @@ class CompileScorer:
         if self._compiler_path is None:
             raise FileNotFoundError(f"compiler {compiler!r} not found on PATH; install it (Debian: apt-get install g++)")
         self._prlimit = shutil.which("prlimit")
+        self.cache_dir = os.fspath(cache_dir) if cache_dir is not None else None
+        self._policy_key: str | None = None
 
     # ------------------------------------------------------------------ policy
     def argv(self) -> list[str]:
@@ -256,8 +264,39 @@ class CompileScorer:
 
         return cmd, _preexec
 
+    # ------------------------------------------------------------------ cache
+    def _cache_path(self, source: str) -> str | None:
+        if self.cache_dir is None:
+            return None
+        if self._policy_key is None:
+            policy = dict(self.config(), max_stderr_chars=self.max_stderr_chars)
+            self._policy_key = json.dumps(policy, sort_keys=True)
+        h = hashlib.sha256(self._policy_key.encode() + b"\0" + source.encode("utf-8", "surrogateescape")).hexdigest()
+        return os.path.join(self.cache_dir, h[:2], h + ".json")
+
+    def _cache_get(self, path: str | None) -> CompileResult | None:
+        if path is None:
+            return None
+        try:
+            with open(path, encoding="utf-8") as f:
+                return CompileResult.from_dict(json.load(f))
+        except (OSError, ValueError, KeyError):
+            return None
+
+    def _cache_put(self, path: str | None, result: CompileResult) -> None:
+        if path is None or result.verdict in (Verdict.INTERNAL_ERROR, Verdict.TIMEOUT):
+            return  # a timeout may depend on machine load: never cache it
+        try:
+            os.makedirs(os.path.dirname(path), exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path), suffix=".tmp")
+            with os.fdopen(fd, "w", encoding="utf-8") as f:
+                json.dump(result.to_dict(), f)
+            os.replace(tmp, path)  # atomic: concurrent writers write the same content
+        except OSError as e:
+            log.warning("compile cache: cannot write %s: %s", path, e)
+
     def score(self, source: str) -> CompileResult:
-        """Compile one program and judge it.
+        """Compile one program and judge it (or return the cached result).
 
         Args:
             source: the full C++ program text.
@@ -266,6 +305,15 @@ class CompileScorer:
             A :class:`CompileResult`; never raises for anything the program does.
             A failure to start the compiler gives verdict ``internal_error``.
         """
+        path = self._cache_path(source)
+        cached = self._cache_get(path)
+        if cached is not None:
+            return cached
+        result = self._compile(source)
+        self._cache_put(path, result)
+        return result
+
+    def _compile(self, source: str) -> CompileResult:
         cmd = self.argv()
         tmp = tempfile.mkdtemp(prefix="cfdpo-gxx-", dir=self.tmp_root)
         try:

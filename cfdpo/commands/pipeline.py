@@ -1,0 +1,189 @@
+"""``cfdpo pipeline --config recipes/<model>/pipeline.yaml``: the paper's table in one command.
+
+Stages (each in its own directory under ``--out``, reused when already done, so a
+killed pipeline resumes):
+
+1. ``eval-base``: compile rate of the base model (greedy, test split);
+2. ``sft``: LoRA SFT on the train split; ``eval-sft``;
+3. ``prefs-sft``: build-prefs with the SFT model; ``sft-dpo`` and ``sft-dpop``: DPO
+   and DPOP continuing the SFT adapter; ``eval-sft-dpo``, ``eval-sft-dpop``;
+4. ``prefs-base``: build-prefs with the base model; ``dpo``: DPO from the base;
+   ``eval-dpo``;
+5. ``report``: results.json, table.md (shaped like the paper's Table 1: Base,
+   +SFT, +DPO, +SFT+DPO, +SFT+DPOP), compile_rate.png, edit_distance.png and the
+   most frequent error kinds per stage.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Sequence
+
+from ..generation.models import DEFAULT_MODEL
+
+log = logging.getLogger(__name__)
+
+STAGE_LABELS = {"base": "Base", "sft": "+SFT", "dpo": "+DPO", "sft+dpo": "+SFT+DPO", "sft+dpop": "+SFT+DPOP"}
+
+
+def _sample() -> str:
+    from ..corpus.codenet import sample_corpus_path
+
+    return str(sample_corpus_path())
+
+
+@dataclass
+class PipelineArguments:
+    """Everything the pipeline needs (YAML keys = these field names)."""
+
+    out: str = field(default="runs/pipeline", metadata={"help": "Pipeline directory."})
+    model: str = field(default=DEFAULT_MODEL, metadata={"help": "Base model id or path."})
+    data: str = field(default_factory=_sample, metadata={"help": "CodeNet-layout corpus."})
+    stages: str = field(default="base,sft,sft+dpo,sft+dpop,dpo", metadata={"help": "Rows of the table to produce."})
+    prompt_format: str = "raw"
+    seed: int = 0
+    eval_limit: int | None = field(default=None, metadata={"help": "Test programs to evaluate on."})
+    train_limit: int | None = field(default=None, metadata={"help": "Train programs for SFT."})
+    prefs_limit: int | None = field(default=None, metadata={"help": "Train programs to sample preference pairs on."})
+    num_samples: int = 4
+    temperature: float = 1.0
+    top_p: float = 0.95
+    min_edit_distance: int = 10
+    max_pairs_per_prompt: int | None = None
+    batch_size: int = 8
+    warnings: str = "error"
+    compile_check: bool = True
+    lora_r: int = 16
+    lora_alpha: int = 16
+    lora_dropout: float = 0.05
+    load_in_4bit: bool = False
+    optim: str = "adamw_torch"
+    weight_decay: float = 0.01
+    max_length: int = 1024
+    sft_learning_rate: float = 2e-4
+    sft_max_steps: int = 100
+    sft_batch_size: int = 4
+    dpo_learning_rate: float = 5e-6
+    dpo_max_steps: int = 50
+    dpo_batch_size: int = 2
+    beta: float = 0.1
+    dpop_lambda: float = 50.0
+    gradient_accumulation_steps: int = 1
+    threads: int | None = None
+
+
+def _evaluate(p: PipelineArguments, name: str, adapter: str | None) -> dict[str, Any]:
+    from .evaluate import EvaluateArguments, run
+
+    out = Path(p.out) / f"eval-{name}"
+    if (out / "results.json").is_file():
+        return json.loads((out / "results.json").read_text())
+    return run(EvaluateArguments(out=str(out), model=p.model, adapter=adapter, data=p.data, split="test",
+                                 limit=p.eval_limit, prompt_format=p.prompt_format, seed=p.seed,
+                                 batch_size=p.batch_size, warnings=p.warnings, threads=p.threads,
+                                 compile_check=p.compile_check))
+
+
+def _prefs(p: PipelineArguments, name: str, adapter: str | None) -> Path:
+    from .build_prefs import BuildPrefsArguments, run
+
+    out = Path(p.out) / f"prefs-{name}"
+    if not (out / "prefs_summary.json").is_file():
+        run(BuildPrefsArguments(out=str(out), model=p.model, adapter=adapter, data=p.data, split="train",
+                                limit=p.prefs_limit, prompt_format=p.prompt_format, seed=p.seed,
+                                batch_size=p.batch_size, warnings=p.warnings, num_samples=p.num_samples,
+                                temperature=p.temperature, top_p=p.top_p, min_edit_distance=p.min_edit_distance,
+                                max_pairs_per_prompt=p.max_pairs_per_prompt, threads=p.threads,
+                                compile_check=p.compile_check))
+    return out
+
+
+def _model_config(p: PipelineArguments) -> Any:
+    from trl import ModelConfig
+
+    return ModelConfig(model_name_or_path=p.model, use_peft=True, lora_r=p.lora_r, lora_alpha=p.lora_alpha,
+                       lora_dropout=p.lora_dropout, load_in_4bit=p.load_in_4bit)
+
+
+def _common_train(p: PipelineArguments, out: Path, lr: float, steps: int, bs: int) -> dict[str, Any]:
+    import torch
+
+    cuda = torch.cuda.is_available()
+    return dict(output_dir=str(out), learning_rate=lr, max_steps=steps, per_device_train_batch_size=bs,
+                gradient_accumulation_steps=p.gradient_accumulation_steps, lr_scheduler_type="linear",
+                optim=p.optim, weight_decay=p.weight_decay, logging_steps=5, save_steps=max(steps // 2, 10),
+                save_total_limit=1, report_to="none", seed=p.seed, bf16=cuda, gradient_checkpointing=cuda,
+                max_length=p.max_length)
+
+
+def _sft(p: PipelineArguments) -> str:
+    from trl import SFTConfig
+
+    from .sft import run
+    from .train_common import TrainDataArguments
+
+    out = Path(p.out) / "sft"
+    if not (out / "adapter_model.safetensors").is_file():
+        data = TrainDataArguments(data=p.data, limit=p.train_limit, prompt_format=p.prompt_format,
+                                  compile_check=p.compile_check)
+        run(data, SFTConfig(**_common_train(p, out, p.sft_learning_rate, p.sft_max_steps, p.sft_batch_size)),
+            _model_config(p))
+    return str(out)
+
+
+def _dpo(p: PipelineArguments, name: str, prefs: Path, loss: str, adapter: str | None) -> str:
+    from trl import DPOConfig
+
+    from .dpo import PreferenceArguments, run
+    from .train_common import TrainDataArguments
+
+    out = Path(p.out) / name
+    if not (out / "adapter_model.safetensors").is_file():
+        cfg = DPOConfig(beta=p.beta, **_common_train(p, out, p.dpo_learning_rate, p.dpo_max_steps, p.dpo_batch_size))
+        run(TrainDataArguments(train_file=str(prefs), adapter=adapter), PreferenceArguments(loss=loss,
+            dpop_lambda=p.dpop_lambda), cfg, _model_config(p))
+    return str(out)
+
+
+def run(p: PipelineArguments) -> dict[str, Any]:
+    """Run (or resume) every stage and write the report; returns results.json's content."""
+    from ..runinfo import check_or_write_run_config
+
+    out = Path(p.out)
+    out.mkdir(parents=True, exist_ok=True)
+    check_or_write_run_config(out, asdict(p), ignore=("threads",))
+    wanted = [s.strip() for s in p.stages.split(",") if s.strip()]
+    unknown = set(wanted) - set(STAGE_LABELS)
+    if unknown:
+        raise ValueError(f"unknown stage(s) {sorted(unknown)}; known: {list(STAGE_LABELS)}")
+    evals: dict[str, dict[str, Any]] = {}
+    prefs: dict[str, Path] = {}
+    if "base" in wanted:
+        evals["base"] = _evaluate(p, "base", None)
+    sft = _sft(p) if any(s.startswith("sft") for s in wanted) else None
+    if "sft" in wanted:
+        evals["sft"] = _evaluate(p, "sft", sft)
+    for stage, loss in (("sft+dpo", "sigmoid"), ("sft+dpop", "dpop")):
+        if stage in wanted:
+            prefs["sft"] = _prefs(p, "sft", sft)
+            name = "sft-" + stage.split("+")[1]
+            evals[stage] = _evaluate(p, name, _dpo(p, name, prefs["sft"], loss, sft))
+    if "dpo" in wanted:
+        prefs["base"] = _prefs(p, "base", None)
+        evals["dpo"] = _evaluate(p, "dpo", _dpo(p, "dpo", prefs["base"], "sigmoid", None))
+    from .report import write_report
+
+    return write_report(out, evals, prefs, asdict(p))
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    from ._parser import parse
+
+    (p,) = parse([PipelineArguments], argv, prog="cfdpo pipeline", description=__doc__)
+    run(p)
+    print((Path(p.out) / "table.md").read_text())
+    print(f"wrote {Path(p.out) / 'results.json'}")
+    return 0

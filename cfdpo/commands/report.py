@@ -1,0 +1,86 @@
+"""The pipeline report: results.json, a markdown table like the paper's Table 1, and plots."""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+STAGE_ORDER = ["base", "sft", "dpo", "sft+dpo", "sft+dpop"]
+LABELS = {"base": "Base", "sft": "+SFT", "dpo": "+DPO", "sft+dpo": "+SFT+DPO", "sft+dpop": "+SFT+DPOP"}
+
+
+def _table(evals: dict[str, dict[str, Any]], prefs_summaries: dict[str, dict[str, Any]], model: str) -> str:
+    present = [s for s in STAGE_ORDER if s in evals]
+    head = "| Model | " + " | ".join(LABELS[s] for s in present) + " |"
+    sep = "|---|" + "---:|" * len(present)
+    row = f"| {model} | " + " | ".join(f"{100 * (evals[s]['compile_rate'] or 0):.2f}" for s in present) + " |"
+    lines = ["Compile success rate (%) on the masked test set, greedy decoding.", "", head, sep, row, ""]
+    n = {evals[s]["n"] for s in present}
+    lines.append(f"Programs evaluated: {', '.join(map(str, sorted(n)))}.")
+    for name, s in prefs_summaries.items():
+        lines.append(f"Pairs from the {name} model: {s['pairs_kept']} kept of {s['bad_samples']} bad samples "
+                     f"(dropped: {s['dropped']}), mean edit distance {s['edit_distance_mean']}.")
+    lines += ["", "Most frequent error kinds per stage:", "", "| Stage | error kinds |", "|---|---|"]
+    for s in present:
+        kinds = ", ".join(f"{k} {v}" for k, v in list(evals[s]["error_kinds"].items())[:4]) or "-"
+        lines.append(f"| {LABELS[s]} | {kinds} |")
+    return "\n".join(lines) + "\n"
+
+
+def write_report(out: Path, evals: dict[str, dict[str, Any]], prefs: dict[str, Path],
+                 config: dict[str, Any]) -> dict[str, Any]:
+    """Write results.json, table.md, compile_rate.png and edit_distance.png into ``out``."""
+    from ..commands.common import read_jsonl
+    from ..runinfo import environment_info, write_json
+
+    prefs_summaries = {k: json.loads((v / "prefs_summary.json").read_text()) for k, v in prefs.items()}
+    for s in prefs_summaries.values():
+        for k in ("config", "environment", "samples_summary", "decoding", "scorer"):
+            s.pop(k, None)
+    results = {
+        "table": {LABELS[s]: evals[s]["compile_rate"] for s in STAGE_ORDER if s in evals},
+        "stages": {s: {k: v for k, v in evals[s].items() if k not in ("config", "environment")}
+                   for s in STAGE_ORDER if s in evals},
+        "pairs": prefs_summaries,
+        "config": config,
+        "environment": environment_info(),
+    }
+    write_json(out / "results.json", results)
+    (out / "table.md").write_text(_table(evals, prefs_summaries, config.get("model", "")))
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+
+        present = [s for s in STAGE_ORDER if s in evals]
+        fig, ax = plt.subplots(figsize=(6, 3.5))
+        rates = [100 * (evals[s]["compile_rate"] or 0) for s in present]
+        ax.bar([LABELS[s] for s in present], rates, color="#4c72b0")
+        for i, r in enumerate(rates):
+            ax.text(i, r + 1, f"{r:.1f}", ha="center", fontsize=9)
+        ax.set_ylabel("compile success (%)")
+        ax.set_ylim(0, 105)
+        ax.set_title(f"Compile rate per stage: {config.get('model', '')}")
+        fig.tight_layout()
+        fig.savefig(out / "compile_rate.png", dpi=120)
+        plt.close(fig)
+        if prefs:
+            fig, ax = plt.subplots(figsize=(6, 3.5))
+            for name, d in prefs.items():
+                dists = [r["edit_distance"] for r in read_jsonl(d / "preferences.jsonl")]
+                if dists:
+                    ax.hist(dists, bins=30, alpha=0.6, label=f"pairs from {name} ({len(dists)})")
+            ax.set_xlabel("Levenshtein distance chosen vs rejected (characters)")
+            ax.set_ylabel("pairs")
+            ax.legend()
+            fig.tight_layout()
+            fig.savefig(out / "edit_distance.png", dpi=120)
+            plt.close(fig)
+    except ImportError:  # pragma: no cover
+        log.warning("matplotlib is not installed: no plots")
+    return results

@@ -1,0 +1,32 @@
+"""`cfdpo pipeline` end to end with a tiny model: every stage runs, the report is written, and a rerun reuses it."""
+
+from __future__ import annotations
+
+import json
+
+from cfdpo.commands.pipeline import PipelineArguments, run
+
+from .conftest import SAMPLE
+
+
+def test_pipeline_end_to_end_and_resume(tiny_model_dir, tmp_path):
+    p = PipelineArguments(out=str(tmp_path / "pipe"), model=str(tiny_model_dir), data=str(SAMPLE), eval_limit=2,
+                          train_limit=4, prefs_limit=2, num_samples=2, min_edit_distance=1, batch_size=2,
+                          compile_check=False, lora_r=4, lora_alpha=4, sft_max_steps=2, sft_batch_size=2,
+                          dpo_max_steps=2, dpo_batch_size=2, dpo_learning_rate=1e-3, max_length=256, threads=1)
+    res = run(p)
+    out = tmp_path / "pipe"
+    assert list(res["table"]) == ["Base", "+SFT", "+DPO", "+SFT+DPO", "+SFT+DPOP"]
+    assert all(0.0 <= v <= 1.0 for v in res["table"].values())
+    table = (out / "table.md").read_text()
+    assert "| Base | +SFT | +DPO | +SFT+DPO | +SFT+DPOP |" in table
+    assert (out / "compile_rate.png").stat().st_size > 1000 and (out / "edit_distance.png").is_file()
+    for d in ("sft", "sft-dpo", "sft-dpop", "dpo"):
+        assert (out / d / "adapter_model.safetensors").is_file()
+    for d in ("eval-base", "eval-sft", "eval-sft-dpo", "eval-sft-dpop", "eval-dpo"):
+        assert json.loads((out / d / "results.json").read_text())["n"] == 2
+    assert json.loads((out / "eval-sft-dpop" / "results.json").read_text())["adapter"] == str(out / "sft-dpop")
+    stamp = (out / "sft" / "adapter_model.safetensors").stat().st_mtime_ns
+    again = run(p)  # everything exists: reused, not recomputed
+    assert again["table"] == res["table"]
+    assert (out / "sft" / "adapter_model.safetensors").stat().st_mtime_ns == stamp
