@@ -173,3 +173,44 @@ def test_result_cache_under_concurrent_writers(tmp_path):
         results = list(pool.map(lambda i: scorers[i % 4].score(srcs[i]), range(12)))
     assert all(r.verdict is Verdict.OK for r in results)
     assert len(list(tmp_path.glob("*/*.json"))) == 3 and not list(tmp_path.glob("*/*.tmp"))
+
+
+def _view(r):
+    return (r.verdict, r.returncode, [(d.kind, d.message, d.line, d.column, d.option) for d in r.diagnostics])
+
+
+PCH_CASES = [
+    OK,
+    WARN,
+    ERR,
+    LINK,
+    "#include <bits/stdc++.h>\n// a comment\n#include <vector>  // more\n\nusing namespace std;\n"
+    "int main() { vector<int> v; cout << v.size() << endl; int x = \"s\"; }\n",
+    "#include <bits/stdc++.h>\nusing namespace std;\nint main() { int n; cin >> n; cout << n * 2 << '\\n'; }\n",
+    "#include <bits/stdc++.h>\nusing namespace std;\nint main() { for (int i = 0; i < 3; i++) cout << i }\n",
+    "#include <nonexistent_header>\nint main() {}\n",                 # the preamble itself fails
+    "#include <vector>\n#define N 10\n#include <map>\nint main() { std::map<int, int> m; return m.size() + N; }\n",
+    "#include <cstdio>\nint f() { }\nint main() { return f(); }\n",    # a middle-end warning after the preamble
+]
+
+
+@pytest.mark.parametrize("mode", ["link", "syntax"])
+def test_pch_and_syntax_first_never_change_a_verdict_or_a_line_number(tmp_path, mode):
+    plain = CompileScorer(mode=mode)
+    fast = CompileScorer(mode=mode, pch=True, pch_dir=tmp_path / "pch", syntax_first=True)
+    for src in PCH_CASES:
+        a, b = plain.score(src), fast.score(src)
+        assert _view(a) == _view(b), src
+    used = [r for r in (fast.score(s) for s in PCH_CASES) if "-include" in r.command]
+    assert used, "the PCH was never used"
+    assert (tmp_path / "pch").is_dir() and list((tmp_path / "pch").glob("*/pre.h.gch"))
+    assert list((tmp_path / "pch").glob("*.failed"))  # <nonexistent_header> is remembered as failing
+
+
+def test_split_preamble():
+    from cfdpo.scoring.pch import split_preamble
+
+    assert split_preamble("#include <a>\n\n// x\n#include <b> // y\nint main() {}") == (["#include <a>", "#include <b>"], 4)
+    assert split_preamble('#include "local.h"\n#include <a>\n') == ([], 0)  # quoted include ends the preamble
+    assert split_preamble("int x;\n#include <a>\n") == ([], 0)
+    assert split_preamble("#include <a>\n/* c */\n#include <b>\n") == (["#include <a>"], 1)

@@ -77,6 +77,7 @@ def run(args: BuildPrefsArguments) -> dict[str, Any]:
         "samples_summary": summarise_samples(samples),
         "decoding": asdict(decoding),
         "scorer": scorer.config(),
+        "scorer_speedups": scorer.speedups(),
         "config": config,
         "seed": args.seed,
         "environment": environment_info(),

@@ -76,12 +76,15 @@ class CommonArguments:
     compile_memory_mb: int = field(default=2048, metadata={"help": "Address-space limit per compile, MiB."})
     workers: int | None = field(default=None, metadata={"help": "Parallel compiles (default: CPU count)."})
     no_compile_cache: bool = field(default=False, metadata={"help": "Do not use the shared compile-result cache."})
+    no_pch: bool = field(default=False, metadata={"help": "Do not compile against precompiled include preambles."})
+    syntax_first: bool = field(default=False,
+                               metadata={"help": "Run -fsyntax-only first and stop on an error (fast when most fail)."})
     threads: int | None = field(default=None, metadata={"help": "torch CPU threads (default: $CFDPO_THREADS or CPUs)."})
     device: str | None = field(default=None, metadata={"help": "cpu or cuda (default: cuda when available)."})
 
 
 #: keys that may change between a run and its resumption
-RESUME_IGNORE = ("workers", "threads", "device", "no_compile_cache")
+RESUME_IGNORE = ("workers", "threads", "device", "no_compile_cache", "no_pch", "syntax_first")
 
 
 def make_scorer(args: CommonArguments) -> CompileScorer:
@@ -95,6 +98,9 @@ def make_scorer(args: CommonArguments) -> CompileScorer:
         extra_flags=tuple(args.gxx_flags.split()),
         max_stderr_chars=4000,
         cache_dir=None if args.no_compile_cache else compile_cache_dir(),
+        pch=not args.no_pch,
+        pch_dir=os.path.join(compile_cache_dir(), "pch") if not args.no_pch else None,
+        syntax_first=args.syntax_first,
     )
 
 

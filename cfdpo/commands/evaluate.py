@@ -56,6 +56,7 @@ def run(args: EvaluateArguments) -> dict[str, Any]:
         "cleanup_policy": "raw: cut at the first ``` fence, then where the braces balance; "
                           "chat: code of the first fenced block, echoed prompt removed, then brace balance",
         "scorer": scorer.config(),
+        "scorer_speedups": scorer.speedups(),
         "config": config,
         "seed": args.seed,
         "environment": environment_info(),

@@ -40,6 +40,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Sequence
 
 from .diagnostics import SOURCE_NAME, Diagnostic, parse_gcc_output
+from .pch import PCHCache
 
 __all__ = ["Verdict", "CompileResult", "CompileScorer", "compiler_version"]
 
@@ -170,6 +171,15 @@ class CompileScorer:
         cache_dir: a directory for a content-hash cache of results (source, flags,
             limits and compiler version -> result), shared across runs and safe
             under concurrent writers (atomic renames); None disables it.
+        pch: compile against a precompiled header of each program's include
+            preamble (see :mod:`cfdpo.scoring.pch`); verdicts and diagnostic line
+            numbers are unchanged, and a plain compile is used wherever a PCH
+            cannot be built.
+        pch_dir: where PCHs are kept (default: ``cache_dir/pch``, else a private
+            temporary directory removed at exit).
+        syntax_first: in ``link``/``object`` mode, run ``-fsyntax-only`` first and
+            stop there on an error (final: same verdict and diagnostics); programs
+            that pass still get their full build.
 
     Raises:
         ValueError: an unknown ``mode`` or ``warnings`` value, or a non-positive limit.
@@ -192,6 +202,9 @@ class CompileScorer:
         output_limit_mb: int = 256,
         tmp_root: str | None = None,
         cache_dir: str | os.PathLike[str] | None = None,
+        pch: bool = False,
+        pch_dir: str | os.PathLike[str] | None = None,
+        syntax_first: bool = False,
     ) -> None:
         if mode not in self.MODES:
             raise ValueError(f"mode must be one of {self.MODES}, got {mode!r}")
@@ -215,14 +228,31 @@ class CompileScorer:
         self._prlimit = shutil.which("prlimit")
         self.cache_dir = os.fspath(cache_dir) if cache_dir is not None else None
         self._policy_key: str | None = None
+        self.syntax_first = bool(syntax_first)
+        self.pch: PCHCache | None = None
+        if pch:
+            where = pch_dir if pch_dir is not None else (os.path.join(self.cache_dir, "pch") if self.cache_dir else None)
+            self.pch = PCHCache(self, where)
 
     # ------------------------------------------------------------------ policy
-    def argv(self) -> list[str]:
-        """The compiler argv used for every program (relative to the temp dir)."""
-        cmd = [self.compiler, f"-std={self.std}", "-fdiagnostics-format=json", *self.extra_flags]
-        if self.mode == "syntax":
+    def base_flags(self) -> list[str]:
+        """The flags every compile shares (also those a precompiled header is built with)."""
+        return [f"-std={self.std}", "-fdiagnostics-format=json", *self.extra_flags]
+
+    def argv(self, mode: str | None = None, include: str | None = None) -> list[str]:
+        """The compiler argv for a program (relative to the temp dir).
+
+        Args:
+            mode: override the scorer's mode (the syntax-only first step uses ``syntax``).
+            include: a header to force-include (``-include``), used for precompiled headers.
+        """
+        mode = mode or self.mode
+        cmd = [self.compiler, *self.base_flags()]
+        if include:
+            cmd += ["-include", include]
+        if mode == "syntax":
             cmd.append("-fsyntax-only")
-        elif self.mode == "object":
+        elif mode == "object":
             cmd += ["-c", "-o", "prog.o"]
         else:
             cmd += ["-o", "prog"]
@@ -243,6 +273,11 @@ class CompileScorer:
             "memory_mb": self.memory_mb,
             "output_limit_mb": self.output_limit_mb,
         }
+
+    def speedups(self) -> dict[str, Any]:
+        """How results are computed faster (not part of the policy: they never change a verdict)."""
+        return {"pch": self.pch is not None, "syntax_first": self.syntax_first,
+                "result_cache": self.cache_dir is not None}
 
     def is_good(self, verdict: Verdict) -> bool:
         """Whether a verdict counts as a successful compile under this policy."""
@@ -314,54 +349,66 @@ class CompileScorer:
         return result
 
     def _compile(self, source: str) -> CompileResult:
-        cmd = self.argv()
+        text, include = source, None
+        if self.pch is not None:
+            text, include = self.pch.prepare(source)
+        if self.syntax_first and self.mode != "syntax":
+            first = self._run(text, self.argv("syntax", include))
+            # -fsyntax-only runs the whole front end: an error there is an error of the full build too,
+            # with the same diagnostics (the middle end never runs on a program with errors)
+            if first.verdict in (Verdict.ERROR, Verdict.TIMEOUT, Verdict.RESOURCE_LIMIT):
+                return first
+            full = self._run(text, self.argv(None, include))
+            full.elapsed_ms += first.elapsed_ms
+            return full
+        return self._run(text, self.argv(None, include))
+
+    def _run(self, source: str, cmd: list[str]) -> CompileResult:
+        """Compile ``source`` (as prog.cpp) with ``cmd`` in a fresh temporary directory, always removed."""
         tmp = tempfile.mkdtemp(prefix="cfdpo-gxx-", dir=self.tmp_root)
         try:
             with open(os.path.join(tmp, SOURCE_NAME), "w", encoding="utf-8", errors="surrogateescape") as f:
                 f.write(source)
-            full, preexec = self._limited([self._compiler_path or self.compiler, *cmd[1:]])
-            env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LC_ALL": "C", "LANG": "C", "TMPDIR": tmp}
-            err_path = os.path.join(tmp, "stderr.txt")
-            t0 = time.perf_counter()
-            timed_out = False
-            with open(err_path, "wb") as err:
-                try:
-                    proc = subprocess.Popen(
-                        full,
-                        cwd=tmp,
-                        env=env,
-                        stdin=subprocess.DEVNULL,
-                        stdout=err,
-                        stderr=err,
-                        start_new_session=True,
-                        preexec_fn=preexec,
-                    )
-                except OSError as e:
-                    log.error("could not start %s: %s", self.compiler, e)
-                    return CompileResult(Verdict.INTERNAL_ERROR, False, None, stderr=str(e), command=cmd)
-                try:
-                    rc: int | None = proc.wait(timeout=self.timeout_s)
-                except subprocess.TimeoutExpired:
-                    timed_out = True
-                    _kill_group(proc)
-                    rc = None
-            elapsed = (time.perf_counter() - t0) * 1000.0
-            stderr, truncated = _read_capped(err_path, max(self.max_stderr_chars, 4_000_000))
-            diags, _json_ok = parse_gcc_output(stderr)
-            verdict = self._verdict(rc, timed_out, stderr, diags)
-            kept = stderr[: self.max_stderr_chars]
-            return CompileResult(
-                verdict=verdict,
-                good=self.is_good(verdict),
-                returncode=rc,
-                diagnostics=diags,
-                stderr=kept,
-                stderr_truncated=truncated or len(stderr) > len(kept),
-                elapsed_ms=elapsed,
-                command=cmd,
-            )
+            return self._run_in(tmp, cmd)
         finally:
             shutil.rmtree(tmp, ignore_errors=True)
+
+    def _run_in(self, workdir: str, cmd: list[str]) -> CompileResult:
+        """Run a compiler command in ``workdir`` under the scorer's limits and judge the outcome."""
+        full, preexec = self._limited([self._compiler_path or self.compiler, *cmd[1:]])
+        env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LC_ALL": "C", "LANG": "C", "TMPDIR": workdir}
+        err_path = os.path.join(workdir, "stderr.txt")
+        t0 = time.perf_counter()
+        timed_out = False
+        with open(err_path, "wb") as err:
+            try:
+                proc = subprocess.Popen(full, cwd=workdir, env=env, stdin=subprocess.DEVNULL, stdout=err, stderr=err,
+                                        start_new_session=True, preexec_fn=preexec)
+            except OSError as e:
+                log.error("could not start %s: %s", self.compiler, e)
+                return CompileResult(Verdict.INTERNAL_ERROR, False, None, stderr=str(e), command=cmd)
+            try:
+                rc: int | None = proc.wait(timeout=self.timeout_s)
+            except subprocess.TimeoutExpired:
+                timed_out = True
+                _kill_group(proc)
+                rc = None
+        elapsed = (time.perf_counter() - t0) * 1000.0
+        stderr, truncated = _read_capped(err_path, max(self.max_stderr_chars, 4_000_000))
+        os.remove(err_path)
+        diags, _json_ok = parse_gcc_output(stderr)
+        verdict = self._verdict(rc, timed_out, stderr, diags)
+        kept = stderr[: self.max_stderr_chars]
+        return CompileResult(
+            verdict=verdict,
+            good=self.is_good(verdict),
+            returncode=rc,
+            diagnostics=diags,
+            stderr=kept,
+            stderr_truncated=truncated or len(stderr) > len(kept),
+            elapsed_ms=elapsed,
+            command=cmd,
+        )
 
     @staticmethod
     def _verdict(rc: int | None, timed_out: bool, stderr: str, diags: list[Diagnostic]) -> Verdict:
