@@ -198,6 +198,7 @@ PCH_CASES = [
 def test_pch_and_syntax_first_never_change_a_verdict_or_a_line_number(tmp_path, mode):
     plain = CompileScorer(mode=mode)
     fast = CompileScorer(mode=mode, pch=True, pch_dir=tmp_path / "pch", syntax_first=True)
+    fast.pch.min_uses = 1  # build a PCH for every preamble, to exercise each one
     for src in PCH_CASES:
         a, b = plain.score(src), fast.score(src)
         assert _view(a) == _view(b), src
@@ -214,3 +215,12 @@ def test_split_preamble():
     assert split_preamble('#include "local.h"\n#include <a>\n') == ([], 0)  # quoted include ends the preamble
     assert split_preamble("int x;\n#include <a>\n") == ([], 0)
     assert split_preamble("#include <a>\n/* c */\n#include <b>\n") == (["#include <a>"], 1)
+
+
+def test_pch_is_built_only_for_shared_preambles(tmp_path):
+    s = CompileScorer(mode="syntax", pch=True, pch_dir=tmp_path)
+    once = "#include <cstdio>\nint main() { return 0; }\n"
+    assert "-include" not in s.score(once).command  # seen once: a plain compile
+    shared = ["#include<vector>\nint main() { return 1; }\n", "#include <vector>\nint main() { return 2; }\n"]
+    res = s.score_many(shared, workers=2)  # the batch shares it (spacing normalised): built at once
+    assert all("-include" in r.command for r in res) and s.pch.builds == 1

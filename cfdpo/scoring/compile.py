@@ -34,7 +34,9 @@ import shutil
 import signal
 import subprocess
 import tempfile
+import threading
 import time
+from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Sequence
@@ -229,6 +231,9 @@ class CompileScorer:
         self.cache_dir = os.fspath(cache_dir) if cache_dir is not None else None
         self._policy_key: str | None = None
         self.syntax_first = bool(syntax_first)
+        #: time and count per stage (``syntax_ms``, ``syntax_stops``, ``full_ms``, ``full_builds``, ``cache_hits``)
+        self.stats: Counter = Counter()
+        self._stats_lock = threading.Lock()
         self.pch: PCHCache | None = None
         if pch:
             where = pch_dir if pch_dir is not None else (os.path.join(self.cache_dir, "pch") if self.cache_dir else None)
@@ -340,28 +345,41 @@ class CompileScorer:
             A :class:`CompileResult`; never raises for anything the program does.
             A failure to start the compiler gives verdict ``internal_error``.
         """
+        return self._score(source, counted=False)
+
+    def _score(self, source: str, counted: bool) -> CompileResult:
         path = self._cache_path(source)
         cached = self._cache_get(path)
         if cached is not None:
+            self._count(cache_hits=1)
             return cached
-        result = self._compile(source)
+        result = self._compile(source, counted)
         self._cache_put(path, result)
         return result
 
-    def _compile(self, source: str) -> CompileResult:
+    def _compile(self, source: str, counted: bool = False) -> CompileResult:
         text, include = source, None
         if self.pch is not None:
-            text, include = self.pch.prepare(source)
+            text, include = self.pch.prepare(source, counted)
         if self.syntax_first and self.mode != "syntax":
             first = self._run(text, self.argv("syntax", include))
+            self._count(syntax_ms=first.elapsed_ms, syntax_runs=1)
             # -fsyntax-only runs the whole front end: an error there is an error of the full build too,
             # with the same diagnostics (the middle end never runs on a program with errors)
             if first.verdict in (Verdict.ERROR, Verdict.TIMEOUT, Verdict.RESOURCE_LIMIT):
+                self._count(syntax_stops=1)
                 return first
             full = self._run(text, self.argv(None, include))
+            self._count(full_ms=full.elapsed_ms, full_builds=1)
             full.elapsed_ms += first.elapsed_ms
             return full
-        return self._run(text, self.argv(None, include))
+        full = self._run(text, self.argv(None, include))
+        self._count(full_ms=full.elapsed_ms, full_builds=1)
+        return full
+
+    def _count(self, **kw: float) -> None:
+        with self._stats_lock:
+            self.stats.update(kw)
 
     def _run(self, source: str, cmd: list[str]) -> CompileResult:
         """Compile ``source`` (as prog.cpp) with ``cmd`` in a fresh temporary directory, always removed."""
@@ -441,11 +459,13 @@ class CompileScorer:
         """
         srcs = list(sources)
         unique = list(dict.fromkeys(srcs))
+        if self.pch is not None:
+            self.pch.expect(unique)
         workers = max(1, workers or os.cpu_count() or 1)
         results: dict[str, CompileResult] = {}
 
         def one(s: str) -> tuple[str, CompileResult]:
-            r = self.score(s)
+            r = self._score(s, counted=True)
             if progress is not None:
                 progress(1)
             return s, r

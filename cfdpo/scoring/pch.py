@@ -37,6 +37,7 @@ import re
 import shutil
 import tempfile
 import threading
+from collections import Counter
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -46,7 +47,7 @@ __all__ = ["PCHCache", "split_preamble"]
 
 log = logging.getLogger(__name__)
 
-_INCLUDE = re.compile(r"^[ \t]*#[ \t]*include[ \t]*<[^<>\"\n]+>[ \t]*(//.*)?$")
+_INCLUDE = re.compile(r"^[ \t]*#[ \t]*include[ \t]*<([^<>\"\n]+)>[ \t]*(//.*)?$")
 _SKIP = re.compile(r"^[ \t]*(//.*)?$")
 
 
@@ -59,15 +60,18 @@ def split_preamble(source: str) -> tuple[list[str], int]:
     comment lines are not counted.
 
     Returns:
-        ``(include_lines, n_lines)``; ``([], 0)`` when there is no include.
+        ``(include_lines, n_lines)``, the include lines normalised to
+        ``#include <name>`` (``#include<x.h>`` and ``#include <x.h>`` mean the
+        same); ``([], 0)`` when there is no include.
     """
     includes: list[str] = []
     span = 0
     for i, line in enumerate(source.split("\n")):
         if line.endswith("\\"):
             break
-        if _INCLUDE.match(line):
-            includes.append(re.sub(r"//.*$", "", line).strip())
+        m = _INCLUDE.match(line)
+        if m:
+            includes.append(f"#include <{m.group(1).strip()}>")
             span = i + 1
         elif not _SKIP.match(line):
             break
@@ -77,13 +81,21 @@ def split_preamble(source: str) -> tuple[list[str], int]:
 class PCHCache:
     """Builds and finds precompiled headers for a scorer's flags.
 
+    A PCH costs a few compiles to build, so one is built only for a preamble
+    seen at least ``min_uses`` times (counted over :meth:`expect`-ed batches and
+    earlier calls), or found already built on disk.
+
     Args:
         scorer: the :class:`~cfdpo.scoring.CompileScorer` whose flags and limits apply.
         directory: where the PCHs live (shared across runs and processes);
             None makes a private temporary directory removed at exit.
+        min_uses: uses of a preamble before its PCH is built.
     """
 
-    def __init__(self, scorer: "CompileScorer", directory: str | os.PathLike[str] | None = None) -> None:
+    def __init__(self, scorer: "CompileScorer", directory: str | os.PathLike[str] | None = None,
+                 min_uses: int = 2) -> None:
+        self.min_uses = min_uses
+        self.uses: Counter = Counter()
         self.scorer = scorer
         if directory is None:
             directory = tempfile.mkdtemp(prefix="cfdpo-pch-")
@@ -104,10 +116,19 @@ class PCHCache:
             h.update(part.encode() + b"\n")
         return h.hexdigest()[:32]
 
-    def header_for(self, includes: list[str]) -> str | None:
+    def expect(self, sources: list[str]) -> None:
+        """Count the preambles of a batch about to be compiled (so shared ones get a PCH at once)."""
+        with self._guard:
+            for s in sources:
+                inc, _ = split_preamble(s)
+                if inc:
+                    self.uses[tuple(inc)] += 1
+
+    def header_for(self, includes: list[str], counted: bool = False) -> str | None:
         """Path of ``pre.h`` (next to its ``pre.h.gch``) for these include lines, building it once.
 
-        Returns None when the header does not build cleanly.
+        Returns None when the header does not build cleanly, or has not been
+        used ``min_uses`` times yet (``counted``: this use is already in the count).
         """
         key = self._key(includes)
         final = os.path.join(self.directory, key)
@@ -115,6 +136,10 @@ class PCHCache:
         if os.path.isfile(header + ".gch"):
             return header
         with self._guard:
+            if not counted:
+                self.uses[tuple(includes)] += 1
+            if self.uses[tuple(includes)] < self.min_uses:
+                return None
             lock = self._locks.setdefault(key, threading.Lock())
         with lock:
             if os.path.isfile(header + ".gch"):
@@ -156,12 +181,12 @@ class PCHCache:
         finally:
             shutil.rmtree(work, ignore_errors=True)
 
-    def prepare(self, source: str) -> tuple[str, str | None]:
+    def prepare(self, source: str, counted: bool = False) -> tuple[str, str | None]:
         """The source to compile and the header to force-include (None: compile as is)."""
         includes, span = split_preamble(source)
         if not includes:
             return source, None
-        header = self.header_for(includes)
+        header = self.header_for(includes, counted)
         if header is None:
             return source, None
         lines = source.split("\n")

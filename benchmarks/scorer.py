@@ -1,0 +1,149 @@
+"""Compile-scorer throughput and verdict agreement on real programs and broken variants of them.
+
+    python benchmarks/scorer.py --corpus ../shared/corpora/codechef --n 500 --workers 2
+
+Measures, in one run on the same sources:
+  (a) the reference: one ``g++ -Wall -fdiagnostics-format=json file.cpp`` per program, sequential,
+      as the paper's code does (``--reference-sample K`` times it on a random K of the sources);
+  (b) cfdpo's CompileScorer (PCH per shared include preamble, parallel pool; --syntax-first adds the
+      syntax-only first step)
+      with the result cache off (real compiles) and then on (a warm cache);
+  (c) the verdict agreement of (b) with a plain full g++ build under the same policy flags.
+Prints median ms/program per mode, a per-stage breakdown, and ends with
+``speedup=<b without cache / a> agreement=<percent>``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import re
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from cfdpo.corpus.masking import mask_program  # noqa: E402
+from cfdpo.scoring import CompileScorer  # noqa: E402
+from cfdpo.scoring.pch import split_preamble  # noqa: E402
+
+KINDS = ("truncate", "typo", "semicolon", "brace")
+
+
+def load_programs(corpus: Path, n: int, seed: int) -> list[tuple[str, str]]:
+    files = sorted(corpus.glob("data/*/C++/*.cpp"))
+    random.Random(seed).shuffle(files)
+    out = []
+    for f in files:
+        try:
+            src = f.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            continue
+        if len(src.strip()) > 50:
+            out.append((f"{f.parent.parent.name}/{f.stem}", src))
+        if len(out) == n:
+            break
+    return out
+
+
+def broken(src: str, kind: str, rng: random.Random) -> str:
+    """A broken variant of a program, made the ways models fail."""
+    _, span = split_preamble(src)
+    lines = src.split("\n")
+    head, body = "\n".join(lines[:span]), "\n".join(lines[span:])
+    if kind == "truncate":
+        return mask_program(src, 0.1).prompt
+    if kind == "typo":
+        idents = [m for m in re.finditer(r"\b[A-Za-z_]\w{2,}\b", body)
+                  if m.group() not in ("int", "main", "return", "include", "using", "namespace", "std")]
+        if idents:
+            m = rng.choice(idents)
+            return head + "\n" + body[:m.start()] + m.group() + "q" + body[m.end():]
+    if kind == "semicolon" and ";" in body:
+        idx = [i for i, c in enumerate(body) if c == ";"]
+        i = rng.choice(idx)
+        return head + "\n" + body[:i] + body[i + 1:]
+    i = body.rfind("}")
+    return head + "\n" + body[:i] + body[i + 1:] if i >= 0 else src + "\n}"
+
+
+def reference(sources: list[str]) -> list[float]:
+    times = []
+    with tempfile.TemporaryDirectory() as d:
+        for s in sources:
+            p = Path(d) / "file.cpp"
+            p.write_text(s)
+            t0 = time.perf_counter()
+            subprocess.run(["g++", "-Wall", "-fdiagnostics-format=json", "file.cpp"], cwd=d, capture_output=True,
+                           stdin=subprocess.DEVNULL, check=False, timeout=120)
+            times.append((time.perf_counter() - t0) * 1000)
+    return times
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--corpus", default="../shared/corpora/codechef")
+    ap.add_argument("--n", type=int, default=500, help="real programs (plus one broken variant each)")
+    ap.add_argument("--workers", type=int, default=None)
+    ap.add_argument("--reference-sample", type=int, default=None, help="time the reference on K random sources")
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--syntax-first", action="store_true", help="run -fsyntax-only first (pays off when most fail)")
+    a = ap.parse_args()
+    rng = random.Random(a.seed)
+    progs = load_programs(Path(a.corpus), a.n, a.seed)
+    sources = [s for _, s in progs] + [broken(s, KINDS[i % 4], rng) for i, (_, s) in enumerate(progs)]
+    print(f"{len(progs)} real programs + {len(progs)} broken variants ({', '.join(KINDS)}) = {len(sources)} sources")
+
+    ref_src = sources if a.reference_sample is None else rng.sample(sources, min(a.reference_sample, len(sources)))
+    ref = reference(ref_src)
+    ref_rate = len(ref_src) / (sum(ref) / 1000)
+    print(f"(a) reference g++ -Wall, sequential: {len(ref_src)} sources, median {statistics.median(ref):.0f} ms, "
+          f"{ref_rate:.2f} programs/s")
+
+    with tempfile.TemporaryDirectory() as cache:
+        fast = CompileScorer(pch=True, pch_dir=Path(cache) / "pch", syntax_first=a.syntax_first)
+        t0 = time.perf_counter()
+        res = fast.score_many(sources, workers=a.workers)
+        wall = time.perf_counter() - t0
+        fast_rate = len(sources) / wall
+        ms = [r.elapsed_ms for r in res]
+        print(f"(b) cfdpo scorer, no result cache: {fast_rate:.2f} programs/s (wall {wall:.1f} s), "
+              f"median {statistics.median(ms):.0f} ms/program of compiler time")
+        st = fast.stats
+        print(f"    stages (compiler seconds, summed over workers): PCH builds {fast.pch.builds} "
+              f"({fast.pch.build_ms / 1000:.1f} s), "
+              f"syntax-only runs {int(st['syntax_runs'])} ({st['syntax_ms'] / 1000:.1f} s; "
+              f"{int(st['syntax_stops'])} stopped there with an error), "
+              f"full builds {int(st['full_builds'])} ({st['full_ms'] / 1000:.1f} s)")
+        cached = CompileScorer(pch=True, pch_dir=Path(cache) / "pch", syntax_first=a.syntax_first, cache_dir=Path(cache) / "r")
+        cached.score_many(sources, workers=a.workers)  # fill
+        t0 = time.perf_counter()
+        cached.score_many(sources, workers=a.workers)
+        cwall = time.perf_counter() - t0
+        print(f"    with a warm result cache: {len(sources) / cwall:.0f} programs/s")
+
+    plain = CompileScorer()
+    t0 = time.perf_counter()
+    base = plain.score_many(sources, workers=a.workers)
+    pwall = time.perf_counter() - t0
+    print(f"(c) plain full g++ build, same policy ({' '.join(plain.argv())}), {a.workers or 'all'} workers: "
+          f"{len(sources) / pwall:.2f} programs/s, median {statistics.median(r.elapsed_ms for r in base):.0f} ms")
+    same = sum(x.verdict == y.verdict for x, y in zip(res, base))
+    same_diag = sum([(d.kind, d.line, d.column, d.message) for d in x.diagnostics]
+                    == [(d.kind, d.line, d.column, d.message) for d in y.diagnostics] for x, y in zip(res, base))
+    verdicts = {}
+    for r in base:
+        verdicts[r.verdict.value] = verdicts.get(r.verdict.value, 0) + 1
+    print(f"    verdicts (plain build): {verdicts}; identical diagnostics {100 * same_diag / len(sources):.2f}%")
+    for i, (x, y) in enumerate(zip(res, base)):
+        if x.verdict != y.verdict:
+            print(f"    DISAGREE source {i}: cfdpo {x.verdict.value} vs plain {y.verdict.value}")
+    print(f"speedup={fast_rate / ref_rate:.2f} agreement={100 * same / len(sources):.2f}")
+
+
+if __name__ == "__main__":
+    main()
