@@ -84,7 +84,7 @@ class CommonArguments:
 
 
 #: keys that may change between a run and its resumption
-RESUME_IGNORE = ("workers", "threads", "device", "no_compile_cache", "no_pch", "syntax_first")
+RESUME_IGNORE = ("out", "workers", "threads", "device", "no_compile_cache", "no_pch", "syntax_first")
 
 
 def make_scorer(args: CommonArguments) -> CompileScorer:

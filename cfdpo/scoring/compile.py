@@ -31,7 +31,6 @@ import json
 import logging
 import os
 import shutil
-import signal
 import subprocess
 import tempfile
 import threading
@@ -42,6 +41,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Sequence
 
 from .diagnostics import SOURCE_NAME, Diagnostic, parse_gcc_output
+from .limits import kill_group, limited_argv
 from .pch import PCHCache
 
 __all__ = ["Verdict", "CompileResult", "CompileScorer", "compiler_version"]
@@ -227,7 +227,6 @@ class CompileScorer:
         self._compiler_path = shutil.which(compiler)
         if self._compiler_path is None:
             raise FileNotFoundError(f"compiler {compiler!r} not found on PATH; install it (Debian: apt-get install g++)")
-        self._prlimit = shutil.which("prlimit")
         self.cache_dir = os.fspath(cache_dir) if cache_dir is not None else None
         self._policy_key: str | None = None
         self.syntax_first = bool(syntax_first)
@@ -289,21 +288,6 @@ class CompileScorer:
         return verdict is Verdict.OK or (verdict is Verdict.WARNING and self.warnings == "allow")
 
     # ----------------------------------------------------------------- running
-    def _limited(self, cmd: list[str]) -> tuple[list[str], Callable[[], None] | None]:
-        as_bytes = self.memory_mb * 1024 * 1024
-        fsize = self.output_limit_mb * 1024 * 1024
-        if self._prlimit:
-            return [self._prlimit, f"--as={as_bytes}", f"--fsize={fsize}", "--core=0", "--", *cmd], None
-
-        def _preexec() -> None:  # pragma: no cover - only without util-linux
-            import resource
-
-            resource.setrlimit(resource.RLIMIT_AS, (as_bytes, as_bytes))
-            resource.setrlimit(resource.RLIMIT_FSIZE, (fsize, fsize))
-            resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-
-        return cmd, _preexec
-
     # ------------------------------------------------------------------ cache
     def _cache_path(self, source: str) -> str | None:
         if self.cache_dir is None:
@@ -393,7 +377,8 @@ class CompileScorer:
 
     def _run_in(self, workdir: str, cmd: list[str]) -> CompileResult:
         """Run a compiler command in ``workdir`` under the scorer's limits and judge the outcome."""
-        full, preexec = self._limited([self._compiler_path or self.compiler, *cmd[1:]])
+        full, preexec = limited_argv([self._compiler_path or self.compiler, *cmd[1:]], self.memory_mb,
+                                     self.output_limit_mb)
         env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LC_ALL": "C", "LANG": "C", "TMPDIR": workdir}
         err_path = os.path.join(workdir, "stderr.txt")
         t0 = time.perf_counter()
@@ -409,7 +394,7 @@ class CompileScorer:
                 rc: int | None = proc.wait(timeout=self.timeout_s)
             except subprocess.TimeoutExpired:
                 timed_out = True
-                _kill_group(proc)
+                kill_group(proc)
                 rc = None
         elapsed = (time.perf_counter() - t0) * 1000.0
         stderr, truncated = _read_capped(err_path, max(self.max_stderr_chars, 4_000_000))
@@ -477,17 +462,6 @@ class CompileScorer:
             with ThreadPoolExecutor(max_workers=workers) as pool:
                 results.update(pool.map(one, unique))
         return [results[s] for s in srcs]
-
-
-def _kill_group(proc: subprocess.Popen) -> None:
-    try:
-        os.killpg(proc.pid, signal.SIGKILL)
-    except (ProcessLookupError, PermissionError):
-        pass
-    try:
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:  # pragma: no cover
-        log.warning("compiler process %d did not die after SIGKILL", proc.pid)
 
 
 def _read_capped(path: str, limit: int) -> tuple[str, bool]:

@@ -1,0 +1,84 @@
+"""Running a tool under resource limits: address space, file size, no core dumps, a wall-clock timeout.
+
+Limits are applied with util-linux ``prlimit`` when it is installed (safe in a
+threaded program), else with ``preexec_fn``. The process runs in its own
+session, so a timeout kills its whole process group.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import time
+from dataclasses import dataclass
+from typing import Callable
+
+__all__ = ["limited_argv", "run_limited", "RunOutcome", "kill_group"]
+
+_PRLIMIT = shutil.which("prlimit")
+
+
+def limited_argv(cmd: list[str], memory_mb: int, output_mb: int) -> tuple[list[str], Callable[[], None] | None]:
+    """``cmd`` wrapped so that it runs with ``RLIMIT_AS``/``RLIMIT_FSIZE`` limits and no core dumps.
+
+    Returns ``(argv, preexec_fn)``; ``preexec_fn`` is None when ``prlimit`` does the work.
+    """
+    as_bytes = memory_mb * 1024 * 1024
+    fsize = output_mb * 1024 * 1024
+    if _PRLIMIT:
+        return [_PRLIMIT, f"--as={as_bytes}", f"--fsize={fsize}", "--core=0", "--", *cmd], None
+
+    def _preexec() -> None:  # pragma: no cover - only without util-linux
+        import resource
+
+        resource.setrlimit(resource.RLIMIT_AS, (as_bytes, as_bytes))
+        resource.setrlimit(resource.RLIMIT_FSIZE, (fsize, fsize))
+        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+
+    return cmd, _preexec
+
+
+def kill_group(proc: subprocess.Popen) -> None:
+    """SIGKILL a process's whole group and reap it."""
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:  # pragma: no cover
+        pass
+
+
+@dataclass
+class RunOutcome:
+    """What a limited run did: exit status (None on timeout), captured stderr (capped), seconds."""
+
+    returncode: int | None
+    stderr: str
+    timed_out: bool
+    elapsed_s: float
+
+
+def run_limited(cmd: list[str], cwd: str, timeout_s: float, memory_mb: int = 2048, output_mb: int = 256,
+                env: dict[str, str] | None = None, max_stderr: int = 20_000) -> RunOutcome:
+    """Run ``cmd`` in ``cwd`` with stdin closed, limits and a timeout; stdout is discarded."""
+    argv, preexec = limited_argv(cmd, memory_mb, output_mb)
+    env = env or {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LC_ALL": "C", "LANG": "C", "TMPDIR": cwd}
+    err_path = os.path.join(cwd, ".stderr")
+    t0 = time.perf_counter()
+    with open(err_path, "wb") as err:
+        proc = subprocess.Popen(argv, cwd=cwd, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                stderr=err, start_new_session=True, preexec_fn=preexec)
+        try:
+            rc: int | None = proc.wait(timeout=timeout_s)
+            timed_out = False
+        except subprocess.TimeoutExpired:
+            kill_group(proc)
+            rc, timed_out = None, True
+    with open(err_path, "rb") as f:
+        stderr = f.read(max_stderr).decode("utf-8", "replace")
+    os.remove(err_path)
+    return RunOutcome(rc, stderr, timed_out, time.perf_counter() - t0)
