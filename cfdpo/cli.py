@@ -17,6 +17,7 @@ COMMANDS = {
     "sft": ("cfdpo.commands.sft", "supervised fine-tuning with LoRA / QLoRA / unsloth (TRL SFTTrainer)"),
     "dpo": ("cfdpo.commands.dpo", "preference training: --loss sigmoid (DPO) or dpop (DPO-Positive)"),
     "pipeline": ("cfdpo.commands.pipeline", "base eval, SFT, prefs, DPO and DPOP, evals, report (paper Table 1)"),
+    "llvm-ir": ("cfdpo.commands.llvm_ir", "source <-> LLVM IR pairs (clang -O0/-Oz/-O3, cleaned, verified, deduplicated)"),
     "data": ("cfdpo.commands.data", "load a CodeNet-layout corpus, compile-check, mask; write prompts"),
     "score": ("cfdpo.commands.score", "compile C++ files with the compile scorer and print verdicts"),
     "env": ("cfdpo.commands.env", "print versions, g++, the default model's location"),

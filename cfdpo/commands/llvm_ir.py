@@ -1,0 +1,193 @@
+"""``cfdpo llvm-ir --data DIR --opt_levels O0,Oz,O3 --out DIR``: source ↔ LLVM IR pairs (IRCoder / SLTrans style).
+
+``--data`` is a CodeNet-layout corpus (accepted programs of every problem) or any
+directory of ``.c`` / ``.cpp`` / ``.cc`` files (e.g. MiBench's translation units).
+Writes into ``--out``: ``ir.jsonl`` (``id, problem_id, source, language, opt_level,
+ir, ir_instruction_count, clang_version, clang_path, cleaning``), ``dropped.jsonl``
+(``id, opt_level, reason``), ``summary.json`` (counts by stage and reason,
+programs/s) and, with ``--format pairs``, ``pairs.jsonl``: prompt/completion
+rows in both directions with the sentinel tokens, ready for
+``cfdpo sft --train_file OUT/pairs.jsonl``. Rerunning continues where it stopped.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Sequence
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class LLVMIRArguments:
+    """``cfdpo llvm-ir`` arguments (YAML keys = these field names)."""
+
+    data: str = field(metadata={"help": "CodeNet-layout corpus or a directory of C/C++ files."})
+    out: str = field(default="runs/llvm-ir", metadata={"help": "Output directory."})
+    opt_levels: str = field(default="O0,Oz,O3", metadata={"help": "Comma-separated clang optimisation levels."})
+    format: str = field(default="rows", metadata={"help": "rows (ir.jsonl) or pairs (also pairs.jsonl)."})
+    clean: str = field(default="target,debug,ident_flags,attributes,comments",
+                       metadata={"help": "IR cleaning steps to apply (comma-separated; empty for none)."})
+    limit: int | None = field(default=None, metadata={"help": "Use at most this many programs."})
+    dedup_threshold: float = field(default=0.5, metadata={"help": "MinHash Jaccard threshold (IRCoder: 0.5); 1 disables."})
+    dedup_ngram: int = field(default=8, metadata={"help": "Token n-gram size for MinHash (IRCoder: 8)."})
+    tokenizer: str | None = field(default=None, metadata={"help": "Tokenizer for the length filter."})
+    max_tokens: int | None = field(default=None, metadata={"help": "Drop rows whose source + IR exceed this."})
+    llvm_version: int | None = field(default=None, metadata={"help": "LLVM release (default: newest complete)."})
+    timeout_s: float = field(default=60.0, metadata={"help": "Per clang / opt call."})
+    workers: int | None = field(default=None, metadata={"help": "Parallel programs (default: CPU count)."})
+
+
+def collect_programs(root: Path, limit: int | None = None) -> tuple[list[dict[str, Any]], dict[str, int]]:
+    """Programs to compile: a CodeNet corpus's accepted submissions, or every C/C++ file under ``root``.
+
+    Raises:
+        FileNotFoundError: ``root`` does not exist.
+    """
+    from collections import Counter
+
+    if not root.is_dir():
+        raise FileNotFoundError(f"{root}: no such directory")
+    progs: list[dict[str, Any]] = []
+    skipped: Counter = Counter()
+    if (root / "data").is_dir() and (root / "metadata").is_dir():
+        from ..corpus.codenet import LoadReport, read_problem
+
+        rep = LoadReport()
+        for pd in sorted(p for p in (root / "data").iterdir() if p.is_dir()):
+            for r in read_problem(root, pd.name, "C++", "Accepted", rep) or []:
+                progs.append({"id": f"{r['problem_id']}/{r['submission_id']}", "problem_id": r["problem_id"],
+                              "language": "C++", "source": r["source"]})
+            if limit and len(progs) >= limit:
+                break
+        skipped.update(rep.skipped)
+    else:
+        for f in sorted(root.rglob("*")):
+            if f.suffix not in (".c", ".cpp", ".cc") or not f.is_file():
+                continue
+            try:
+                src = f.read_text(encoding="utf-8")
+            except (OSError, UnicodeDecodeError):
+                skipped["unreadable_or_non_utf8"] += 1
+                continue
+            rel = f.relative_to(root).as_posix()
+            progs.append({"id": rel, "problem_id": rel.split("/")[0], "language": "C" if f.suffix == ".c" else "C++",
+                          "source": src})
+            if limit and len(progs) >= limit:
+                break
+    return progs[:limit] if limit else progs, dict(skipped)
+
+
+def run(a: LLVMIRArguments) -> dict[str, Any]:
+    """Build (or continue building) the dataset; returns the summary."""
+    from collections import Counter
+
+    from tqdm.auto import tqdm
+
+    from ..compiler_data.llvm_ir import (
+        clean_ir,
+        dedup_minhash,
+        emit_ir,
+        find_llvm,
+        ir_instruction_count,
+        pair_rows,
+        verify_ir,
+    )
+    from ..runinfo import check_or_write_run_config, write_json
+    from .common import append_jsonl, read_jsonl, write_jsonl
+
+    t0 = time.time()
+    levels = [x.strip() for x in a.opt_levels.split(",") if x.strip()]
+    steps = [x.strip() for x in a.clean.split(",") if x.strip()]
+    if a.format not in ("rows", "pairs"):
+        raise ValueError(f"--format must be rows or pairs, got {a.format!r}")
+    tc = find_llvm(a.llvm_version)
+    out = Path(a.out)
+    out.mkdir(parents=True, exist_ok=True)
+    check_or_write_run_config(out, {**asdict(a), "llvm": tc.to_dict()}, ignore=("workers", "out"))
+    progs, skipped = collect_programs(Path(a.data), a.limit)
+    keep = dedup_minhash([p["source"] for p in progs], a.dedup_threshold, a.dedup_ngram) \
+        if a.dedup_threshold < 1 else list(range(len(progs)))
+    near_dups = len(progs) - len(keep)
+    progs = [progs[i] for i in keep]
+    tok = None
+    if a.max_tokens:
+        from transformers import AutoTokenizer
+
+        from ..generation.models import resolve_model
+
+        tok = AutoTokenizer.from_pretrained(resolve_model(a.tokenizer))
+
+    rows_path, drop_path = out / "ir.jsonl", out / "dropped.jsonl"
+    done = {(r["id"], r["opt_level"]) for r in read_jsonl(rows_path, repair=True)}
+    done |= {(r["id"], r["opt_level"]) for r in read_jsonl(drop_path, repair=True)}
+
+    def one(p: dict[str, Any]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+        rows, drops = [], []
+        for lvl in levels:
+            if (p["id"], lvl) in done:
+                continue
+            ir, why = emit_ir(p["source"], p["language"], lvl, tc, a.timeout_s)
+            if ir is None:
+                drops.append({"id": p["id"], "opt_level": lvl, "reason": why})
+                continue
+            cleaned = clean_ir(ir, steps)
+            ok, err = verify_ir(cleaned, tc, a.timeout_s)
+            if not ok:
+                drops.append({"id": p["id"], "opt_level": lvl, "reason": "verify_failed", "error": err[:500]})
+                continue
+            if tok is not None and len(tok(p["source"] + cleaned)["input_ids"]) > a.max_tokens:
+                drops.append({"id": p["id"], "opt_level": lvl, "reason": "too_long"})
+                continue
+            rows.append({"id": p["id"], "problem_id": p["problem_id"], "source": p["source"], "language": p["language"],
+                         "opt_level": lvl, "ir": cleaned, "ir_instruction_count": ir_instruction_count(cleaned),
+                         "clang_version": tc.clang_version, "clang_path": tc.clangxx if p["language"] == "C++" else tc.clang,
+                         "cleaning": steps})
+        return rows, drops
+
+    todo = [p for p in progs if any((p["id"], lvl) not in done for lvl in levels)]
+    t_work = time.time()
+    with ThreadPoolExecutor(max_workers=a.workers) as pool, \
+            tqdm(total=len(progs), initial=len(progs) - len(todo), desc="llvm-ir", unit="program") as bar:
+        for i in range(0, len(todo), 16):
+            chunk = todo[i:i + 16]
+            results = list(pool.map(one, chunk))
+            append_jsonl(rows_path, [r for rows, _ in results for r in rows])
+            append_jsonl(drop_path, [d for _, drops in results for d in drops])
+            bar.update(len(chunk))
+    work_s = time.time() - t_work
+    rows = read_jsonl(rows_path)
+    drops = read_jsonl(drop_path)
+    if a.format == "pairs":
+        write_jsonl(out / "pairs.jsonl", [x for r in rows for x in pair_rows(r)])
+    by_level = Counter(r["opt_level"] for r in rows)
+    summary = {
+        "programs_found": len(progs) + near_dups,
+        "near_duplicates_dropped": near_dups,
+        "programs": len(progs),
+        "rows": len(rows),
+        "rows_per_level": dict(sorted(by_level.items())),
+        "dropped_by_reason": dict(Counter(d["reason"] for d in drops)),
+        "skipped_files": skipped,
+        "programs_per_s_this_run": round(len(todo) / work_s, 2) if todo and work_s > 0 else None,
+        "llvm": tc.to_dict(),
+        "config": asdict(a),
+        "wall_s": round(time.time() - t0, 1),
+    }
+    write_json(out / "summary.json", summary)
+    return summary
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    from ._parser import parse
+
+    (a,) = parse([LLVMIRArguments], argv, prog="cfdpo llvm-ir", description=__doc__)
+    s = run(a)
+    print(json.dumps({k: v for k, v in s.items() if k not in ("config", "llvm")}, indent=2))
+    print(f"wrote {Path(a.out) / 'ir.jsonl'}")
+    return 0
