@@ -8,6 +8,9 @@ ir, ir_instruction_count, clang_version, clang_path, cleaning``), ``dropped.json
 programs/s) and, with ``--format pairs``, ``pairs.jsonl``: prompt/completion
 rows in both directions with the sentinel tokens, ready for
 ``cfdpo sft --train_file OUT/pairs.jsonl``. Rerunning continues where it stopped.
+Files from a source tree are compiled with their own directory on the include
+path (``-I``), so that they find their sibling headers; C is GNU C17 with
+clang 16's new errors for pre-C99 code turned back into warnings.
 """
 
 from __future__ import annotations
@@ -77,7 +80,7 @@ def collect_programs(root: Path, limit: int | None = None) -> tuple[list[dict[st
                 continue
             rel = f.relative_to(root).as_posix()
             progs.append({"id": rel, "problem_id": rel.split("/")[0], "language": "C" if f.suffix == ".c" else "C++",
-                          "source": src})
+                          "source": src, "include_dir": str(f.parent.resolve())})
             if limit and len(progs) >= limit:
                 break
     return progs[:limit] if limit else progs, dict(skipped)
@@ -132,7 +135,9 @@ def run(a: LLVMIRArguments) -> dict[str, Any]:
         for lvl in levels:
             if (p["id"], lvl) in done:
                 continue
-            ir, why = emit_ir(p["source"], p["language"], lvl, tc, a.timeout_s)
+            # a source tree's files include their siblings' headers; CodeNet programs stand alone
+            incs = (p["include_dir"],) if p.get("include_dir") else ()
+            ir, why = emit_ir(p["source"], p["language"], lvl, tc, a.timeout_s, include_dirs=incs)
             if ir is None:
                 drops.append({"id": p["id"], "opt_level": lvl, "reason": why})
                 continue

@@ -88,8 +88,15 @@ def find_llvm(version: int | None = None) -> LLVMToolchain:
         f"install one release of clang and llvm, e.g. apt-get install clang-16 llvm-16")
 
 
+#: C is compiled as GNU C17, with the errors clang 16 added for pre-C99 code (implicit declarations,
+#: implicit int) turned back into warnings, so that old translation units such as MiBench's compile
+C_FLAGS = ("-std=gnu17", "-Wno-error=implicit-function-declaration", "-Wno-error=implicit-int",
+           "-Wno-error=int-conversion", "-Wno-error=incompatible-function-pointer-types")
+CXX_FLAGS = ("-std=c++17",)
+
+
 def emit_ir(source: str, language: str, opt_level: str, tc: LLVMToolchain, timeout_s: float = 60.0,
-            memory_mb: int = 4096) -> tuple[str | None, str]:
+            memory_mb: int = 4096, include_dirs: tuple[str, ...] = ()) -> tuple[str | None, str]:
     """Compile a program to textual LLVM IR.
 
     Args:
@@ -97,6 +104,7 @@ def emit_ir(source: str, language: str, opt_level: str, tc: LLVMToolchain, timeo
         language: ``C++`` or ``C``.
         opt_level: ``O0``, ``O1``, ``O2``, ``O3``, ``Os`` or ``Oz``.
         tc: the toolchain.
+        include_dirs: ``-I`` directories (a source tree's own headers, e.g. the file's directory).
 
     Returns:
         ``(ir, "")`` or ``(None, reason)`` with reason ``compile_error``, ``timeout``
@@ -109,12 +117,13 @@ def emit_ir(source: str, language: str, opt_level: str, tc: LLVMToolchain, timeo
         raise ValueError(f"unknown optimisation level {opt_level!r}")
     if language not in ("C++", "C"):
         raise ValueError(f"unknown language {language!r}")
-    ext, cc, std = (".cpp", tc.clangxx, "-std=c++17") if language == "C++" else (".c", tc.clang, "-std=gnu17")
+    ext, cc, flags = (".cpp", tc.clangxx, CXX_FLAGS) if language == "C++" else (".c", tc.clang, C_FLAGS)
     with tempfile.TemporaryDirectory(prefix="cfdpo-ir-") as d:
         with open(os.path.join(d, "prog" + ext), "w", encoding="utf-8") as f:
             f.write(source)
-        cmd = [cc, std, "-S", "-emit-llvm", f"-{opt_level}", "-fno-discard-value-names", "-w", "-o", "prog.ll",
-               "prog" + ext]
+        incs = [f"-I{d}" for d in include_dirs]
+        cmd = [cc, *flags, *incs, "-S", "-emit-llvm", f"-{opt_level}", "-fno-discard-value-names", "-w", "-o",
+               "prog.ll", "prog" + ext]
         out = run_limited(cmd, d, timeout_s, memory_mb)
         if out.timed_out:
             return None, "timeout"
