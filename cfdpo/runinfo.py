@@ -81,13 +81,16 @@ def write_json(path: str | Path, obj: Any) -> None:
     os.replace(tmp, path)
 
 
-def check_or_write_run_config(out_dir: str | Path, config: dict[str, Any], ignore: tuple[str, ...] = ()) -> bool:
+def check_or_write_run_config(out_dir: str | Path, config: dict[str, Any], ignore: tuple[str, ...] = (),
+                              defaults: dict[str, Any] | None = None) -> bool:
     """Record a run's resolved config, or check that a resumed run uses the same one.
 
     Args:
         out_dir: the run's output directory.
         config: the resolved config (JSON-ready).
         ignore: keys allowed to differ on resume (e.g. batch size, worker counts).
+        defaults: the config's default values: a key missing from the recorded config (an option added
+            by a later cfdpo) matches when the new value is its default.
 
     Returns:
         True when an existing run with the same config is being resumed.
@@ -103,6 +106,8 @@ def check_or_write_run_config(out_dir: str | Path, config: dict[str, Any], ignor
         except (ValueError, KeyError) as e:
             raise ValueError(f"{path}: unreadable run config ({e}); use a new --out directory") from e
         new = json.loads(json.dumps(config, default=str))
+        dflt = json.loads(json.dumps(defaults or {}, default=str))
+        old = {**{k: v for k, v in dflt.items() if k not in old}, **old}
         diff = sorted(k for k in set(old) | set(new) if k not in ignore and old.get(k) != new.get(k))
         if diff:
             raise ValueError(

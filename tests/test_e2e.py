@@ -89,6 +89,28 @@ def test_build_prefs_end_to_end(tiny_model_dir, tmp_path):
     assert ds.column_names[:3] == ["id", "prompt_id", "problem_id"] and len(ds) == len(prefs)
 
 
+def test_run_tests_graded_and_synthetic_end_to_end(tiny_model_dir, tmp_path):
+    """--run_tests executes the (sandboxed) samples; graded pairs and synthetic negatives land in the dataset."""
+    out = tmp_path / "g"
+    summary = build_prefs(prefs_args(tiny_model_dir, out, run_tests=True, synthetic_negatives=True,
+                                     compile_mode="link", time_limit_s=1))
+    samples = read_jsonl(out / "samples.jsonl")
+    prefs = read_jsonl(out / "preferences.jsonl")
+    synth = read_jsonl(out / "synthetic.jsonl")
+    assert all("exec_verdict" in r and r["tests_total"] >= 1 for r in samples)
+    assert summary["samples_summary"]["n_with_tests"] == len(samples)
+    assert sum(summary["samples_summary"]["exec_verdicts"].values()) == len(samples)
+    assert summary["graded"] and summary["execution"]["isolation"] in ("bwrap", "rlimits")
+    assert synth and summary["synthetic"]["kept"] == len(synth)
+    assert {r["rejected_source"].split(":")[0] for r in prefs} >= {"synthetic"}
+    assert all(r["chosen_rank"] > r["rejected_rank"] and r["edit_distance"] >= 1 for r in prefs)
+
+    ev = evaluate(EvaluateArguments(model=str(tiny_model_dir), out=str(tmp_path / "ev"), data=str(SAMPLE),
+                                    limit=2, run_tests=True, max_new_tokens=8, **FAST))
+    assert ev["task"] == "compile_rate+pass@1" and ev["n_with_tests"] == 2 and 0 <= ev["pass_at_1"] <= 1
+    assert ev["execution"]["time_limit_s"] == 2.0
+
+
 def _strip_timing(rows):
     return [{k: v for k, v in r.items() if k != "compile_ms"} for r in rows]
 

@@ -4,6 +4,13 @@ Writes into ``--out``: ``run_config.json``, ``prompts.jsonl``, ``samples.jsonl``
 (scored samples), ``preferences.jsonl`` (TRL standard format: ``prompt``,
 ``chosen``, ``rejected`` completions only; plus ``edit_distance``,
 ``chosen_source``, ``rejected_verdict``, ``id``) and ``prefs_summary.json``.
+
+Default pairs are the paper's: every bad sample rejected against the reference.
+``--graded`` (implied by ``--run_tests`` and ``--synthetic_negatives``) ranks
+samples error < warning < ok < pass and pairs across ranks (``--chosen``
+reference | sample | best); ``--synthetic_negatives`` adds corrupted references
+that g++ confirms bad (``synthetic.jsonl``). The edit-distance filter and the
+per-prompt cap apply to every pair.
 """
 
 from __future__ import annotations
@@ -16,6 +23,8 @@ from typing import Any, Sequence
 
 from .common import (
     RESUME_IGNORE,
+    config_defaults,
+    make_exec_scorer,
     CommonArguments,
     make_scorer,
     prepare_prompts,
@@ -39,6 +48,16 @@ class BuildPrefsArguments(CommonArguments):
     min_edit_distance: int = field(default=10,
                                    metadata={"help": "Drop pairs whose chosen/rejected differ by fewer characters."})
     max_pairs_per_prompt: int | None = field(default=None, metadata={"help": "Cap on pairs per prompt."})
+    graded: bool = field(default=False, metadata={
+        "help": "Pairs across graded ranks error < warning < ok (< pass with --run_tests) instead of the "
+                "paper's bad-sample-vs-reference pairs; implied by --run_tests."})
+    chosen: str = field(default="reference", metadata={
+        "help": "Graded pairs: reference (chosen is the original completion), sample (only on-policy samples) "
+                "or best (best sample when it outranks the rejected one, else the reference)."})
+    synthetic_negatives: bool = field(default=False, metadata={
+        "help": "Add synthetic hard negatives: corrupted references (misspelt identifier, dropped ';' or '}', "
+                "changed type) that g++ confirms bad; implies --graded."})
+    synthetic_per_prompt: int = field(default=2, metadata={"help": "Synthetic negatives per prompt, at most."})
 
 
 def run(args: BuildPrefsArguments) -> dict[str, Any]:
@@ -46,14 +65,17 @@ def run(args: BuildPrefsArguments) -> dict[str, Any]:
     from ..corpus.prompts import render_prompt
     from ..generation.hf import DecodingConfig
     from ..generation.models import load_model, resolve_model, set_torch_threads
-    from ..prefs.pairs import build_preferences
+    from ..prefs.pairs import build_graded_preferences, build_preferences
+    from ..prefs.synthetic import make_negatives
     from ..runinfo import check_or_write_run_config, environment_info, write_json
 
     t0 = time.time()
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     config = asdict(args)
-    check_or_write_run_config(out, config, ignore=RESUME_IGNORE)
+    if args.chosen not in ("reference", "sample", "best"):
+        raise ValueError(f"--chosen must be reference, sample or best, got {args.chosen!r}")
+    check_or_write_run_config(out, config, ignore=RESUME_IGNORE, defaults=config_defaults(args))
     scorer = make_scorer(args)
     prompts = prepare_prompts(args, scorer, out)
     decoding = DecodingConfig(do_sample=True, temperature=args.temperature, top_p=args.top_p,
@@ -63,17 +85,31 @@ def run(args: BuildPrefsArguments) -> dict[str, Any]:
         set_torch_threads(args.threads)
         return load_model(args.model, args.adapter, args.device)
 
-    samples = sample_and_score(prompts, args, decoding, scorer, out, load)
+    executor = make_exec_scorer(args, scorer)
+    samples = sample_and_score(prompts, args, decoding, scorer, out, load, executor)
     render = None
     if args.prompt_format == "chat":
         from transformers import AutoTokenizer
 
         tok = AutoTokenizer.from_pretrained(resolve_model(args.model))
         render = lambda p: render_prompt(p, "chat", tok)  # noqa: E731
-    rows, summary = build_preferences(prompts, samples, args.min_edit_distance, args.max_pairs_per_prompt,
-                                      args.prompt_format, render)
+    synthetic_summary = None
+    if args.graded or args.run_tests or args.synthetic_negatives:
+        synthetic: list[dict[str, Any]] = []
+        if args.synthetic_negatives:
+            synthetic, synthetic_summary = make_negatives(prompts, scorer, args.synthetic_per_prompt,
+                                                          seed=args.seed, workers=args.workers)
+            write_jsonl(out / "synthetic.jsonl", synthetic)
+        rows, summary = build_graded_preferences(prompts, samples, args.min_edit_distance,
+                                                 args.max_pairs_per_prompt, args.chosen, args.prompt_format,
+                                                 render, synthetic)
+    else:
+        rows, summary = build_preferences(prompts, samples, args.min_edit_distance, args.max_pairs_per_prompt,
+                                          args.prompt_format, render)
     write_jsonl(out / "preferences.jsonl", rows)
     summary.update({
+        "synthetic": synthetic_summary,
+        "execution": executor.config() if executor is not None else None,
         "samples_summary": summarise_samples(samples),
         "decoding": asdict(decoding),
         "scorer": scorer.config(),
@@ -94,6 +130,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     s = run(args)
     print(f"prompts {s['prompts']}  samples {s['samples']}  bad {s['bad_samples']}  "
           f"sample compile rate {100 * (s['samples_summary']['compile_rate'] or 0):.2f}%")
+    if "pass_at_1" in s["samples_summary"]:
+        print(f"sample pass@1 {100 * (s['samples_summary']['pass_at_1'] or 0):.2f}%  "
+              f"exec verdicts {s['samples_summary']['exec_verdicts']}")
+    if s.get("synthetic"):
+        print(f"synthetic negatives kept {s['synthetic']['kept']}  confirmed bad {s['synthetic']['confirmed_bad']}")
     print(f"pairs kept {s['pairs_kept']}  dropped {s['dropped']}  "
           f"mean edit distance {s['edit_distance_mean']}")
     print(f"wrote {Path(args.out) / 'preferences.jsonl'}")

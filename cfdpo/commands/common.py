@@ -26,6 +26,8 @@ from ..scoring.diagnostics import Diagnostic, error_kind, normalise_message
 __all__ = [
     "CommonArguments",
     "make_scorer",
+    "make_exec_scorer",
+    "config_defaults",
     "parse_shard",
     "prepare_prompts",
     "sample_and_score",
@@ -79,12 +81,26 @@ class CommonArguments:
     no_pch: bool = field(default=False, metadata={"help": "Do not compile against precompiled include preambles."})
     syntax_first: bool = field(default=False,
                                metadata={"help": "Run -fsyntax-only first and stop on an error (fast when most fail)."})
+    isolation: str = field(default="auto", metadata={
+        "help": "Sandbox for compiling and running: auto (bubblewrap namespaces when usable), bwrap or rlimits."})
+    run_tests: bool = field(default=False, metadata={
+        "help": "Run compiled completions on the problem's sample tests (executes model-written code in a "
+                "sandbox; opt-in). Adds pass@1 and exec verdicts."})
+    time_limit_s: float = field(default=2.0, metadata={"help": "CPU seconds per test run (--run_tests)."})
+    run_memory_mb: int = field(default=512, metadata={"help": "Address-space limit per test run, MiB."})
+    float_tolerance: float | None = field(default=None,
+                                          metadata={"help": "Compare float output tokens within this tolerance."})
     threads: int | None = field(default=None, metadata={"help": "torch CPU threads (default: $CFDPO_THREADS or CPUs)."})
     device: str | None = field(default=None, metadata={"help": "cpu or cuda (default: cuda when available)."})
 
 
 #: keys that may change between a run and its resumption
 RESUME_IGNORE = ("out", "workers", "threads", "device", "no_compile_cache", "no_pch", "syntax_first")
+
+
+def config_defaults(args: Any) -> dict[str, Any]:
+    """Default values of an arguments dataclass (for resuming runs recorded before an option existed)."""
+    return asdict(type(args)())
 
 
 def make_scorer(args: CommonArguments) -> CompileScorer:
@@ -101,7 +117,18 @@ def make_scorer(args: CommonArguments) -> CompileScorer:
         pch=not args.no_pch,
         pch_dir=os.path.join(compile_cache_dir(), "pch") if not args.no_pch else None,
         syntax_first=args.syntax_first,
+        isolation=args.isolation,
     )
+
+
+def make_exec_scorer(args: CommonArguments, scorer: CompileScorer) -> Any:
+    """The execution scorer for ``--run_tests`` (None without it)."""
+    if not args.run_tests:
+        return None
+    from ..scoring.execution import ExecutionScorer
+
+    return ExecutionScorer(scorer, time_limit_s=args.time_limit_s, memory_mb=args.run_memory_mb,
+                           float_tolerance=args.float_tolerance, isolation=args.isolation)
 
 
 def compile_cache_dir() -> str:
@@ -228,6 +255,7 @@ def prepare_prompts(args: CommonArguments, scorer: CompileScorer | None, out: Pa
             "split": prog["split"],
             "sample_input": prog["sample_input"],
             "sample_output": prog["sample_output"],
+            "tests": json.loads(prog["tests"] or "[]"),
         })
     # order by length (stable), so that a generation batch holds prompts of similar length and
     # similar token budgets: on a CPU, one long prompt in a batch of short ones multiplies its cost
@@ -255,6 +283,7 @@ def sample_and_score(
     scorer: CompileScorer,
     out: Path,
     load: Callable[[], tuple[Any, Any]],
+    executor: Any = None,
 ) -> list[dict[str, Any]]:
     """Generate ``decoding.num_samples`` completions per prompt, clean and score them.
 
@@ -267,6 +296,9 @@ def sample_and_score(
         scorer: the compile scorer.
         out: run directory.
         load: returns ``(model, tokenizer)``; called only if work remains.
+        executor: an :class:`~cfdpo.scoring.execution.ExecutionScorer` (``--run_tests``): programs that
+            build are run on their prompt's tests and rows get ``exec_verdict``, ``tests_passed``,
+            ``tests_total`` and ``passed``.
 
     Returns:
         All scored sample rows, in prompt order then sample index.
@@ -315,6 +347,8 @@ def sample_and_score(
             for r, res in zip(rows, results):
                 r.update(verdict=res.verdict.value, good=res.good,
                          diagnostics=[d.to_dict() for d in res.diagnostics], compile_ms=round(res.elapsed_ms, 1))
+            if executor is not None:
+                run_tests_on(rows, {p["id"]: p for p in batch}, executor, args.workers)
             append_jsonl(path, rows)
             existing.extend(rows)
             bar.update(b - a)
@@ -323,8 +357,28 @@ def sample_and_score(
     return existing
 
 
+def run_tests_on(rows: list[dict[str, Any]], prompts: dict[str, dict[str, Any]], executor: Any,
+                 workers: int | None) -> None:
+    """Run the rows that compiled (``ok`` or ``warning``) on their prompt's tests; update rows in place."""
+    from ..scoring.execution import row_tests
+
+    todo = []
+    for r in rows:
+        tests = row_tests(prompts[r["prompt_id"]])
+        r.update(exec_verdict=None, tests_passed=0, tests_total=len(tests), passed=False)
+        if tests and r["verdict"] in ("ok", "warning"):
+            todo.append((r, tests))
+        elif tests:
+            r["exec_verdict"] = "not_built"
+    results = executor.run_many([r["prompt"] + r["completion"] for r, _ in todo], [t for _, t in todo], workers)
+    for (r, _), res in zip(todo, results):
+        r.update(exec_verdict=res.verdict.value, tests_passed=res.passed, passed=res.ok,
+                 tests=[{k: v for k, v in t.to_dict().items() if k != "stdout"} for t in res.tests])
+
+
 def summarise_samples(samples: list[dict[str, Any]], top: int = 10) -> dict[str, Any]:
-    """Compile rate, verdict counts, error kinds, frequent errors and clean-up counts."""
+    """Compile rate, verdict counts, error kinds, frequent errors and clean-up counts; with test runs,
+    pass@1 (share of samples passing all their tests, over samples whose problem has tests) and exec verdicts."""
     n = len(samples)
     good = sum(bool(s["good"]) for s in samples)
     verdicts = Counter(s["verdict"] for s in samples)
@@ -345,4 +399,18 @@ def summarise_samples(samples: list[dict[str, Any]], top: int = 10) -> dict[str,
         "error_kinds": dict(kinds.most_common()),
         "top_errors": messages.most_common(top),
         "cleanup_applied": dict(sorted(cleanup.items())),
+        **_exec_summary(samples),
+    }
+
+
+def _exec_summary(samples: list[dict[str, Any]]) -> dict[str, Any]:
+    if not any("exec_verdict" in s for s in samples):
+        return {}
+    tested = [s for s in samples if s.get("tests_total")]
+    passed = sum(bool(s.get("passed")) for s in tested)
+    return {
+        "pass_at_1": round(passed / len(tested), 4) if tested else None,
+        "passed": passed,
+        "n_with_tests": len(tested),
+        "exec_verdicts": dict(sorted(Counter(s["exec_verdict"] for s in tested).items())),
     }

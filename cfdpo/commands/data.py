@@ -12,7 +12,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Sequence
 
-from .common import RESUME_IGNORE, CommonArguments, make_scorer, prepare_prompts
+from .common import RESUME_IGNORE, CommonArguments, config_defaults, make_scorer, prepare_prompts
 
 
 @dataclass
@@ -27,7 +27,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     (args,) = parse([DataArguments], argv, prog="cfdpo data", description=__doc__)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    check_or_write_run_config(out, asdict(args), ignore=RESUME_IGNORE)
+    check_or_write_run_config(out, asdict(args), ignore=RESUME_IGNORE, defaults=config_defaults(args))
     rows = prepare_prompts(args, make_scorer(args), out)
     report = json.loads((out / "corpus_report.json").read_text())
     print(f"{len(rows)} prompts; corpus: {json.dumps(report)}")

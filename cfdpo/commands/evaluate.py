@@ -14,7 +14,16 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, Sequence
 
-from .common import RESUME_IGNORE, CommonArguments, make_scorer, prepare_prompts, sample_and_score, summarise_samples
+from .common import (
+    RESUME_IGNORE,
+    CommonArguments,
+    config_defaults,
+    make_exec_scorer,
+    make_scorer,
+    prepare_prompts,
+    sample_and_score,
+    summarise_samples,
+)
 
 log = logging.getLogger(__name__)
 
@@ -36,7 +45,7 @@ def run(args: EvaluateArguments) -> dict[str, Any]:
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     config = asdict(args)
-    check_or_write_run_config(out, config, ignore=RESUME_IGNORE)
+    check_or_write_run_config(out, config, ignore=RESUME_IGNORE, defaults=config_defaults(args))
     scorer = make_scorer(args)
     prompts = prepare_prompts(args, scorer, out)
     decoding = DecodingConfig(do_sample=False, num_samples=1, max_new_tokens=args.max_new_tokens, seed=args.seed)
@@ -45,9 +54,10 @@ def run(args: EvaluateArguments) -> dict[str, Any]:
         set_torch_threads(args.threads)
         return load_model(args.model, args.adapter, args.device)
 
-    samples = sample_and_score(prompts, args, decoding, scorer, out, load)
+    executor = make_exec_scorer(args, scorer)
+    samples = sample_and_score(prompts, args, decoding, scorer, out, load, executor)
     results = {
-        "task": "compile_rate",
+        "task": "compile_rate+pass@1" if executor is not None else "compile_rate",
         "model": args.model,
         "adapter": args.adapter,
         **summarise_samples(samples),
@@ -57,6 +67,7 @@ def run(args: EvaluateArguments) -> dict[str, Any]:
                           "chat: code of the first fenced block, echoed prompt removed, then brace balance",
         "scorer": scorer.config(),
         "scorer_speedups": scorer.speedups(),
+        "execution": executor.config() if executor is not None else None,
         "config": config,
         "seed": args.seed,
         "environment": environment_info(),
@@ -72,6 +83,9 @@ def format_table(results: dict[str, Any]) -> str:
         f"model         {results['model']}" + (f" + {results['adapter']}" if results.get("adapter") else ""),
         f"programs      {results['n']}",
         f"compile rate  {100 * (results['compile_rate'] or 0):.2f}%  ({results['compiled']}/{results['n']})",
+        *([f"pass@1        {100 * (results['pass_at_1'] or 0):.2f}%  ({results['passed']}/{results['n_with_tests']} "
+           f"with tests; " + ", ".join(f"{k}={v}" for k, v in results["exec_verdicts"].items()) + ")"]
+          if "pass_at_1" in results else []),
         "verdicts      " + ", ".join(f"{k}={v}" for k, v in results["verdicts"].items()),
         "error kinds   " + (", ".join(f"{k}={v}" for k, v in list(results["error_kinds"].items())[:6]) or "-"),
     ]

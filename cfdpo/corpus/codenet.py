@@ -18,6 +18,7 @@ by reason, never a crash.
 from __future__ import annotations
 
 import csv
+import json
 import logging
 import random
 from collections import Counter
@@ -136,6 +137,30 @@ def _sample_io(root: Path, pid: str) -> tuple[str | None, str | None]:
         return None, None
 
 
+def read_tests(root: str | Path, pid: str) -> list[dict[str, str]]:
+    """All sample tests of a problem: ``input.txt``/``output.txt`` (CodeNet's derived/input_output) and
+    any further cases ``input.<k>.txt``/``output.<k>.txt`` beside them, as ``[{"input", "output"}]``.
+
+    Cases that cannot be read (missing partner, not UTF-8) are skipped with a warning naming the file.
+    """
+    d = Path(root) / "derived" / "input_output" / "data" / pid
+    if not d.is_dir():
+        return []
+    names = ["input.txt"] + sorted((p.name for p in d.glob("input.*.txt")),
+                                   key=lambda n: (len(n), n))
+    cases: list[dict[str, str]] = []
+    for name in names:
+        out_name = "output" + name[len("input"):]
+        try:
+            cases.append({"input": _read_text(d / name), "output": _read_text(d / out_name)})
+        except FileNotFoundError:
+            if name != "input.txt":
+                log.warning("%s: no %s beside it; test skipped", d / name, out_name)
+        except (OSError, UnicodeDecodeError) as e:
+            log.warning("%s: unreadable test (%s); skipped", d / name, e)
+    return cases
+
+
 def load_codenet(
     root: str | Path,
     train_per_problem: int = 5,
@@ -173,7 +198,8 @@ def load_codenet(
 
     Returns:
         ``(dataset, report)``; dataset columns: ``problem_id, submission_id,
-        language, source, split, status, sample_input, sample_output``.
+        language, source, split, status, sample_input, sample_output, tests`` (``tests``: JSON list of
+        ``{"input", "output"}``, see :func:`read_tests`).
 
     Raises:
         FileNotFoundError: ``root/data`` does not exist.
@@ -242,10 +268,12 @@ def load_codenet(
                 continue
             report.problems_kept += 1
             sample_in, sample_out = _sample_io(root, pid)
+            tests = json.dumps(read_tests(root, pid))
             for i, prog in enumerate(progs):
                 split = "train" if i < train_per_problem else "test"
                 if split in splits:
-                    rows.append({**prog, "split": split, "sample_input": sample_in, "sample_output": sample_out})
+                    rows.append({**prog, "split": split, "sample_input": sample_in, "sample_output": sample_out,
+                                 "tests": tests})
         if limit is not None and len(rows) >= limit:
             break
     bar.close()
@@ -254,5 +282,5 @@ def load_codenet(
     report.programs_kept = len(rows)
     features = datasets.Features({k: datasets.Value("string") for k in
                                   ("problem_id", "submission_id", "language", "source", "split", "status",
-                                   "sample_input", "sample_output")})
+                                   "sample_input", "sample_output", "tests")})
     return datasets.Dataset.from_list(rows, features=features), report

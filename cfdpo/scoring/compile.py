@@ -15,11 +15,16 @@ group (driver, cc1plus, as, ld) is killed; an address-space limit
 through util-linux ``prlimit`` (or ``preexec_fn`` when ``prlimit`` is missing);
 stderr written to a file in the temporary directory and read back capped.
 
-Not isolated: the compiler runs as the calling user with the caller's file
-system view, so ``#include "/some/absolute/path"`` can read any file that user
-can read (and its text can appear in diagnostics), and there is no network or
-PID namespace. Compiling does not run the program; running is a separate,
-explicit opt-in.
+With ``isolation="auto"`` (the default) and bubblewrap usable, the compiler
+also runs in new mount/PID/network namespaces that show it only ``/usr``, its
+temporary directory and the precompiled-header directory (see
+:mod:`cfdpo.scoring.sandbox`): ``#include "/etc/passwd"`` then fails with "No
+such file", so no file outside those can appear in a diagnostic. Without
+bubblewrap (``isolation="rlimits"``, or where a container forbids namespaces)
+the compiler sees the caller's file system and any file the caller can read can
+be included and quoted in diagnostics. Not isolated in either case: the kernel
+(no seccomp) and timing. Compiling does not run the program; running is a
+separate, explicit opt-in (:mod:`cfdpo.scoring.execution`).
 """
 
 from __future__ import annotations
@@ -41,8 +46,9 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Sequence
 
 from .diagnostics import SOURCE_NAME, Diagnostic, parse_gcc_output
-from .limits import kill_group, limited_argv
+from .limits import kill_group
 from .pch import PCHCache
+from .sandbox import Limits, Sandbox
 
 __all__ = ["Verdict", "CompileResult", "CompileScorer", "compiler_version"]
 
@@ -182,6 +188,8 @@ class CompileScorer:
         syntax_first: in ``link``/``object`` mode, run ``-fsyntax-only`` first and
             stop there on an error (final: same verdict and diagnostics); programs
             that pass still get their full build.
+        isolation: ``auto`` (bubblewrap namespaces when usable, else limits only), ``bwrap`` or ``rlimits``;
+            see :mod:`cfdpo.scoring.sandbox`.
 
     Raises:
         ValueError: an unknown ``mode`` or ``warnings`` value, or a non-positive limit.
@@ -207,6 +215,7 @@ class CompileScorer:
         pch: bool = False,
         pch_dir: str | os.PathLike[str] | None = None,
         syntax_first: bool = False,
+        isolation: str = "auto",
     ) -> None:
         if mode not in self.MODES:
             raise ValueError(f"mode must be one of {self.MODES}, got {mode!r}")
@@ -233,6 +242,7 @@ class CompileScorer:
         #: time and count per stage (``syntax_ms``, ``syntax_stops``, ``full_ms``, ``full_builds``, ``cache_hits``)
         self.stats: Counter = Counter()
         self._stats_lock = threading.Lock()
+        self.sandbox = Sandbox(isolation)
         self.pch: PCHCache | None = None
         if pch:
             where = pch_dir if pch_dir is not None else (os.path.join(self.cache_dir, "pch") if self.cache_dir else None)
@@ -276,6 +286,7 @@ class CompileScorer:
             "timeout_s": self.timeout_s,
             "memory_mb": self.memory_mb,
             "output_limit_mb": self.output_limit_mb,
+            "isolation": self.sandbox.kind,
         }
 
     def speedups(self) -> dict[str, Any]:
@@ -377,8 +388,11 @@ class CompileScorer:
 
     def _run_in(self, workdir: str, cmd: list[str]) -> CompileResult:
         """Run a compiler command in ``workdir`` under the scorer's limits and judge the outcome."""
-        full, preexec = limited_argv([self._compiler_path or self.compiler, *cmd[1:]], self.memory_mb,
-                                     self.output_limit_mb)
+        limits = Limits(memory_mb=self.memory_mb, output_mb=self.output_limit_mb)
+        readonly = [self.pch.directory] if self.pch is not None else []
+        full = self.sandbox.wrap([self._compiler_path or self.compiler, *cmd[1:]], workdir, limits,
+                                 writable=True, readonly=readonly)
+        preexec = self.sandbox.preexec(limits)
         env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LC_ALL": "C", "LANG": "C", "TMPDIR": workdir}
         err_path = os.path.join(workdir, "stderr.txt")
         t0 = time.perf_counter()

@@ -100,7 +100,7 @@ class PCHCache:
         if directory is None:
             directory = tempfile.mkdtemp(prefix="cfdpo-pch-")
             atexit.register(shutil.rmtree, directory, True)
-        self.directory = os.fspath(directory)
+        self.directory = os.path.abspath(os.fspath(directory))
         os.makedirs(self.directory, exist_ok=True)
         self._locks: dict[str, threading.Lock] = {}
         self._guard = threading.Lock()

@@ -1,0 +1,177 @@
+"""Execution scorer and the hostile-program suite: g++ really builds, the programs really run.
+
+Every hostile program must end with its own verdict within its limits, leave the
+world outside its temporary directory unchanged, keep file contents from
+outside out of the stored result, and let the rest of the batch carry on.
+Isolation that needs namespaces (no network, no view of /etc or /tmp) is
+asserted when bubblewrap is usable; where it is not, those tests skip and say so.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+import time
+
+import pytest
+
+from cfdpo.scoring import CompileScorer
+from cfdpo.scoring.execution import ExecutionScorer, ExecVerdict, TestCase, outputs_match, row_tests
+from cfdpo.scoring.sandbox import Limits, bwrap_usable
+
+ADD = TestCase("3 4\n", "7\n")
+
+SUM = '#include <iostream>\nint main(){int a,b;std::cin>>a>>b;std::cout<<a+b<<"\\n";}\n'
+
+needs_bwrap = pytest.mark.skipif(not bwrap_usable(), reason="bubblewrap missing or namespaces not allowed here: "
+                                 "rlimits-only fallback does not isolate the file system or the network")
+
+
+@pytest.fixture(scope="module")
+def work_root(tmp_path_factory) -> str:
+    """Where the scorers make their temporary directories (checked empty after each batch)."""
+    return str(tmp_path_factory.mktemp("scratch"))
+
+
+@pytest.fixture(scope="module")
+def scorer(work_root: str) -> ExecutionScorer:
+    cs = CompileScorer(timeout_s=20, memory_mb=1024, tmp_root=work_root)
+    return ExecutionScorer(cs, time_limit_s=1, memory_mb=256, output_limit_kb=256, max_processes=16)
+
+
+def test_outputs_match_tokens_and_floats() -> None:
+    assert outputs_match("1  2\n3\n", "1 2 3")
+    assert not outputs_match("1 2", "1 2 3")
+    assert not outputs_match("0.3333", "0.333333")
+    assert outputs_match("0.3333", "0.333333", float_tolerance=1e-3)
+    assert not outputs_match("abc", "abd", float_tolerance=1e-3)
+
+
+def test_pass_and_wrong_answer_multiple_cases(scorer: ExecutionScorer) -> None:
+    cases = [ADD, TestCase("10 -3\n", "7\n"), TestCase("0 0", "0")]
+    r = scorer.run(SUM, cases)
+    assert r.verdict is ExecVerdict.PASS and r.passed == 3 and r.total == 3
+    assert [t.verdict for t in r.tests] == [ExecVerdict.PASS] * 3
+    wrong = scorer.run(SUM.replace("a+b", "a-b"), cases)
+    assert wrong.verdict is ExecVerdict.WRONG_ANSWER and wrong.passed == 0
+    assert wrong.tests[0].stdout.strip() == "-1"
+
+
+def test_not_built_keeps_compile_verdict(scorer: ExecutionScorer) -> None:
+    r = scorer.run("int main() { return x; }\n", [ADD])
+    assert r.verdict is ExecVerdict.NOT_BUILT
+    assert r.compile.verdict.value == "error" and r.tests == []
+
+
+def test_row_tests_reads_lists_and_samples() -> None:
+    assert row_tests({"tests": json.dumps([{"input": "1", "output": "2"}])}) == [TestCase("1", "2")]
+    assert row_tests({"tests": [], "sample_input": "a", "sample_output": "b"}) == [TestCase("a", "b")]
+    assert row_tests({"sample_input": None, "sample_output": None}) == []
+
+
+# ------------------------------------------------------------------------------------------- hostile suite
+RUN_HOSTILE = {
+    "fork_bomb": ('#include <unistd.h>\nint main(){for(;;) fork();}\n', {ExecVerdict.TIME_LIMIT}),
+    "infinite_loop": ('int main(){volatile unsigned long x=0; for(;;) x++;}\n', {ExecVerdict.TIME_LIMIT}),
+    "sleep_forever": ('#include <unistd.h>\nint main(){for(;;) sleep(100);}\n', {ExecVerdict.TIME_LIMIT}),
+    "alloc_10gb": ('#include <vector>\n#include <cstdio>\nint main(){std::vector<char> v(10ull<<30);'
+                   ' printf("%d",v[7]);}\n', {ExecVerdict.MEMORY_LIMIT}),
+    "output_1gb": ('#include <cstdio>\nint main(){for(long i=0;i<(1L<<30);i++) putchar(65);}\n',
+                   {ExecVerdict.OUTPUT_LIMIT}),
+    "segfault": ('int main(){volatile int*p=nullptr; return *p;}\n', {ExecVerdict.RUNTIME_ERROR}),
+}
+
+
+@pytest.mark.parametrize("isolation", ["auto", "rlimits"])
+def test_hostile_runtime_programs_end_with_their_verdicts(isolation: str, work_root: str) -> None:
+    """Limits hold with namespaces and in the rlimits-only fallback alike."""
+    cs = CompileScorer(timeout_s=20, memory_mb=1024, tmp_root=work_root, isolation=isolation)
+    scorer = ExecutionScorer(cs, time_limit_s=1, memory_mb=256, output_limit_kb=256, max_processes=16,
+                             isolation=isolation)
+    names = list(RUN_HOSTILE) + ["ok"]
+    sources = [RUN_HOSTILE[n][0] for n in RUN_HOSTILE] + [SUM]
+    t0 = time.time()
+    results = scorer.run_many(sources, [[ADD]] * len(sources), workers=2)
+    wall = time.time() - t0
+    for name, r in zip(names, results):
+        assert r.compile.good, (name, r.compile.stderr[:300])
+        want = RUN_HOSTILE[name][1] if name in RUN_HOSTILE else {ExecVerdict.PASS}
+        assert r.verdict in want, (name, r.verdict, r.tests)
+        assert all(t.elapsed_ms <= 1000 * scorer.wall_limit_s + 2000 for t in r.tests), name
+        assert len(r.tests[0].stdout) <= scorer.keep_output_chars
+    assert results[-1].ok  # the rest of the batch carried on
+    assert wall < 120
+    assert os.listdir(work_root) == []  # every temp dir removed
+    assert not [p for p in os.popen("ps -eo uid=").read().split() if p.isdigit() and 61000 <= int(p) < 61256]
+
+
+@needs_bwrap
+def test_no_network(scorer: ExecutionScorer) -> None:
+    src = ('#include <sys/socket.h>\n#include <netinet/in.h>\n#include <arpa/inet.h>\n#include <cstdio>\n'
+           'int main(){int s=socket(AF_INET,SOCK_STREAM,0); sockaddr_in a{}; a.sin_family=AF_INET;'
+           ' a.sin_port=htons(80); inet_pton(AF_INET,"1.1.1.1",&a.sin_addr);'
+           ' int r=connect(s,(sockaddr*)&a,sizeof a); printf("%s\\n", r==0 ? "connected" : "blocked");}\n')
+    r = scorer.run(src, [TestCase("", "blocked")])
+    assert r.verdict is ExecVerdict.PASS, r.tests
+
+
+@needs_bwrap
+def test_writes_outside_the_temp_dir_fail(scorer: ExecutionScorer, tmp_path) -> None:
+    targets = [str(tmp_path / "escape.txt"), os.path.join(tempfile.gettempdir(), "cfdpo-escape.txt"),
+               os.path.expanduser("~/cfdpo-escape.txt"), "../escape.txt", "escape.txt"]
+    os.chmod(tmp_path, 0o777)
+    lits = ",".join(json.dumps(t) for t in targets)
+    src = ('#include <cstdio>\nint main(){const char* p[]={' + lits + '}; int n=0;'
+           ' for(auto q:p){FILE*f=fopen(q,"w"); if(f){fputs("x",f);fclose(f);n++;}} printf("%d\\n",n);}\n')
+    r = scorer.run(src, [TestCase("", "0")])
+    assert r.verdict is ExecVerdict.PASS, r.tests
+    for t in targets[:3]:
+        assert not os.path.exists(t), t
+
+
+@needs_bwrap
+def test_reading_files_outside_leaks_nothing(scorer: ExecutionScorer) -> None:
+    secret = open("/etc/passwd").read().splitlines()[0]
+    src = ('#include <cstdio>\nint main(){FILE*f=fopen("/etc/passwd","r"); int c;'
+           ' if(!f){puts("none");return 0;} while((c=fgetc(f))!=EOF) putchar(c);}\n')
+    r = scorer.run(src, [TestCase("", "none")])
+    assert r.verdict is ExecVerdict.PASS
+    assert secret not in json.dumps(r.to_dict())
+
+
+COMPILE_HOSTILE = {
+    "template_recursion": "template<int N> struct F { enum { v = F<N+1>::v }; };\nint main(){ return F<0>::v; }\n",
+    "preprocessor_bomb": ("#define A(x) x x x x x x x x x x\n#define B(x) A(A(A(A(A(A(A(A(x))))))))\n"
+                          "B(B(B(int a;)))\nint main(){}\n"),
+    "dev_zero": "#include </dev/zero>\nint main(){}\n",
+    "dev_stdin": "#include </dev/stdin>\nint main(){}\n",
+    "etc_passwd": '#include "/etc/passwd"\nint main(){}\n',
+}
+
+
+def test_hostile_compiles_end_and_leak_nothing(work_root: str) -> None:
+    cs = CompileScorer(timeout_s=10, memory_mb=1024, tmp_root=work_root)
+    secret = open("/etc/passwd").read().splitlines()[0]
+    srcs = list(COMPILE_HOSTILE.values()) + ["int main(){}\n"]
+    t0 = time.time()
+    results = cs.score_many(srcs, workers=2)
+    assert time.time() - t0 < 60
+    by = dict(zip(list(COMPILE_HOSTILE) + ["ok"], results))
+    assert by["ok"].good
+    assert by["template_recursion"].verdict.value == "error"
+    assert by["preprocessor_bomb"].verdict.value in ("timeout", "resource_limit", "error")
+    assert by["dev_zero"].verdict.value in ("resource_limit", "error", "timeout")
+    assert by["dev_stdin"].verdict.value in ("ok", "error")  # stdin is closed: an empty include
+    assert by["etc_passwd"].verdict.value == "error"
+    for name, r in by.items():
+        assert not r.good or name in ("ok", "dev_stdin")
+        if cs.sandbox.kind == "bwrap":
+            assert secret not in json.dumps(r.to_dict()), name
+    assert os.listdir(work_root) == []
+
+
+def test_limits_flags() -> None:
+    flags = Limits(cpu_s=1.5, memory_mb=64, output_mb=1, processes=8, open_files=32).prlimit_flags()
+    assert f"--as={64 << 20}" in flags and f"--fsize={1 << 20}" in flags
+    assert "--cpu=2:3" in flags and "--nproc=8" in flags and "--nofile=32" in flags and "--core=0" in flags
