@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 from collections import Counter
 from pathlib import Path
@@ -95,3 +96,21 @@ def test_missing_corpus_dir(tmp_path):
 def test_codechef_corpus_loads():
     ds, rep = load_codenet(CODECHEF, splits=("test",), limit=20, show_progress=False)
     assert len(ds) == 20 and rep.problems_kept >= 10
+
+
+def test_max_chars_and_require_tests(tmp_path):
+    ok = b"int main() { return 0; }\n"
+    long = b"int main() {\n" + b"  int x = 1;\n" * 50 + b"  return 0;\n}\n"
+    _write_problem(tmp_path, "p1", {"a": ok, "b": ok, "c": long}, {"a": "Accepted", "b": "Accepted", "c": "Accepted"})
+    _write_problem(tmp_path, "p2", {"a": ok, "b": ok}, {"a": "Accepted", "b": "Accepted"})
+    io = tmp_path / "derived" / "input_output" / "data" / "p1"
+    io.mkdir(parents=True)
+    (io / "input.txt").write_text("")
+    (io / "output.txt").write_text("")
+    ds, rep = load_codenet(tmp_path, train_per_problem=1, test_per_problem=1, max_chars=100, show_progress=False)
+    assert rep.skipped["too_long"] == 1 and all(len(r["source"]) <= 100 for r in ds)
+    assert sorted(set(ds["problem_id"])) == ["p1", "p2"]
+    ds, rep = load_codenet(tmp_path, train_per_problem=1, test_per_problem=1, require_tests=True,
+                           show_progress=False)
+    assert set(ds["problem_id"]) == {"p1"} and rep.skipped["problem_without_tests"] == 1
+    assert json.loads(ds[0]["tests"]) == [{"input": "", "output": ""}]

@@ -13,12 +13,16 @@ def test_pipeline_end_to_end_and_resume(tiny_model_dir, tmp_path):
     p = PipelineArguments(out=str(tmp_path / "pipe"), model=str(tiny_model_dir), data=str(SAMPLE), eval_limit=2,
                           train_limit=4, prefs_limit=2, num_samples=2, min_edit_distance=1, batch_size=2,
                           compile_check=False, lora_r=4, lora_alpha=4, sft_max_steps=2, sft_batch_size=2,
-                          dpo_max_steps=2, dpo_batch_size=2, dpo_learning_rate=1e-3, max_length=256, threads=1)
+                          dpo_max_steps=2, dpo_batch_size=2, dpo_learning_rate=1e-3, max_length=256, threads=1,
+                          run_tests=True, pairs="graded+synthetic")
     res = run(p)
     out = tmp_path / "pipe"
     assert list(res["table"]) == ["Base", "+SFT", "+DPO", "+SFT+DPO", "+SFT+DPOP"]
     assert all(0.0 <= v <= 1.0 for v in res["table"].values())
+    assert all(0.0 <= v <= 1.0 for v in res["pass_at_1"].values())
     table = (out / "table.md").read_text()
+    assert "| pass@1 (sample tests) |" in table
+    assert res["pairs"]["base"]["graded"] and res["pairs"]["base"]["synthetic"]["kept"] > 0
     assert "| Base | +SFT | +DPO | +SFT+DPO | +SFT+DPOP |" in table
     assert (out / "compile_rate.png").stat().st_size > 1000 and (out / "edit_distance.png").is_file()
     for d in ("sft", "sft-dpo", "sft-dpop", "dpo"):

@@ -60,6 +60,9 @@ class CommonArguments:
     train_per_problem: int = field(default=5, metadata={"help": "Train programs per problem (paper: 5)."})
     test_per_problem: int = field(default=2, metadata={"help": "Test programs per problem (paper: 2)."})
     limit: int | None = field(default=None, metadata={"help": "Use at most this many programs of the split."})
+    max_program_chars: int | None = field(default=None, metadata={
+        "help": "Skip corpus programs longer than this many characters (long prompts are slow on a CPU)."})
+    require_tests: bool = field(default=False, metadata={"help": "Use only problems that have sample tests."})
     compile_check: bool = field(default=True, metadata={"help": "Drop corpus programs that do not compile cleanly."})
     mask_ratio: float = field(default=0.1, metadata={"help": "Fraction of characters masked from the end (paper: 0.1)."})
     mask_mode: str = field(default="chars", metadata={"help": "chars (paper) or lines."})
@@ -233,6 +236,8 @@ def prepare_prompts(args: CommonArguments, scorer: CompileScorer | None, out: Pa
         splits=splits,
         limit=args.limit,
         workers=args.workers,
+        max_chars=args.max_program_chars,
+        require_tests=args.require_tests,
     )
     rows: list[dict[str, Any]] = []
     mask_skipped = 0

@@ -56,6 +56,12 @@ class PipelineArguments:
     batch_size: int = 8
     warnings: str = "error"
     compile_check: bool = True
+    max_program_chars: int | None = field(default=None, metadata={"help": "Skip longer corpus programs."})
+    require_tests: bool = field(default=False, metadata={"help": "Only problems with sample tests."})
+    run_tests: bool = field(default=False, metadata={"help": "Also run completions on sample tests: pass@1."})
+    pairs: str = field(default="paper", metadata={
+        "help": "paper (bad samples vs the reference), graded (error < warning < ok < pass) or "
+                "graded+synthetic (plus synthetic negatives)."})
     lora_r: int = 16
     lora_alpha: int = 16
     lora_dropout: float = 0.05
@@ -84,7 +90,8 @@ def _evaluate(p: PipelineArguments, name: str, adapter: str | None) -> dict[str,
     return run(EvaluateArguments(out=str(out), model=p.model, adapter=adapter, data=p.data, split="test",
                                  limit=p.eval_limit, prompt_format=p.prompt_format, seed=p.seed,
                                  batch_size=p.batch_size, warnings=p.warnings, threads=p.threads,
-                                 compile_check=p.compile_check))
+                                 compile_check=p.compile_check, max_program_chars=p.max_program_chars,
+                                 require_tests=p.require_tests, run_tests=p.run_tests))
 
 
 def _prefs(p: PipelineArguments, name: str, adapter: str | None) -> Path:
@@ -97,7 +104,9 @@ def _prefs(p: PipelineArguments, name: str, adapter: str | None) -> Path:
                                 batch_size=p.batch_size, warnings=p.warnings, num_samples=p.num_samples,
                                 temperature=p.temperature, top_p=p.top_p, min_edit_distance=p.min_edit_distance,
                                 max_pairs_per_prompt=p.max_pairs_per_prompt, threads=p.threads,
-                                compile_check=p.compile_check))
+                                compile_check=p.compile_check, max_program_chars=p.max_program_chars,
+                                require_tests=p.require_tests, run_tests=p.run_tests,
+                                graded=p.pairs != "paper", synthetic_negatives=p.pairs == "graded+synthetic"))
     return out
 
 
@@ -154,7 +163,9 @@ def run(p: PipelineArguments) -> dict[str, Any]:
 
     out = Path(p.out)
     out.mkdir(parents=True, exist_ok=True)
-    check_or_write_run_config(out, asdict(p), ignore=("threads",))
+    check_or_write_run_config(out, asdict(p), ignore=("threads",), defaults=asdict(PipelineArguments()))
+    if p.pairs not in ("paper", "graded", "graded+synthetic"):
+        raise ValueError(f"pairs must be paper, graded or graded+synthetic, got {p.pairs!r}")
     wanted = [s.strip() for s in p.stages.split(",") if s.strip()]
     unknown = set(wanted) - set(STAGE_LABELS)
     if unknown:

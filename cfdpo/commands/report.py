@@ -19,6 +19,9 @@ def _table(evals: dict[str, dict[str, Any]], prefs_summaries: dict[str, dict[str
     sep = "|---|" + "---:|" * len(present)
     row = f"| {model} | " + " | ".join(f"{100 * (evals[s]['compile_rate'] or 0):.2f}" for s in present) + " |"
     lines = ["Compile success rate (%) on the masked test set, greedy decoding.", "", head, sep, row, ""]
+    if all("pass_at_1" in evals[s] for s in present):
+        lines[-1:-1] = ["| pass@1 (sample tests) | " + " | ".join(
+            f"{100 * (evals[s]['pass_at_1'] or 0):.2f}" for s in present) + " |"]
     n = {evals[s]["n"] for s in present}
     lines.append(f"Programs evaluated: {', '.join(map(str, sorted(n)))}.")
     for name, s in prefs_summaries.items():
@@ -43,6 +46,7 @@ def write_report(out: Path, evals: dict[str, dict[str, Any]], prefs: dict[str, P
             s.pop(k, None)
     results = {
         "table": {LABELS[s]: evals[s]["compile_rate"] for s in STAGE_ORDER if s in evals},
+        "pass_at_1": {LABELS[s]: evals[s].get("pass_at_1") for s in STAGE_ORDER if s in evals},
         "stages": {s: {k: v for k, v in evals[s].items() if k not in ("config", "environment")}
                    for s in STAGE_ORDER if s in evals},
         "pairs": prefs_summaries,

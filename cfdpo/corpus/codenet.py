@@ -175,6 +175,8 @@ def load_codenet(
     workers: int | None = None,
     chunk_problems: int = 16,
     show_progress: bool = True,
+    max_chars: int | None = None,
+    require_tests: bool = False,
 ) -> tuple[Any, LoadReport]:
     """Load a CodeNet-layout corpus as a ``datasets.Dataset``.
 
@@ -195,6 +197,9 @@ def load_codenet(
         workers: parallel compiles for the check.
         chunk_problems: problems compile-checked together.
         show_progress: show a tqdm bar.
+        max_chars: skip programs longer than this many characters (counted as ``too_long``): long
+            programs make long prompts, slow to sample on a CPU and beyond small context windows.
+        require_tests: skip problems without sample tests (counted as ``problem_without_tests``).
 
     Returns:
         ``(dataset, report)``; dataset columns: ``problem_id, submission_id,
@@ -234,6 +239,13 @@ def load_codenet(
             progs = read_problem(root, pid, language, status, report)
             if progs is None:
                 continue
+            if require_tests and not read_tests(root, pid):
+                report.skipped["problem_without_tests"] += 1
+                continue
+            if max_chars is not None:
+                short = [p for p in progs if len(p["source"].strip()) <= max_chars]
+                report.skipped["too_long"] += len(progs) - len(short)
+                progs = short
             random.Random(f"{seed}:{pid}").shuffle(progs)
             candidates[pid] = progs
         chunk = [pid for pid in chunk if pid in candidates]

@@ -237,21 +237,32 @@ class ExecutionScorer:
             build = self._build(source, box)
             if build.returncode != 0 or not os.path.isfile(os.path.join(box, "prog")):
                 return ExecutionResult(ExecVerdict.NOT_BUILT, build, total=len(tests), isolation=self.sandbox.kind)
-            for name in os.listdir(box):  # only the executable stays visible to the program
-                if name != "prog":
-                    os.remove(os.path.join(box, name))
-            os.chmod(box, 0o755)
-            os.chmod(os.path.join(box, "prog"), 0o755)
-            results: list[TestResult] = []
-            for i, case in enumerate(tests):
-                results.append(self._run_case(tmp, box, case, i))
-                if results[-1].verdict is not ExecVerdict.PASS and not self.run_all:
-                    break
+            results = self.run_built(tmp, box, tests)
             passed = sum(r.verdict is ExecVerdict.PASS for r in results)
             first_bad = next((r.verdict for r in results if r.verdict is not ExecVerdict.PASS), ExecVerdict.PASS)
             return ExecutionResult(first_bad, build, results, passed, len(tests), self.sandbox.kind)
         finally:
             shutil.rmtree(tmp, ignore_errors=True)
+
+    def run_built(self, tmp: str, box: str, tests: Sequence[TestCase]) -> list[TestResult]:
+        """Run the executable ``box/prog`` (built by the caller) on ``tests`` under the sandbox.
+
+        Args:
+            tmp: a private directory for the test's stdin/stdout/stderr files (not visible to the program).
+            box: the directory holding ``prog``; everything else in it is removed first.
+            tests: the cases, run in order (stopping at the first failure unless ``run_all``).
+        """
+        for name in os.listdir(box):  # only the executable stays visible to the program
+            if name != "prog":
+                os.remove(os.path.join(box, name))
+        os.chmod(box, 0o755)
+        os.chmod(os.path.join(box, "prog"), 0o755)
+        results: list[TestResult] = []
+        for i, case in enumerate(tests):
+            results.append(self._run_case(tmp, box, case, i))
+            if results[-1].verdict is not ExecVerdict.PASS and not self.run_all:
+                break
+        return results
 
     def _build(self, source: str, box: str) -> CompileResult:
         cs = self.compile_scorer
