@@ -1,7 +1,8 @@
 """``cfdpo pass-lists emulate|tune``: compiler-emulation and flag-tuning datasets from opt pass lists.
 
 Both read programs like ``cfdpo llvm-ir`` (a CodeNet-layout corpus or a directory of
-C/C++ files; several comma-separated), emit IR that passes can still act on
+C/C++ files; several comma-separated; a directory holding ``humaneval*.jsonl`` is read
+as HumanEval-X's self-testing C++ programs), emit IR that passes can still act on
 (``clang -O2 -Xclang -disable-llvm-passes``) and use the LLVM release's pass
 catalogue (``cfdpo/compiler_data/passes-llvm<N>.json``).
 
@@ -63,6 +64,9 @@ def _programs(a: PassListsArguments) -> tuple[list[dict[str, Any]], dict[str, in
     skipped: Counter = Counter()
     for d in [x.strip() for x in a.data.split(",") if x.strip()]:
         root = Path(d)
+        if list(root.glob("humaneval*.jsonl")):
+            progs += _humaneval(root, a.limit)
+            continue
         ps, sk = collect_programs(root, a.limit)
         codenet = (root / "data").is_dir() and (root / "metadata").is_dir()
         tests_cache: dict[str, list[dict[str, str]]] = {}
@@ -78,6 +82,26 @@ def _programs(a: PassListsArguments) -> tuple[list[dict[str, Any]], dict[str, in
         progs += ps
         skipped.update(sk)
     return progs, dict(skipped)
+
+
+def _humaneval(root: Path, limit: int | None) -> list[dict[str, Any]]:
+    """HumanEval-X C++ problems as self-testing programs (declaration + canonical solution + test: the
+    asserts in ``main`` are the test, so the expected output is empty and the exit status 0)."""
+    progs: list[dict[str, Any]] = []
+    for f in sorted(root.glob("humaneval*.jsonl")):
+        for i, line in enumerate(f.read_text(encoding="utf-8").splitlines(), start=1):
+            if not line.strip():
+                continue
+            try:
+                r = json.loads(line)
+                src = r["declaration"] + r["canonical_solution"] + "\n" + r["test"]
+            except (ValueError, KeyError) as e:
+                raise ValueError(f"{f}:{i}: not a HumanEval-X row ({e})") from e
+            progs.append({"id": f"{root.name}/{r['task_id']}", "problem_id": r["task_id"], "language": "C++",
+                          "source": src, "tests": [{"input": "", "output": ""}]})
+            if limit and len(progs) >= limit:
+                return progs
+    return progs
 
 
 def run(a: PassListsArguments, mode: str) -> dict[str, Any]:
