@@ -86,6 +86,8 @@ def test_corruptions_change_what_they_say() -> None:
     assert corrupt(comp, "drop_brace", rng).count("}") == comp.count("}") - 1
     assert corrupt(comp, "drop_semicolon", rng).count(";") in (comp.count(";") - 1, comp.count(";") - 2)
     assert "std::string total" in corrupt(comp, "change_type", rng)
+    cut = corrupt(comp, "truncate", rng)
+    assert comp.startswith(cut) and 0.3 * len(comp) <= len(cut) <= 0.8 * len(comp)
     import re
 
     for seed in range(5):
@@ -116,6 +118,10 @@ def test_synthetic_negatives_are_confirmed_bad_by_gxx(sample_prompts) -> None:
     assert max(sum(1 for r in rows if r["prompt_id"] == pid) for pid in ids) <= 2
     again, _ = make_negatives(sample_prompts, scorer, per_prompt=2, seed=0, workers=1)
     assert again == rows  # seeded
+    far, fsum = make_negatives(sample_prompts, scorer, per_prompt=2, seed=0, min_edit_distance=10)
+    assert far and all(Levenshtein.distance(r["completion"], ids[r["prompt_id"]]["reference_completion"]) >= 10
+                       for r in far)  # stacked corruptions survive the pair filter
+    assert fsum["min_edit_distance"] == 10 and any("+" in r["kind"] for r in far)
 
 
 def test_run_tests_on_sample_rows(sample_prompts, tmp_path) -> None:

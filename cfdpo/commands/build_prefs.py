@@ -98,7 +98,8 @@ def run(args: BuildPrefsArguments) -> dict[str, Any]:
         synthetic: list[dict[str, Any]] = []
         if args.synthetic_negatives:
             synthetic, synthetic_summary = make_negatives(prompts, scorer, args.synthetic_per_prompt,
-                                                          seed=args.seed, workers=args.workers)
+                                                          seed=args.seed, workers=args.workers,
+                                                          min_edit_distance=args.min_edit_distance)
             write_jsonl(out / "synthetic.jsonl", synthetic)
         rows, summary = build_graded_preferences(prompts, samples, args.min_edit_distance,
                                                  args.max_pairs_per_prompt, args.chosen, args.prompt_format,

@@ -15,7 +15,10 @@ model failures seen in the error taxonomy:
     a closing brace is deleted (the program ends too early);
 ``change_type``
     a built-in type in a declaration becomes an incompatible one
-    (``int`` -> ``std::string`` and the like: "type mismatch").
+    (``int`` -> ``std::string`` and the like: "type mismatch");
+``truncate``
+    the completion stops early (30-80% of it kept, cut at a token boundary):
+    the most frequent failure of small models ("expected ... at end of input").
 
 Only the completion (the masked end) changes; the prompt stays as it is. A
 variant is kept only when the compile scorer confirms it is bad (not ``good``
@@ -29,9 +32,11 @@ import random
 import re
 from typing import Any, Iterable, Sequence
 
+import Levenshtein
+
 __all__ = ["KINDS", "corrupt", "make_negatives"]
 
-KINDS = ("misspell", "drop_semicolon", "drop_brace", "change_type")
+KINDS = ("misspell", "drop_semicolon", "drop_brace", "change_type", "truncate")
 
 _IDENT = re.compile(r"\b[A-Za-z_][A-Za-z0-9_]*\b")
 _KEYWORDS = frozenset("""
@@ -100,6 +105,12 @@ def corrupt(completion: str, kind: str, rng: random.Random) -> str | None:
             return None
         a, b, t = rng.choice(spots)
         return completion[:a] + _TYPES[t] + completion[b:]
+    if kind == "truncate":
+        cuts = [m.start() for m in re.finditer(r"\s+|(?<=[;{}()])", completion)
+                if 0.3 * len(completion) <= m.start() <= 0.8 * len(completion)]
+        if not cuts:
+            return None
+        return completion[: rng.choice(cuts)]
     raise ValueError(f"unknown corruption kind {kind!r}; choose from {KINDS}")
 
 
@@ -110,8 +121,16 @@ def make_negatives(
     kinds: Sequence[str] = KINDS,
     seed: int = 0,
     workers: int | None = None,
+    min_edit_distance: int = 0,
+    max_corruptions: int = 6,
 ) -> tuple[list[dict[str, Any]], dict[str, Any]]:
     """Synthetic negatives from each prompt's reference completion, confirmed bad by ``scorer``.
+
+    A single corruption is usually a few characters; pairs that close are dropped by the edit-distance
+    filter (they make DPO collapse, Jain et al. Sec. 5). So corruptions are stacked (a random kind at a
+    time, at most ``max_corruptions``) until the variant is at least ``min_edit_distance`` characters
+    (Levenshtein) from the reference; variants that cannot get that far are not kept (counted as
+    ``too_close``). ``kind`` names the corruptions applied, joined by ``+``.
 
     Args:
         prompts: prompt rows (``id``, ``prompt``, ``reference_completion``).
@@ -123,7 +142,7 @@ def make_negatives(
 
     Returns:
         ``(rows, summary)``: rows ``prompt_id, kind, completion, verdict, diagnostics``; the summary counts
-        variants made, confirmed bad and discarded (still compiled, or identical) per kind.
+        variants made, confirmed bad and discarded (still compiled; ``too_close``) per first kind.
 
     Raises:
         ValueError: an unknown kind.
@@ -133,19 +152,34 @@ def make_negatives(
             raise ValueError(f"unknown corruption kind {k!r}; choose from {KINDS}")
     cands: list[dict[str, Any]] = []
     made = {k: 0 for k in kinds}
+    too_close = 0
     for p in prompts:
         rng = random.Random(f"{seed}:{p['id']}")
         ref = p["reference_completion"]
         order = list(kinds) * 2
         rng.shuffle(order)
         seen: set[str] = set()
-        for kind in order[: 2 * per_prompt]:
-            v = corrupt(ref, kind, rng)
-            if v is None or v == ref or v in seen:
+        for first in order[: 2 * per_prompt]:
+            v, used = ref, []
+            kind = first
+            for _ in range(max_corruptions):
+                w = corrupt(v, kind, rng)
+                if w is not None and w != v:
+                    v = w
+                    used.append(kind)
+                    if Levenshtein.distance(ref, v) >= min_edit_distance:
+                        break
+                kind = rng.choice(list(kinds))
+            if not used or v == ref or v in seen:
+                continue
+            if Levenshtein.distance(ref, v) < min_edit_distance:
+                too_close += 1
                 continue
             seen.add(v)
-            made[kind] += 1
-            cands.append({"prompt_id": p["id"], "kind": kind, "completion": v, "_prompt": p["prompt"]})
+            label = "+".join(dict.fromkeys(used))
+            made[used[0]] += 1
+            cands.append({"prompt_id": p["id"], "kind": label, "completion": v, "_prompt": p["prompt"],
+                          "_first": used[0]})
     results = scorer.score_many([c["_prompt"] + c["completion"] for c in cands], workers=workers)
     rows: list[dict[str, Any]] = []
     kept_per: dict[str, int] = {}
@@ -153,14 +187,15 @@ def make_negatives(
     still_good = {k: 0 for k in kinds}
     for c, r in zip(cands, results):
         if r.good:
-            still_good[c["kind"]] += 1
+            still_good[c["_first"]] += 1
             continue
-        confirmed[c["kind"]] += 1
+        confirmed[c["_first"]] += 1
         if kept_per.get(c["prompt_id"], 0) >= per_prompt:
             continue
         kept_per[c["prompt_id"]] = kept_per.get(c["prompt_id"], 0) + 1
         rows.append({"prompt_id": c["prompt_id"], "kind": c["kind"], "completion": c["completion"],
                      "verdict": r.verdict.value, "diagnostics": [d.to_dict() for d in r.diagnostics]})
     summary = {"made": made, "confirmed_bad": confirmed, "still_compiled": still_good, "kept": len(rows),
-               "per_prompt": per_prompt, "seed": seed}
+               "too_close": too_close, "min_edit_distance": min_edit_distance, "per_prompt": per_prompt,
+               "seed": seed, "note": "counts by the first corruption applied"}
     return rows, summary
