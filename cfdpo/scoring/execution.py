@@ -177,7 +177,8 @@ class ExecutionScorer:
         isolation: ``auto``, ``bwrap`` or ``rlimits`` (see :mod:`cfdpo.scoring.sandbox`).
         keep_output_chars: stdout/stderr characters kept in each :class:`TestResult`.
         run_all: run every test even after one fails.
-        uid_base: first uid of the pool of unprivileged uids (root only).
+        uid_base: first uid of this scorer's 64 unprivileged uids (root only); default
+            ``61000 + 64 * (pid % 60)``, so that concurrent cfdpo processes rarely share a uid.
 
     Raises:
         RuntimeError: ``isolation="bwrap"`` where it cannot run.
@@ -195,7 +196,7 @@ class ExecutionScorer:
         isolation: str = "auto",
         keep_output_chars: int = 2000,
         run_all: bool = False,
-        uid_base: int = 61000,
+        uid_base: int | None = None,
     ) -> None:
         self.compile_scorer = compile_scorer or CompileScorer(isolation=isolation)
         self.time_limit_s = float(time_limit_s)
@@ -207,7 +208,8 @@ class ExecutionScorer:
         self.sandbox = Sandbox(isolation)
         self.keep_output_chars = int(keep_output_chars)
         self.run_all = bool(run_all)
-        self.uids = UidPool(uid_base, 256)
+        self.uid_base = uid_base if uid_base is not None else 61000 + 64 * (os.getpid() % 60)
+        self.uids = UidPool.shared(self.uid_base, 64)
         self.limits = Limits(cpu_s=self.time_limit_s, memory_mb=self.memory_mb,
                              output_mb=self.output_limit_kb / 1024, processes=self.max_processes,
                              open_files=self.open_files)

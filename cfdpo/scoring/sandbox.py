@@ -125,10 +125,20 @@ class UidPool:
         size: number of uids, at least the number of parallel runs.
     """
 
+    _shared: dict[tuple[int, int], "UidPool"] = {}
+
     def __init__(self, base: int = 61000, size: int = 64) -> None:
         self._q: queue.Queue[int] = queue.Queue()
         for uid in range(base, base + size):
             self._q.put(uid)
+
+    @classmethod
+    def shared(cls, base: int, size: int) -> "UidPool":
+        """One pool per uid range in this process (scorers that share uids must share the pool)."""
+        key = (base, size)
+        if key not in cls._shared:
+            cls._shared[key] = cls(base, size)
+        return cls._shared[key]
 
     @contextmanager
     def take(self) -> Iterator[int]:
