@@ -26,7 +26,10 @@ removed. Each test case then runs as a separate process:
 Without bubblewrap (missing, or a container that forbids namespaces) only the
 limits and the uid change apply, with a warning: the program can then read
 files its uid can read, write to world-writable directories such as /tmp, and
-reach the network. In no case are system calls filtered (no seccomp) or CPU
+reach the network. A fork bomb's children escape the process group there, so
+after each test every process of the run's uid is killed (``kill(-1)`` as that
+uid) and, the scorer having made itself a child subreaper (a process-wide
+``prctl``), the orphans are reaped rather than left as zombies to PID 1. In no case are system calls filtered (no seccomp) or CPU
 timing side channels closed.
 
 Verdicts per test: ``pass``, ``wrong_answer`` (output differs: tokens compared
@@ -54,7 +57,7 @@ from typing import Any, Iterable, Sequence
 
 from .compile import CompileResult, CompileScorer
 from .diagnostics import SOURCE_NAME
-from .limits import kill_group
+from .limits import become_subreaper, kill_group, proc_stats, reap_orphans
 from .sandbox import Limits, Sandbox, UidPool
 
 __all__ = ["ExecVerdict", "TestCase", "TestResult", "ExecutionResult", "ExecutionScorer", "outputs_match", "row_tests"]
@@ -210,6 +213,8 @@ class ExecutionScorer:
         self.run_all = bool(run_all)
         self.uid_base = uid_base if uid_base is not None else 61000 + 64 * (os.getpid() % 60)
         self.uids = UidPool.shared(self.uid_base, 64)
+        # rlimits fallback as root: orphans of killed programs come back to us to be reaped
+        self.subreaper = self.sandbox.kind == "rlimits" and self.sandbox.is_root and become_subreaper()
         self.limits = Limits(cpu_s=self.time_limit_s, memory_mb=self.memory_mb,
                              output_mb=self.output_limit_kb / 1024, processes=self.max_processes,
                              open_files=self.open_files)
@@ -337,16 +342,37 @@ def _read(path: str, limit: int) -> str:
         return f.read(limit).decode("utf-8", errors="replace")
 
 
-def _kill_uid(uid: int) -> None:
-    """SIGKILL every process of ``uid`` (rlimits fallback: nothing else holds a fork bomb's escapees)."""
-    for pid in os.listdir("/proc"):
-        if not pid.isdigit():
-            continue
-        try:
-            if os.stat(f"/proc/{pid}").st_uid == uid:
-                os.kill(int(pid), signal.SIGKILL)
-        except (OSError, ProcessLookupError):
-            continue
+def _kill_uid(uid: int, rounds: int = 50) -> None:
+    """SIGKILL every process of ``uid`` and reap the orphans (rlimits fallback: nothing else holds a
+    fork bomb's escapees).
+
+    A scan of /proc races a fork bomb (children appear behind the scan), so the kill is ``kill(-1,
+    SIGKILL)`` issued *as* ``uid`` from a forked child: the kernel signals every process of that uid
+    under the task-list lock, which ``fork`` also needs, so no child escapes it. The killed orphans
+    were re-parented to us (:func:`become_subreaper`) and are reaped here, so they stop counting
+    against the uid's process limit. Repeated until /proc shows none left.
+    """
+    me = os.getpid()
+    for _ in range(rounds):
+        reap_orphans(lambda st: st.uid == uid)
+        left = [st for st in proc_stats() if st.uid == uid]
+        if not left:
+            return
+        if all(st.state == "Z" and st.ppid != me for st in left):
+            return  # zombies someone else (PID 1) reaps: no live process remains
+        if any(st.state != "Z" for st in left):
+            pid = os.fork()  # no exec: RLIMIT_NPROC checks at execve cannot refuse the killer
+            if pid == 0:  # pragma: no cover - runs in the forked child
+                try:
+                    os.setgroups([])
+                    os.setgid(uid)
+                    os.setuid(uid)
+                    os.kill(-1, signal.SIGKILL)
+                finally:
+                    os._exit(0)
+            os.waitpid(pid, 0)
+        time.sleep(0.01)
+    log.warning("processes of uid %d survived %d kill rounds", uid, rounds)
 
 
 def row_tests(row: dict[str, Any]) -> list[TestCase]:
