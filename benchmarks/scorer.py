@@ -5,8 +5,8 @@
 Measures, in one run on the same sources:
   (a) the reference: one ``g++ -Wall -fdiagnostics-format=json file.cpp`` per program, sequential,
       as the paper's code does (``--reference-sample K`` times it on a random K of the sources);
-  (b) cfdpo's CompileScorer (PCH per shared include preamble, parallel pool; --syntax-first adds the
-      syntax-only first step)
+  (b) cfdpo's CompileScorer (PCH per shared leading part of the include preamble, parallel pool,
+      gold link first with GNU ld on any failure; --syntax-first adds the syntax-only first step)
       with the result cache off (real compiles) and then on (a warm cache);
   (c) the verdict agreement of (b) with a plain full g++ build under the same policy flags.
 Prints median ms/program per mode, a per-stage breakdown, and ends with
@@ -84,6 +84,28 @@ def reference(sources: list[str]) -> list[float]:
     return times
 
 
+def stage_breakdown(fast: CompileScorer, sample: list[str]) -> str:
+    """Mean ms per stage, one compile at a time, with the PCHs already built: where the time goes."""
+    floor = statistics.mean(fast._run("int main() { return 0; }\n", [fast.argv("syntax")]).elapsed_ms
+                            for _ in range(5))
+    good, bad = [], []
+    for src in sample:
+        text, include = fast.pch.prepare(src, counted=True) if fast.pch else (src, None)
+        syn = fast._run(text, [fast.argv("syntax", include)])
+        obj = fast._run(text, [fast.argv("object", include)]).elapsed_ms
+        steps = [fast.argv("object", include), fast._link_argv("gold"), fast._link_argv()] if fast.fast_link \
+            else [fast.argv(None, include)]
+        full = fast._run(text, steps).elapsed_ms
+        (good if syn.returncode == 0 else bad).append((syn.elapsed_ms, obj, full, include is not None))
+    mean = lambda xs: statistics.mean(xs) if xs else float("nan")  # noqa: E731
+    return (f"    where the time goes ({len(sample)} sources, one at a time): process+sandbox floor "
+            f"(empty program, syntax only) {floor:.0f} ms; sources that compile ({len(good)}, "
+            f"{sum(g[3] for g in good)} with a PCH): front end {mean([g[0] for g in good]):.0f} ms, "
+            f"codegen+assembler {mean([g[1] - g[0] for g in good]):.0f} ms, "
+            f"link {mean([g[2] - g[1] for g in good]):.0f} ms; sources with errors ({len(bad)}): "
+            f"front end {mean([b[0] for b in bad]):.0f} ms, full build {mean([b[2] for b in bad]):.0f} ms")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--corpus", default="../shared/corpora/codechef")
@@ -92,6 +114,8 @@ def main() -> None:
     ap.add_argument("--reference-sample", type=int, default=None, help="time the reference on K random sources")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--syntax-first", action="store_true", help="run -fsyntax-only first (pays off when most fail)")
+    ap.add_argument("--no-fast-link", action="store_true", help="link with GNU ld only (no gold first)")
+    ap.add_argument("--breakdown-sample", type=int, default=40, help="sources timed stage by stage")
     a = ap.parse_args()
     rng = random.Random(a.seed)
     progs = load_programs(Path(a.corpus), a.n, a.seed)
@@ -105,7 +129,8 @@ def main() -> None:
           f"{ref_rate:.2f} programs/s")
 
     with tempfile.TemporaryDirectory() as cache:
-        fast = CompileScorer(pch=True, pch_dir=Path(cache) / "pch", syntax_first=a.syntax_first)
+        fast = CompileScorer(pch=True, pch_dir=Path(cache) / "pch", syntax_first=a.syntax_first,
+                             fast_link=not a.no_fast_link)
         t0 = time.perf_counter()
         res = fast.score_many(sources, workers=a.workers)
         wall = time.perf_counter() - t0
@@ -118,13 +143,16 @@ def main() -> None:
               f"({fast.pch.build_ms / 1000:.1f} s), "
               f"syntax-only runs {int(st['syntax_runs'])} ({st['syntax_ms'] / 1000:.1f} s; "
               f"{int(st['syntax_stops'])} stopped there with an error), "
-              f"full builds {int(st['full_builds'])} ({st['full_ms'] / 1000:.1f} s)")
-        cached = CompileScorer(pch=True, pch_dir=Path(cache) / "pch", syntax_first=a.syntax_first, cache_dir=Path(cache) / "r")
+              f"full builds {int(st['full_builds'])} ({st['full_ms'] / 1000:.1f} s; "
+              f"{int(st['slow_links'])} linked again with GNU ld after gold failed or spoke)")
+        cached = CompileScorer(pch=True, pch_dir=Path(cache) / "pch", syntax_first=a.syntax_first,
+                               fast_link=not a.no_fast_link, cache_dir=Path(cache) / "r")
         cached.score_many(sources, workers=a.workers)  # fill
         t0 = time.perf_counter()
         cached.score_many(sources, workers=a.workers)
         cwall = time.perf_counter() - t0
         print(f"    with a warm result cache: {len(sources) / cwall:.0f} programs/s")
+        print(stage_breakdown(fast, rng.sample(sources, min(a.breakdown_sample, len(sources)))))
 
     plain = CompileScorer()
     t0 = time.perf_counter()

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -189,6 +191,8 @@ PCH_CASES = [
     "#include <bits/stdc++.h>\nusing namespace std;\nint main() { int n; cin >> n; cout << n * 2 << '\\n'; }\n",
     "#include <bits/stdc++.h>\nusing namespace std;\nint main() { for (int i = 0; i < 3; i++) cout << i }\n",
     "#include <nonexistent_header>\nint main() {}\n",                 # the preamble itself fails
+    '// quoted\n#include "bits/stdc++.h"\n#include "nonexistent.h"\nint main() {}\n',  # a quoted prefix, then a miss
+    '#include "prog.cpp"\nint main() {}\n',                          # resolves beside the program: never a PCH
     "#include <vector>\n#define N 10\n#include <map>\nint main() { std::map<int, int> m; return m.size() + N; }\n",
     "#include <cstdio>\nint f() { }\nint main() { return f(); }\n",    # a middle-end warning after the preamble
 ]
@@ -208,11 +212,45 @@ def test_pch_and_syntax_first_never_change_a_verdict_or_a_line_number(tmp_path, 
     assert list((tmp_path / "pch").glob("*.failed"))  # <nonexistent_header> is remembered as failing
 
 
+LINK_CASES = [
+    OK,
+    WARN,
+    ERR,
+    LINK,
+    "int g() { return 1; }\n",                                                  # no main
+    "struct S { static int z; };\nint main() { return S::z; }\n",               # undefined static member
+    "#include <cstdio>\nint a[800000000], b[800000000];\nint main() { a[5] = 1; b[7] = 2; std::printf(\"%d\", a[5] + b[7]); }\n",
+    "#include <cmath>\nint main(int c, char**) { return (int)std::sqrt((double)c); }\n",
+]
+
+
+@pytest.mark.skipif(shutil.which("ld.gold") is None, reason="GNU gold is not installed")
+def test_fast_link_gives_the_default_linkers_verdicts_and_diagnostics():
+    """gold links first; a failure (or any output) is linked again by GNU ld, whose outcome is the result."""
+    plain, fast = CompileScorer(), CompileScorer(fast_link=True)
+    assert fast.fast_link and fast.speedups()["fast_link"]
+    for src in LINK_CASES:
+        a, b = plain.score(src), fast.score(src)
+        assert _view(a) == _view(b), src
+        if b.verdict in (Verdict.OK, Verdict.WARNING):
+            assert "-fuse-ld=gold" in b.command  # linked by gold alone
+        elif any(d.kind == "link error" for d in b.diagnostics):  # gold failed: GNU ld had the last word
+            assert b.command[-3:] == ["prog.o", "-o", "prog"] and "-fuse-ld=gold" not in b.command
+        else:  # a compile error: no link at all
+            assert "&&" not in b.command and "-c" in b.command
+    assert fast.stats["slow_links"] == 4  # LINK, no main, S::z, the 6 GB of arrays
+    assert not CompileScorer(fast_link=True, extra_flags=("-fuse-ld=bfd",)).fast_link  # the flags chose a linker
+    assert not CompileScorer(mode="object", fast_link=True).fast_link
+
+
 def test_split_preamble():
     from cfdpo.scoring.pch import split_preamble
 
     assert split_preamble("#include <a>\n\n// x\n#include <b> // y\nint main() {}") == (["#include <a>", "#include <b>"], 4)
-    assert split_preamble('#include "local.h"\n#include <a>\n') == ([], 0)  # quoted include ends the preamble
+    assert split_preamble('#include "bits/x.h"\n#include <a>\n') == (["#include <bits/x.h>", "#include <a>"], 2)
+    assert split_preamble('#include "pre.h"\n#include <a>\n') == ([], 0)  # it would be found beside the PCH
+    assert split_preamble('#include "../x.h"\n') == ([], 0) == split_preamble('#include "/etc/x"\n')
+    assert split_preamble('#include "a.h"\n', quoted=False) == ([], 0)
     assert split_preamble("int x;\n#include <a>\n") == ([], 0)
     assert split_preamble("#include <a>\n/* c */\n#include <b>\n") == (["#include <a>"], 1)
 
@@ -221,6 +259,27 @@ def test_pch_is_built_only_for_shared_preambles(tmp_path):
     s = CompileScorer(mode="syntax", pch=True, pch_dir=tmp_path)
     once = "#include <cstdio>\nint main() { return 0; }\n"
     assert "-include" not in s.score(once).command  # seen once: a plain compile
-    shared = ["#include<vector>\nint main() { return 1; }\n", "#include <vector>\nint main() { return 2; }\n"]
+    shared = [f"#include{sp}<vector>\nint main() {{ return {i}; }}\n" for i, sp in enumerate(["", " ", "  "])]
     res = s.score_many(shared, workers=2)  # the batch shares it (spacing normalised): built at once
     assert all("-include" in r.command for r in res) and s.pch.builds == 1
+
+
+def test_a_pch_of_a_shared_leading_part_serves_a_longer_preamble(tmp_path):
+    """Three programs share <vector>; one adds <map> (seen once): it uses the <vector> PCH, <map> stays in the text."""
+    plain = CompileScorer(mode="link")
+    fast = CompileScorer(mode="link", pch=True, pch_dir=tmp_path)
+    longer = ("#include <vector>\n// maps too\n#include <map>\n\nint main() {\n  std::map<int, int> m;\n"
+              "  std::vector<int> v = m;\n}\n")  # an error on line 7
+    batch = [longer] + [f"#include <vector>\nint main() {{ std::vector<int> v({i}); return v.size(); }}\n"
+                        for i in range(2)]
+    res = fast.score_many(batch, workers=2)
+    assert fast.pch.builds == 1 and all("-include" in r.command for r in res)
+    header = res[0].command[res[0].command.index("-include") + 1]
+    assert Path(header).read_text() == "#include <vector>\n"  # the shared part only
+    for src, r in zip(batch, res):
+        assert _view(r) == _view(plain.score(src)), src
+    assert res[0].verdict is Verdict.ERROR and res[0].errors[0].line == 7
+    text, _ = fast.pch.prepare(longer)
+    assert text.split("\n")[:3] == ["", "// maps too", "#include <map>"]  # covered lines blanked, the rest kept
+
+

@@ -84,6 +84,9 @@ class CommonArguments:
     no_pch: bool = field(default=False, metadata={"help": "Do not compile against precompiled include preambles."})
     syntax_first: bool = field(default=False,
                                metadata={"help": "Run -fsyntax-only first and stop on an error (fast when most fail)."})
+    no_fast_link: bool = field(default=False, metadata={
+        "help": "Link with the default linker only (by default GNU gold links first and the default linker "
+                "re-links whenever gold fails or prints anything, so verdicts and diagnostics are the same)."})
     isolation: str = field(default="auto", metadata={
         "help": "Sandbox for compiling and running: auto (bubblewrap namespaces when usable), bwrap or rlimits."})
     run_tests: bool = field(default=False, metadata={
@@ -98,7 +101,8 @@ class CommonArguments:
 
 
 #: keys that may change between a run and its resumption
-RESUME_IGNORE = ("out", "workers", "threads", "device", "no_compile_cache", "no_pch", "syntax_first")
+RESUME_IGNORE = ("out", "workers", "threads", "device", "no_compile_cache", "no_pch", "syntax_first",
+                 "no_fast_link")
 
 
 def config_defaults(args: Any) -> dict[str, Any]:
@@ -121,6 +125,7 @@ def make_scorer(args: CommonArguments) -> CompileScorer:
         pch_dir=os.path.join(compile_cache_dir(), "pch") if not args.no_pch else None,
         syntax_first=args.syntax_first,
         isolation=args.isolation,
+        fast_link=not args.no_fast_link,
     )
 
 

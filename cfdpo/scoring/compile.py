@@ -46,7 +46,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Sequence
 
 from .diagnostics import SOURCE_NAME, Diagnostic, parse_gcc_output
-from .limits import kill_group
+from .limits import kill_group, wait_exit
 from .pch import PCHCache
 from .sandbox import Limits, Sandbox
 
@@ -62,6 +62,10 @@ _MEMORY_MARKERS = (
     "File size limit exceeded",
     "error while loading shared libraries",
 )
+
+
+class _StartError(Exception):
+    """The compiler could not be started (an ``internal_error`` verdict)."""
 
 
 class Verdict(str, enum.Enum):
@@ -190,6 +194,12 @@ class CompileScorer:
             that pass still get their full build.
         isolation: ``auto`` (bubblewrap namespaces when usable, else limits only), ``bwrap`` or ``rlimits``;
             see :mod:`cfdpo.scoring.sandbox`.
+        fast_link: in ``link`` mode, compile with ``-c`` and link the object with
+            GNU gold (about 20 ms instead of GNU ld's 75 ms here); whenever gold
+            fails or prints anything, the object is linked again with the
+            default linker and that outcome is the result, so a failing link
+            reports exactly the default linker's diagnostics. Off where gold is
+            not installed or the flags choose a linker or LTO themselves.
 
     Raises:
         ValueError: an unknown ``mode`` or ``warnings`` value, or a non-positive limit.
@@ -216,6 +226,7 @@ class CompileScorer:
         pch_dir: str | os.PathLike[str] | None = None,
         syntax_first: bool = False,
         isolation: str = "auto",
+        fast_link: bool = False,
     ) -> None:
         if mode not in self.MODES:
             raise ValueError(f"mode must be one of {self.MODES}, got {mode!r}")
@@ -243,6 +254,8 @@ class CompileScorer:
         self.stats: Counter = Counter()
         self._stats_lock = threading.Lock()
         self.sandbox = Sandbox(isolation)
+        self.fast_link = bool(fast_link) and mode == "link" and shutil.which("ld.gold") is not None and not any(
+            f.startswith(("-fuse-ld", "-flto", "-B")) for f in self.extra_flags)
         self.pch: PCHCache | None = None
         if pch:
             where = pch_dir if pch_dir is not None else (os.path.join(self.cache_dir, "pch") if self.cache_dir else None)
@@ -292,7 +305,7 @@ class CompileScorer:
     def speedups(self) -> dict[str, Any]:
         """How results are computed faster (not part of the policy: they never change a verdict)."""
         return {"pch": self.pch is not None, "syntax_first": self.syntax_first,
-                "result_cache": self.cache_dir is not None}
+                "result_cache": self.cache_dir is not None, "fast_link": self.fast_link}
 
     def is_good(self, verdict: Verdict) -> bool:
         """Whether a verdict counts as a successful compile under this policy."""
@@ -356,38 +369,79 @@ class CompileScorer:
         text, include = source, None
         if self.pch is not None:
             text, include = self.pch.prepare(source, counted)
+        first: CompileResult | None = None
         if self.syntax_first and self.mode != "syntax":
-            first = self._run(text, self.argv("syntax", include))
+            first = self._run(text, [self.argv("syntax", include)])
             self._count(syntax_ms=first.elapsed_ms, syntax_runs=1)
             # -fsyntax-only runs the whole front end: an error there is an error of the full build too,
             # with the same diagnostics (the middle end never runs on a program with errors)
             if first.verdict in (Verdict.ERROR, Verdict.TIMEOUT, Verdict.RESOURCE_LIMIT):
                 self._count(syntax_stops=1)
                 return first
-            full = self._run(text, self.argv(None, include))
-            self._count(full_ms=full.elapsed_ms, full_builds=1)
-            full.elapsed_ms += first.elapsed_ms
-            return full
-        full = self._run(text, self.argv(None, include))
+        if self.fast_link:
+            full = self._run(text, [self.argv("object", include), self._link_argv("gold"), self._link_argv()])
+        else:
+            full = self._run(text, [self.argv(None, include)])
         self._count(full_ms=full.elapsed_ms, full_builds=1)
+        if first is not None:
+            full.elapsed_ms += first.elapsed_ms
         return full
+
+    def _link_argv(self, linker: str | None = None) -> list[str]:
+        """Link ``prog.o`` to ``prog`` with the policy's flags (``linker``: e.g. ``gold``; None: the default)."""
+        use = [f"-fuse-ld={linker}"] if linker else []
+        return [self.compiler, *self.base_flags(), *use, "prog.o", "-o", "prog"]
 
     def _count(self, **kw: float) -> None:
         with self._stats_lock:
             self.stats.update(kw)
 
-    def _run(self, source: str, cmd: list[str]) -> CompileResult:
-        """Compile ``source`` (as prog.cpp) with ``cmd`` in a fresh temporary directory, always removed."""
+    def _run(self, source: str, steps: list[list[str]]) -> CompileResult:
+        """Compile ``source`` (as prog.cpp) in a fresh temporary directory, always removed.
+
+        ``steps`` is one command, or the fast-link triple (compile with ``-c``, link
+        with gold, link with the default linker): the first link runs only after a
+        clean compile, the second only when the first failed or printed anything.
+        """
         tmp = tempfile.mkdtemp(prefix="cfdpo-gxx-", dir=self.tmp_root)
         try:
             with open(os.path.join(tmp, SOURCE_NAME), "w", encoding="utf-8", errors="surrogateescape") as f:
                 f.write(source)
-            return self._run_in(tmp, cmd)
+            if len(steps) == 1:
+                return self._run_in(tmp, steps[0])
+            try:
+                return self._run_linked(tmp, *steps)
+            except _StartError as e:
+                return CompileResult(Verdict.INTERNAL_ERROR, False, None, stderr=str(e), command=steps[0])
         finally:
             shutil.rmtree(tmp, ignore_errors=True)
 
+    def _run_linked(self, tmp: str, compile_cmd: list[str], fast: list[str], slow: list[str]) -> CompileResult:
+        rc, timed_out, stderr, truncated, ms = self._exec(tmp, compile_cmd)
+        if rc != 0:
+            return self._judge(rc, timed_out, stderr, truncated, ms, compile_cmd)
+        rc2, timed_out, out2, trunc2, ms2 = self._exec(tmp, fast)
+        link_cmd = fast
+        if rc2 != 0 or out2.strip():
+            self._count(slow_links=1)
+            rc2, timed_out, out2, trunc2, ms3 = self._exec(tmp, slow)
+            ms2 += ms3
+            link_cmd = slow
+        return self._judge(rc2, timed_out, stderr + out2, truncated or trunc2, ms + ms2,
+                           [*compile_cmd, "&&", *link_cmd])
+
     def _run_in(self, workdir: str, cmd: list[str]) -> CompileResult:
         """Run a compiler command in ``workdir`` under the scorer's limits and judge the outcome."""
+        try:
+            return self._judge(*self._exec(workdir, cmd), cmd)
+        except _StartError as e:
+            return CompileResult(Verdict.INTERNAL_ERROR, False, None, stderr=str(e), command=cmd)
+
+    def _exec(self, workdir: str, cmd: list[str]) -> tuple[int | None, bool, str, bool, float]:
+        """Run ``cmd`` in ``workdir`` under the limits: ``(returncode, timed_out, stderr, truncated, ms)``.
+
+        ``returncode`` is None on a timeout and -1 when the compiler could not start.
+        """
         limits = Limits(memory_mb=self.memory_mb, output_mb=self.output_limit_mb)
         readonly = [self.pch.directory] if self.pch is not None else []
         full = self.sandbox.wrap([self._compiler_path or self.compiler, *cmd[1:]], workdir, limits,
@@ -403,16 +457,18 @@ class CompileScorer:
                                         start_new_session=True, preexec_fn=preexec)
             except OSError as e:
                 log.error("could not start %s: %s", self.compiler, e)
-                return CompileResult(Verdict.INTERNAL_ERROR, False, None, stderr=str(e), command=cmd)
-            try:
-                rc: int | None = proc.wait(timeout=self.timeout_s)
-            except subprocess.TimeoutExpired:
+                raise _StartError(str(e)) from e
+            rc: int | None = wait_exit(proc, self.timeout_s)
+            if rc is None:
                 timed_out = True
                 kill_group(proc)
-                rc = None
         elapsed = (time.perf_counter() - t0) * 1000.0
         stderr, truncated = _read_capped(err_path, max(self.max_stderr_chars, 4_000_000))
         os.remove(err_path)
+        return rc, timed_out, stderr, truncated, elapsed
+
+    def _judge(self, rc: int | None, timed_out: bool, stderr: str, truncated: bool, elapsed: float,
+               cmd: list[str]) -> CompileResult:
         diags, _json_ok = parse_gcc_output(stderr)
         verdict = self._verdict(rc, timed_out, stderr, diags)
         kept = stderr[: self.max_stderr_chars]

@@ -57,7 +57,7 @@ from typing import Any, Iterable, Sequence
 
 from .compile import CompileResult, CompileScorer
 from .diagnostics import SOURCE_NAME
-from .limits import become_subreaper, kill_group, proc_stats, reap_orphans
+from .limits import become_subreaper, kill_group, proc_stats, reap_orphans, wait_exit
 from .sandbox import Limits, Sandbox, UidPool
 
 __all__ = ["ExecVerdict", "TestCase", "TestResult", "ExecutionResult", "ExecutionScorer", "outputs_match", "row_tests"]
@@ -297,12 +297,10 @@ class ExecutionScorer:
                                             start_new_session=True, preexec_fn=self.sandbox.preexec(self.limits))
                 except OSError as e:
                     return TestResult(ExecVerdict.RUNTIME_ERROR, None, None, 0.0, "", f"cannot start: {e}")
-                try:
-                    rc: int | None = proc.wait(timeout=self.wall_limit_s)
-                except subprocess.TimeoutExpired:
+                rc: int | None = wait_exit(proc, self.wall_limit_s)
+                if rc is None:
                     timed_out = True
                     kill_group(proc)
-                    rc = None
             elapsed = (time.perf_counter() - t0) * 1000.0
             if self.sandbox.kind == "rlimits" and self.sandbox.is_root:
                 _kill_uid(uid)  # children that left the process group (a fork bomb's)

@@ -8,6 +8,7 @@ session, so a timeout kills its whole process group.
 from __future__ import annotations
 
 import os
+import select
 import shutil
 import signal
 import subprocess
@@ -15,7 +16,7 @@ import time
 from dataclasses import dataclass
 from typing import Callable
 
-__all__ = ["limited_argv", "run_limited", "RunOutcome", "kill_group", "become_subreaper", "reap_orphans", "proc_stats"]
+__all__ = ["limited_argv", "run_limited", "RunOutcome", "wait_exit", "kill_group", "become_subreaper", "reap_orphans", "proc_stats"]
 
 _PRLIMIT = shutil.which("prlimit")
 
@@ -38,6 +39,32 @@ def limited_argv(cmd: list[str], memory_mb: int, output_mb: int) -> tuple[list[s
         resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
 
     return cmd, _preexec
+
+
+def wait_exit(proc: subprocess.Popen, timeout_s: float) -> int | None:
+    """Wait for ``proc`` to exit, at most ``timeout_s`` seconds; its exit status, or None on timeout.
+
+    Unlike ``Popen.wait(timeout=...)``, which polls with sleeps of up to 50 ms
+    (adding 25 ms on average to every short compile and leaving the core idle),
+    this blocks on a Linux pidfd and returns as soon as the process exits; it
+    falls back to ``Popen.wait`` where pidfds are missing (Linux < 5.3, other
+    systems). The process is not killed on timeout (see :func:`kill_group`).
+    """
+    try:
+        fd = os.pidfd_open(proc.pid)
+    except (AttributeError, OSError):  # no pidfd, or already reaped
+        try:
+            return proc.wait(timeout=timeout_s)
+        except subprocess.TimeoutExpired:
+            return None
+    try:
+        poller = select.poll()
+        poller.register(fd, select.POLLIN)
+        if not poller.poll(max(0.0, timeout_s) * 1000.0):
+            return None
+    finally:
+        os.close(fd)
+    return proc.wait()
 
 
 def kill_group(proc: subprocess.Popen) -> None:
@@ -140,12 +167,10 @@ def run_limited(cmd: list[str], cwd: str, timeout_s: float, memory_mb: int = 204
     with open(err_path, "wb") as err:
         proc = subprocess.Popen(argv, cwd=cwd, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                                 stderr=err, start_new_session=True, preexec_fn=preexec)
-        try:
-            rc: int | None = proc.wait(timeout=timeout_s)
-            timed_out = False
-        except subprocess.TimeoutExpired:
+        rc: int | None = wait_exit(proc, timeout_s)
+        timed_out = rc is None
+        if timed_out:
             kill_group(proc)
-            rc, timed_out = None, True
     with open(err_path, "rb") as f:
         stderr = f.read(max_stderr).decode("utf-8", "replace")
     os.remove(err_path)

@@ -14,6 +14,14 @@ program so that it compiles against it:
   ``pre.h.gch`` instead of parsing the headers. Force-included headers come
   before the first token, as GCC requires of a PCH.
 
+A PCH may also cover only a *leading part* of a preamble: a program starting
+``#include <iostream>`` then ``#include <cstdio>`` can use the PCH of
+``<iostream>`` (shared by many programs) with its ``#include <cstdio>`` line left
+in place; the compiler still sees the same tokens in the same order. Building a
+PCH costs about two plain compiles of its headers, so :class:`PCHCache` uses the
+longest leading part that already has a PCH or is shared by ``min_uses``
+programs, rather than one PCH for every distinct preamble.
+
 Why the verdict cannot change: the translation unit the compiler sees is the
 same token sequence (the headers, then the rest of the program). The PCH is
 built with exactly the flags of the compile (same ``-std``, extra flags, and
@@ -21,10 +29,12 @@ built with exactly the flags of the compile (same ``-std``, extra flags, and
 settings can only come from those flags), and GCC silently falls back to the
 text header when a PCH does not match, which only costs time. ``-Winvalid-pch``
 is never added (it would be a warning of its own). Falls back to a plain compile
-when there is no preamble, when it contains anything but ``#include <...>`` lines
-(quoted includes would resolve relative to the PCH directory), or when the
-header does not build cleanly (a missing header must be reported by the
-program's own compile).
+when the program does not start with include lines (a quoted include of a name
+that could exist beside the program or the PCH ends the preamble; see
+:func:`split_preamble`), or when the header does not build cleanly (a missing
+header must be reported by the program's own compile). ``#define`` lines are
+never moved into a PCH: GCC reports an error inside a macro expansion at the
+macro's definition, whose file and line would then change.
 """
 
 from __future__ import annotations
@@ -43,47 +53,65 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:  # pragma: no cover
     from .compile import CompileScorer
 
-__all__ = ["PCHCache", "split_preamble"]
+__all__ = ["PCHCache", "preamble_includes", "split_preamble"]
 
 log = logging.getLogger(__name__)
 
-_INCLUDE = re.compile(r"^[ \t]*#[ \t]*include[ \t]*<([^<>\"\n]+)>[ \t]*(//.*)?$")
+_INCLUDE = re.compile(r"^[ \t]*#[ \t]*include[ \t]*(?:<([^<>\"\n]+)>|\"([^<>\"\n]+)\")[ \t]*(//.*)?$")
+#: files that exist beside a program (its temp dir) or beside a PCH's pre.h: a quoted include of
+#: one of them would find it there, so such a line ends the preamble
+_LOCAL_NAMES = frozenset({"prog.cpp", "prog", "prog.o", "stderr.txt", "pre.h", "pre.h.gch"})
 _SKIP = re.compile(r"^[ \t]*(//.*)?$")
 
 
-def split_preamble(source: str) -> tuple[list[str], int]:
+def split_preamble(source: str, quoted: bool = True) -> tuple[list[str], int]:
     """The include lines of a program's preamble and the number of lines it spans.
 
     The preamble is the longest run of leading lines that are each an
     ``#include <...>`` (optionally followed by a ``//`` comment), blank, or a
     ``//`` comment; a line ending in a backslash ends it. Trailing blank and
-    comment lines are not counted.
+    comment lines are not counted. With ``quoted`` (the default), an
+    ``#include "name"`` counts as ``#include <name>``: a quoted include is first
+    looked up beside the including file, and the only files beside a program
+    (its private temp dir) or a PCH's ``pre.h`` are the scorer's own, so for
+    any other relative name without ``..`` both forms find the same header.
 
     Returns:
         ``(include_lines, n_lines)``, the include lines normalised to
         ``#include <name>`` (``#include<x.h>`` and ``#include <x.h>`` mean the
         same); ``([], 0)`` when there is no include.
     """
-    includes: list[str] = []
-    span = 0
+    found = preamble_includes(source, quoted)
+    return [inc for _, inc in found], (found[-1][0] + 1 if found else 0)
+
+
+def preamble_includes(source: str, quoted: bool = True) -> list[tuple[int, str]]:
+    """``(line_index, "#include <name>")`` for each include of the preamble (see :func:`split_preamble`)."""
+    found: list[tuple[int, str]] = []
     for i, line in enumerate(source.split("\n")):
         if line.endswith("\\"):
             break
         m = _INCLUDE.match(line)
-        if m:
-            includes.append(f"#include <{m.group(1).strip()}>")
-            span = i + 1
+        if m and m.group(2) is not None:  # "name"
+            name = m.group(2).strip()
+            if (not quoted or name.startswith("/") or ".." in name
+                    or name.replace("\\", "/").split("/")[0] in _LOCAL_NAMES):
+                break
+            found.append((i, f"#include <{name}>"))
+        elif m:
+            found.append((i, f"#include <{m.group(1).strip()}>"))
         elif not _SKIP.match(line):
             break
-    return includes, span
+    return found
 
 
 class PCHCache:
     """Builds and finds precompiled headers for a scorer's flags.
 
-    A PCH costs a few compiles to build, so one is built only for a preamble
-    seen at least ``min_uses`` times (counted over :meth:`expect`-ed batches and
-    earlier calls), or found already built on disk.
+    A PCH costs about two plain compiles of its headers to build, so one is
+    built only for a leading part of a preamble seen at least ``min_uses``
+    times (counted over :meth:`expect`-ed batches and earlier calls), or found
+    already built on disk.
 
     Args:
         scorer: the :class:`~cfdpo.scoring.CompileScorer` whose flags and limits apply.
@@ -93,8 +121,9 @@ class PCHCache:
     """
 
     def __init__(self, scorer: "CompileScorer", directory: str | os.PathLike[str] | None = None,
-                 min_uses: int = 2) -> None:
+                 min_uses: int = 3) -> None:
         self.min_uses = min_uses
+        #: uses of each leading part of a preamble (a tuple of include lines)
         self.uses: Counter = Counter()
         self.scorer = scorer
         if directory is None:
@@ -105,10 +134,12 @@ class PCHCache:
         self._locks: dict[str, threading.Lock] = {}
         self._guard = threading.Lock()
         self._failed: set[str] = set()
+        #: quoted includes are shared with angled ones unless a flag adds quote-only search paths
+        self.quoted = not any(f.startswith(("-iquote", "-I-")) for f in scorer.extra_flags)
         self.builds = 0
         self.build_ms = 0.0
 
-    def _key(self, includes: list[str]) -> str:
+    def _key(self, includes: list[str] | tuple[str, ...]) -> str:
         from .compile import compiler_version
 
         h = hashlib.sha256()
@@ -116,29 +147,36 @@ class PCHCache:
             h.update(part.encode() + b"\n")
         return h.hexdigest()[:32]
 
+    def _count(self, includes: list[str]) -> None:
+        for k in range(1, len(includes) + 1):
+            self.uses[tuple(includes[:k])] += 1
+
     def expect(self, sources: list[str]) -> None:
         """Count the preambles of a batch about to be compiled (so shared ones get a PCH at once)."""
         with self._guard:
             for s in sources:
-                inc, _ = split_preamble(s)
-                if inc:
-                    self.uses[tuple(inc)] += 1
+                inc, _ = split_preamble(s, self.quoted)
+                self._count(inc)
 
     def header_for(self, includes: list[str], counted: bool = False) -> str | None:
-        """Path of ``pre.h`` (next to its ``pre.h.gch``) for these include lines, building it once.
+        """Path of ``pre.h`` (next to its ``pre.h.gch``) for exactly these include lines, building it once.
 
         Returns None when the header does not build cleanly, or has not been
         used ``min_uses`` times yet (``counted``: this use is already in the count).
         """
+        if not counted:
+            with self._guard:
+                self._count(includes)
+        return self._header(tuple(includes))
+
+    def _header(self, includes: tuple[str, ...]) -> str | None:
         key = self._key(includes)
         final = os.path.join(self.directory, key)
         header = os.path.join(final, "pre.h")
         if os.path.isfile(header + ".gch"):
             return header
         with self._guard:
-            if not counted:
-                self.uses[tuple(includes)] += 1
-            if self.uses[tuple(includes)] < self.min_uses:
+            if self.uses[includes] < self.min_uses:
                 return None
             lock = self._locks.setdefault(key, threading.Lock())
         with lock:
@@ -146,7 +184,7 @@ class PCHCache:
                 return header
             if key in self._failed or os.path.isfile(final + ".failed"):
                 return None
-            return self._build(key, includes, final)
+            return self._build(key, list(includes), final)
 
     def _build(self, key: str, includes: list[str], final: str) -> str | None:
         import time
@@ -182,12 +220,23 @@ class PCHCache:
             shutil.rmtree(work, ignore_errors=True)
 
     def prepare(self, source: str, counted: bool = False) -> tuple[str, str | None]:
-        """The source to compile and the header to force-include (None: compile as is)."""
-        includes, span = split_preamble(source)
-        if not includes:
+        """The source to compile and the header to force-include (None: compile as is).
+
+        Uses the longest leading part of the preamble with a PCH (built now if
+        it is shared by ``min_uses`` programs); the lines up to the last include
+        it covers become empty lines, and the rest of the preamble stays as it is.
+        """
+        found = preamble_includes(source, self.quoted)
+        if not found:
             return source, None
-        header = self.header_for(includes, counted)
-        if header is None:
-            return source, None
-        lines = source.split("\n")
-        return "\n" * span + "\n".join(lines[span:]), header
+        includes = [inc for _, inc in found]
+        if not counted:
+            with self._guard:
+                self._count(includes)
+        for k in range(len(found), 0, -1):
+            header = self._header(tuple(includes[:k]))
+            if header is not None:
+                span = found[k - 1][0] + 1
+                lines = source.split("\n")
+                return "\n" * span + "\n".join(lines[span:]), header
+        return source, None
