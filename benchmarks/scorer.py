@@ -170,6 +170,11 @@ def main() -> None:
     for i, (x, y) in enumerate(zip(res, base)):
         if x.verdict != y.verdict:
             print(f"    DISAGREE source {i}: cfdpo {x.verdict.value} vs plain {y.verdict.value}")
+        elif [(d.kind, d.line, d.column, d.message) for d in x.diagnostics] != \
+                [(d.kind, d.line, d.column, d.message) for d in y.diagnostics]:
+            first = next(((a, b) for a, b in zip(x.diagnostics, y.diagnostics) if a != b), None)
+            print(f"    diagnostics differ, source {i} ({len(x.diagnostics)} vs {len(y.diagnostics)}): "
+                  f"{first[0].to_dict() if first else ''} vs {first[1].to_dict() if first else ''}")
     print(f"speedup={fast_rate / ref_rate:.2f} agreement={100 * same / len(sources):.2f}")
 
 
