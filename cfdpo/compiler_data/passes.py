@@ -280,6 +280,7 @@ def _main() -> int:  # pragma: no cover - maintenance script
     ap = argparse.ArgumentParser(description="write the pass catalogue of an installed LLVM release")
     ap.add_argument("--version", type=int, default=16)
     a = ap.parse_args()
+    logging.basicConfig(level=logging.INFO, format="%(message)s")
     tc = find_llvm(a.version)
     cat = build_catalogue(tc)
     probe = "define i32 @f(i32 %x) {\nentry:\n  %y = add i32 %x, 1\n  ret i32 %y\n}\n"
@@ -296,7 +297,7 @@ def _main() -> int:  # pragma: no cover - maintenance script
     with open(path, "w", encoding="utf-8") as f:
         json.dump(cat, f, indent=1)
         f.write("\n")
-    print(f"wrote {len(ok)} passes to {path}")
+    log.info("wrote %d passes to %s", len(ok), path)
     return 0
 
 

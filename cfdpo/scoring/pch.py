@@ -165,18 +165,12 @@ class PCHCache:
                 inc, _ = split_preamble(s, self.quoted)
                 self._count(inc)
 
-    def header_for(self, includes: list[str], counted: bool = False) -> str | None:
+    def _header(self, includes: tuple[str, ...]) -> str | None:
         """Path of ``pre.h`` (next to its ``pre.h.gch``) for exactly these include lines, building it once.
 
         Returns None when the header does not build cleanly, or has not been
-        used ``min_uses`` times yet (``counted``: this use is already in the count).
+        used ``min_uses`` times yet and is not on disk.
         """
-        if not counted:
-            with self._guard:
-                self._count(includes)
-        return self._header(tuple(includes))
-
-    def _header(self, includes: tuple[str, ...]) -> str | None:
         key = self._key(includes)
         final = os.path.join(self.directory, key)
         header = os.path.join(final, "pre.h")
