@@ -93,9 +93,7 @@ def stage_breakdown(fast: CompileScorer, sample: list[str]) -> str:
         text, include = fast.pch.prepare(src, counted=True) if fast.pch else (src, None)
         syn = fast._run(text, [fast.argv("syntax", include)])
         obj = fast._run(text, [fast.argv("object", include)]).elapsed_ms
-        steps = [fast.argv("object", include), fast._link_argv("gold"), fast._link_argv()] if fast.fast_link \
-            else [fast.argv(None, include)]
-        full = fast._run(text, steps).elapsed_ms
+        full = fast._run(text, fast.build_steps(include)).elapsed_ms
         (good if syn.returncode == 0 else bad).append((syn.elapsed_ms, obj, full, include is not None))
     mean = lambda xs: statistics.mean(xs) if xs else float("nan")  # noqa: E731
     return (f"    where the time goes ({len(sample)} sources, one at a time): process+sandbox floor "

@@ -281,5 +281,3 @@ def test_a_pch_of_a_shared_leading_part_serves_a_longer_preamble(tmp_path):
     assert res[0].verdict is Verdict.ERROR and res[0].errors[0].line == 7
     text, _ = fast.pch.prepare(longer)
     assert text.split("\n")[:3] == ["", "// maps too", "#include <map>"]  # covered lines blanked, the rest kept
-
-

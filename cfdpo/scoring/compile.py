@@ -378,14 +378,18 @@ class CompileScorer:
             if first.verdict in (Verdict.ERROR, Verdict.TIMEOUT, Verdict.RESOURCE_LIMIT):
                 self._count(syntax_stops=1)
                 return first
-        if self.fast_link:
-            full = self._run(text, [self.argv("object", include), self._link_argv("gold"), self._link_argv()])
-        else:
-            full = self._run(text, [self.argv(None, include)])
+        full = self._run(text, self.build_steps(include))
         self._count(full_ms=full.elapsed_ms, full_builds=1)
         if first is not None:
             full.elapsed_ms += first.elapsed_ms
         return full
+
+    def build_steps(self, include: str | None = None) -> list[list[str]]:
+        """The commands of a full build in the policy's mode: one, or with ``fast_link`` the triple
+        (compile with ``-c``, link with gold, link again with the default linker) that :meth:`_run` takes."""
+        if self.fast_link:
+            return [self.argv("object", include), self._link_argv("gold"), self._link_argv()]
+        return [self.argv(None, include)]
 
     def _link_argv(self, linker: str | None = None) -> list[str]:
         """Link ``prog.o`` to ``prog`` with the policy's flags (``linker``: e.g. ``gold``; None: the default)."""
