@@ -8,8 +8,9 @@ from __future__ import annotations
 import importlib
 import logging
 import os
+import signal
 import sys
-from typing import Sequence
+from collections.abc import Sequence
 
 COMMANDS = {
     "evaluate": ("cfdpo.commands.evaluate", "compile rate of a model's greedy completions on masked programs"),
@@ -33,8 +34,55 @@ def _usage() -> str:
     return "\n".join(lines)
 
 
+def _say(name: str, text: str) -> None:
+    """One line on stderr: ``cfdpo <command>: <text>`` (newlines folded)."""
+    one = " ".join(str(text).split("\n")).strip()
+    print(f"cfdpo {name}: {one}", file=sys.stderr, flush=True)
+
+
+class _OncePerKind(logging.Filter):
+    """Let a library's repeated per-example warning through once (TRL warns once per row).
+
+    Records from other packages' loggers (``trl``, ``transformers``, ``datasets``, ``peft``)
+    whose first 60 characters were seen before are dropped; cfdpo's own lines always pass.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.seen: set[tuple[str, str]] = set()
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.name.startswith("cfdpo") or record.levelno >= logging.ERROR:
+            return True
+        key = (record.name, record.getMessage()[:60])
+        if key in self.seen:
+            return False
+        self.seen.add(key)
+        return True
+
+
+class _Terminated(BaseException):
+    """SIGTERM, raised in the main thread like KeyboardInterrupt is for SIGINT."""
+
+
+def _on_sigterm(signum: int, frame: object) -> None:
+    raise _Terminated()
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run one subcommand; returns its exit code.
+
+    Errors the user can fix (:class:`cfdpo.errors.CfdpoError`, ``ValueError``,
+    ``FileNotFoundError``) print one line ``cfdpo <command>: error: ...`` and
+    exit 1 (input) or 2 (usage); ``--debug`` or ``CFDPO_DEBUG=1`` re-raises them
+    with the traceback. SIGINT and SIGTERM end the run with one line and exit
+    130 / 143; rows are written a whole batch at a time, so the same command resumes.
+    """
     argv = list(sys.argv[1:] if argv is None else argv)
+    debug = os.environ.get("CFDPO_DEBUG", "") not in ("", "0")
+    if "--debug" in argv:
+        argv.remove("--debug")
+        debug = True
     if not argv or argv[0] in ("-h", "--help"):
         print(_usage())
         return 0 if argv else 2
@@ -49,12 +97,42 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     logging.basicConfig(level=os.environ.get("CFDPO_LOG", "INFO"),
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    module = importlib.import_module(COMMANDS[name][0])
+    for handler in logging.getLogger().handlers:
+        handler.addFilter(_OncePerKind())
+    previous = signal.signal(signal.SIGTERM, _on_sigterm) if _main_thread() else None
+    from .errors import CfdpoError
+    from .tempdirs import remove_run_temp_root, sweep_dead_roots
+
+    sweep_dead_roots()  # what killed runs left behind
+
     try:
+        module = importlib.import_module(COMMANDS[name][0])
         return int(module.main(rest) or 0)
-    except (ValueError, FileNotFoundError) as e:
-        logging.getLogger("cfdpo").error("%s", e)
+    except CfdpoError as e:
+        if debug:
+            raise
+        _say(name, f"error: {e}")
+        return e.exit_code
+    except (ValueError, FileNotFoundError, NotADirectoryError, IsADirectoryError, PermissionError) as e:
+        if debug:
+            raise
+        _say(name, f"error: {e}")
         return 1
+    except SystemExit as e:  # --help
+        return e.code if isinstance(e.code, int) else (0 if e.code is None else 1)
+    except (KeyboardInterrupt, _Terminated) as e:
+        remove_run_temp_root()
+        _say(name, "interrupted; run the same command again to resume")
+        return 143 if isinstance(e, _Terminated) else 130
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+
+
+def _main_thread() -> bool:
+    import threading
+
+    return threading.current_thread() is threading.main_thread()
 
 
 if __name__ == "__main__":

@@ -13,12 +13,14 @@ import os
 import platform
 import subprocess
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, is_dataclass
 from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-__all__ = ["environment_info", "git_commit", "write_json", "config_dict", "check_or_write_run_config"]
+__all__ = ["check_or_write_run_config", "config_dict", "environment_info", "git_commit", "run_directory", "write_json"]
 
 log = logging.getLogger(__name__)
 
@@ -118,3 +120,37 @@ def check_or_write_run_config(out_dir: str | Path, config: dict[str, Any], ignor
         return True
     write_json(path, {"config": config, "environment": environment_info()})
     return False
+
+
+#: files a run writes before it computes anything: removed again when the run fails on bad input
+SETUP_FILES = frozenset({"run_config.json", "corpus_report.json", "prompts.jsonl", "skipped.jsonl"})
+
+
+@contextmanager
+def run_directory(out: str | Path, setup_files: frozenset[str] = SETUP_FILES) -> Iterator[Path]:
+    """Create ``out`` for a run; if the run fails on bad input before computing anything, undo that.
+
+    On a :class:`ValueError` (which includes :class:`~cfdpo.errors.CfdpoError`) or a
+    missing file, the entries this run added to ``out`` are removed when they are
+    all set-up files (run config, corpus report, prompts, skipped list), and ``out``
+    itself when this run made it, so the corrected command is not refused as
+    "a run made with a different config". Rows already computed are never removed,
+    and an interrupt (Ctrl-C, SIGTERM) keeps everything for resuming.
+    """
+    import shutil
+
+    out = Path(out)
+    existed = out.is_dir()
+    before = set(os.listdir(out)) if existed else set()
+    out.mkdir(parents=True, exist_ok=True)
+    try:
+        yield out
+    except (ValueError, FileNotFoundError, NotADirectoryError, PermissionError):
+        added = set(os.listdir(out)) - before if out.is_dir() else set()
+        if all(name in setup_files or name.endswith(".tmp") for name in added):
+            for name in added:
+                path = out / name
+                shutil.rmtree(path, ignore_errors=True) if path.is_dir() else path.unlink(missing_ok=True)
+            if not existed:
+                shutil.rmtree(out, ignore_errors=True)
+        raise

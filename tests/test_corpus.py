@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from cfdpo.corpus.codenet import load_codenet, sample_corpus_path
+from cfdpo.errors import InputError
 from cfdpo.scoring import CompileScorer
 
 from .conftest import CODECHEF, SAMPLE
@@ -88,8 +89,10 @@ def test_compile_check_skips_broken_programs_and_takes_the_next(tmp_path):
 
 
 def test_missing_corpus_dir(tmp_path):
-    with pytest.raises(FileNotFoundError, match="no data/ directory"):
+    with pytest.raises(InputError, match="no such directory"):
         load_codenet(tmp_path / "nope")
+    with pytest.raises(InputError, match="no data/ directory"):
+        load_codenet(tmp_path)
 
 
 @pytest.mark.skipif(not CODECHEF.is_dir(), reason="../shared/corpora/codechef not present")

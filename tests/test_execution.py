@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
 import tempfile
 import time
 
@@ -80,7 +81,16 @@ RUN_HOSTILE = {
     "output_1gb": ('#include <cstdio>\nint main(){for(long i=0;i<(1L<<30);i++) putchar(65);}\n',
                    {ExecVerdict.OUTPUT_LIMIT}),
     "segfault": ('int main(){volatile int*p=nullptr; return *p;}\n', {ExecVerdict.RUNTIME_ERROR}),
+    # a detached thread per loop: RLIMIT_NPROC counts threads, so std::thread throws and the program aborts
+    "thread_bomb": ('#include <thread>\n#include <unistd.h>\nint main(){ for(;;) std::thread([]{ for(;;) pause(); })'
+                    '.detach(); }\n', {ExecVerdict.RUNTIME_ERROR, ExecVerdict.TIME_LIMIT, ExecVerdict.MEMORY_LIMIT}),
+    # double fork + setsid: the grandchild outlives its parent; nothing of it may outlive the verdict
+    "daemon": ('#include <unistd.h>\n#include <cstdio>\nint main(){ if(fork()==0){ setsid(); if(fork()==0)'
+               '{ for(;;) sleep(1); } _exit(0); } printf("7\\n"); }\n', {ExecVerdict.PASS, ExecVerdict.WRONG_ANSWER}),
 }
+#: kill(-1, SIGKILL): every process the caller may signal. Contained by the PID namespace (bwrap) or by the
+#: unprivileged uid (rlimits as root); as a non-root user without namespaces it would reach the user's own processes.
+KILL_ALL = '#include <signal.h>\n#include <cstdio>\nint main(){ kill(-1, SIGKILL); printf("7\\n"); }\n'
 
 
 @pytest.mark.parametrize("isolation", ["auto", "rlimits"])
@@ -89,14 +99,20 @@ def test_hostile_runtime_programs_end_with_their_verdicts(isolation: str, work_r
     cs = CompileScorer(timeout_s=20, memory_mb=1024, tmp_root=work_root, isolation=isolation)
     scorer = ExecutionScorer(cs, time_limit_s=1, memory_mb=256, output_limit_kb=256, max_processes=16,
                              isolation=isolation)
-    names = list(RUN_HOSTILE) + ["ok"]
-    sources = [RUN_HOSTILE[n][0] for n in RUN_HOSTILE] + [SUM]
+    hostile = dict(RUN_HOSTILE)
+    if isolation == "auto" and cs.sandbox.kind == "bwrap" or os.geteuid() == 0:
+        hostile["kill_all"] = (KILL_ALL, {ExecVerdict.PASS, ExecVerdict.RUNTIME_ERROR, ExecVerdict.WRONG_ANSWER})
+    names = list(hostile) + ["ok"]
+    sources = [hostile[n][0] for n in hostile] + [SUM]
+    bystander = subprocess.Popen(["sleep", "120"])  # a process outside the sandbox that must survive
     t0 = time.time()
     results = scorer.run_many(sources, [[ADD]] * len(sources), workers=2)
     wall = time.time() - t0
+    assert bystander.poll() is None, "a sandboxed program killed a process outside"
+    bystander.kill()
     for name, r in zip(names, results):
         assert r.compile.good, (name, r.compile.stderr[:300])
-        want = RUN_HOSTILE[name][1] if name in RUN_HOSTILE else {ExecVerdict.PASS}
+        want = hostile[name][1] if name in hostile else {ExecVerdict.PASS}
         assert r.verdict in want, (name, r.verdict, r.tests)
         assert all(t.elapsed_ms <= 1000 * scorer.wall_limit_s + 2000 for t in r.tests), name
         assert len(r.tests[0].stdout) <= scorer.keep_output_chars
@@ -105,6 +121,7 @@ def test_hostile_runtime_programs_end_with_their_verdicts(isolation: str, work_r
     assert os.listdir(work_root) == []  # every temp dir removed
     lo = scorer.uid_base
     assert not [p for p in os.popen("ps -eo uid=").read().split() if p.isdigit() and lo <= int(p) < lo + 64]
+    assert work_root not in os.popen("ps -eo args=").read()  # no daemon survived its verdict
 
 
 @needs_bwrap
@@ -141,6 +158,36 @@ def test_reading_files_outside_leaks_nothing(scorer: ExecutionScorer) -> None:
     assert secret not in json.dumps(r.to_dict())
 
 
+INCBIN = ('asm(".section .rodata\\n.global blob\\nblob:\\n.incbin \\"/etc/passwd\\"\\n.byte 0\\n.text");\n'
+          'extern "C" const char blob[];\n#include <cstdio>\nint main(){ fputs(blob, stdout); }\n')
+
+
+@pytest.mark.parametrize("isolation", ["auto", "rlimits"])
+def test_incbin_of_a_file_outside(isolation: str, work_root: str) -> None:
+    """``.incbin`` reads a file at assembly time; the program then prints it at run time.
+
+    With bwrap the assembler cannot see /etc: the build fails and nothing leaks. The rlimits-only fallback
+    cannot contain it (the compiler reads what its uid can read): this test pins that down, and README's
+    isolation table lists it.
+    """
+    cs = CompileScorer(timeout_s=20, memory_mb=1024, tmp_root=work_root, isolation=isolation)
+    scorer = ExecutionScorer(cs, time_limit_s=1, memory_mb=256, output_limit_kb=256, isolation=isolation)
+    secret = open("/etc/passwd").read().splitlines()[0]
+    r = scorer.run(INCBIN, [TestCase("", "x")])
+    leaked = secret in json.dumps(r.to_dict())
+    if cs.sandbox.kind == "bwrap":
+        assert r.verdict is ExecVerdict.NOT_BUILT and not leaked
+    else:
+        assert leaked, "rlimits-only fallback now contains .incbin: update README's isolation table"
+    assert os.listdir(work_root) == []
+
+
+def _constexpr_for_minutes() -> str:
+    """300 constexpr evaluations of about a second each, every one under GCC's loop and operation limits."""
+    body = "constexpr long f(long k){ long s=0; for(long i=0;i<1000;i++) for(long j=0;j<1000;j++) s+=i^j^k; return s; }\n"
+    return body + "".join(f"constexpr long x{k} = f({k});\n" for k in range(300)) + "int main(){ return x0 & 1; }\n"
+
+
 COMPILE_HOSTILE = {
     "template_recursion": "template<int N> struct F { enum { v = F<N+1>::v }; };\nint main(){ return F<0>::v; }\n",
     "preprocessor_bomb": ("#define A(x) x x x x x x x x x x\n#define B(x) A(A(A(A(A(A(A(A(x))))))))\n"
@@ -148,11 +195,16 @@ COMPILE_HOSTILE = {
     "dev_zero": "#include </dev/zero>\nint main(){}\n",
     "dev_stdin": "#include </dev/stdin>\nint main(){}\n",
     "etc_passwd": '#include "/etc/passwd"\nint main(){}\n',
+    "proc_environ": "#include </proc/self/environ>\nint main(){}\n",
+    "constexpr_minutes": _constexpr_for_minutes(),
+    "huge_static_array": "char a[3000000000] = {1};\nint main(){ return a[12345]; }\n",
 }
 
 
-def test_hostile_compiles_end_and_leak_nothing(work_root: str) -> None:
-    cs = CompileScorer(timeout_s=10, memory_mb=1024, tmp_root=work_root)
+@pytest.mark.parametrize("isolation", ["auto", "rlimits"])
+def test_hostile_compiles_end_and_leak_nothing(isolation: str, work_root: str, monkeypatch) -> None:
+    monkeypatch.setenv("CFDPO_TEST_SECRET", "s3cr3t-in-the-environment")
+    cs = CompileScorer(timeout_s=5, memory_mb=1024, tmp_root=work_root, isolation=isolation)
     secret = open("/etc/passwd").read().splitlines()[0]
     srcs = list(COMPILE_HOSTILE.values()) + ["int main(){}\n"]
     t0 = time.time()
@@ -165,8 +217,12 @@ def test_hostile_compiles_end_and_leak_nothing(work_root: str) -> None:
     assert by["dev_zero"].verdict.value in ("resource_limit", "error", "timeout")
     assert by["dev_stdin"].verdict.value in ("ok", "error")  # stdin is closed: an empty include
     assert by["etc_passwd"].verdict.value == "error"
+    assert by["proc_environ"].verdict.value in ("ok", "error")  # the compiler's environment is cleared
+    assert by["constexpr_minutes"].verdict.value == "timeout"
+    assert by["huge_static_array"].verdict.value in ("resource_limit", "error")  # a 3 GB .data: file-size limit
     for name, r in by.items():
-        assert not r.good or name in ("ok", "dev_stdin")
+        assert not r.good or name in ("ok", "dev_stdin", "proc_environ")
+        assert "s3cr3t-in-the-environment" not in json.dumps(r.to_dict()), name
         if cs.sandbox.kind == "bwrap":
             assert secret not in json.dumps(r.to_dict()), name
     assert os.listdir(work_root) == []

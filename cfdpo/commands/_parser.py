@@ -4,21 +4,114 @@ YAML keys given with ``--config FILE`` are dataclass fields (unknown keys are an
 error) and command-line flags override them. Without CUDA, TRL's bf16 and
 gradient-checkpointing defaults are turned off before parsing (a config or flag
 can still set them).
+
+Every problem is one :class:`~cfdpo.errors.UsageError` line: a YAML syntax
+error names ``file:line:col``; an out-of-range value names the option
+(``--mask_ratio must be in (0, 1), got 0``) or, when it came from the config
+file, the file and key (``recipe.yaml: mask_ratio must be ...``). Validation
+runs while the config dataclasses are built, before a command does any work.
 """
 
 from __future__ import annotations
 
-from typing import Any, Sequence
+import os
+from collections.abc import Callable, Sequence
+from typing import Any, NoReturn
+
+from ..errors import OptionError, UsageError
 
 
-def parse(types: list[type], argv: Sequence[str] | None, prog: str, description: str | None = None) -> tuple[Any, ...]:
+def _load_config(path: str) -> dict[str, Any]:
+    """Read a YAML config file as a mapping.
+
+    Raises:
+        UsageError: missing or unreadable file, a YAML syntax error (``file:line:col``), or not a mapping.
+    """
+    import yaml
+
+    try:
+        with open(path, encoding="utf-8") as f:
+            text = f.read()
+    except FileNotFoundError:
+        raise UsageError(f"--config {path}: no such file") from None
+    except (OSError, UnicodeDecodeError) as e:
+        raise UsageError(f"--config {path}: unreadable ({e})") from None
+    try:
+        config = yaml.safe_load(text)
+    except yaml.YAMLError as e:
+        mark = getattr(e, "problem_mark", None)
+        where = f"{path}:{mark.line + 1}:{mark.column + 1}" if mark is not None else path
+        problem = getattr(e, "problem", None) or str(e).split("\n")[0]
+        raise UsageError(f"{where}: YAML syntax error: {problem}") from None
+    if config is None:
+        return {}
+    if not isinstance(config, dict):
+        raise UsageError(f"{path}: must hold a YAML mapping of option names to values, got {type(config).__name__}")
+    return config
+
+
+def _given_on_command_line(option: str, argv: Sequence[str]) -> bool:
+    flag = f"--{option}"
+    return any(a == flag or a.startswith(flag + "=") for a in argv)
+
+
+def parse(types: list[type], argv: Sequence[str] | None, prog: str, description: str | None = None,
+          check: Callable[..., None] | None = None) -> tuple[Any, ...]:
+    """Parse ``argv`` (and ``--config FILE``) into one instance of each dataclass in ``types``.
+
+    ``check`` is called with the parsed instances and may raise
+    :class:`~cfdpo.errors.OptionError` for values the dataclasses do not check themselves
+    (e.g. TRL's training arguments); it is reported like the others.
+
+    Raises:
+        UsageError: an unknown option or config key, a bad value, a YAML error (one line each).
+    """
     from trl import TrlParser
 
+    args = list(argv) if argv is not None else []
     parser = TrlParser(types, prog=prog, description=(description or "").strip().split("\n\n")[0])
+
+    def _error(message: str) -> NoReturn:
+        raise UsageError(message)
+
+    parser.error = _error  # type: ignore[method-assign]
     dests = {a.dest for a in parser._actions}
     if "bf16" in dests:
         import torch
 
         if not torch.cuda.is_available():
             parser.set_defaults(bf16=False, gradient_checkpointing=False)
-    return tuple(parser.parse_args_and_config(list(argv) if argv is not None else None))
+    config: dict[str, Any] = {}
+    config_path = None
+    if "--config" in args:
+        i = args.index("--config")
+        if i + 1 >= len(args):
+            raise UsageError("--config needs a YAML file")
+        config_path = args[i + 1]
+        del args[i:i + 2]
+        config = _load_config(config_path)
+        env = config.pop("env", {})
+        if not isinstance(env, dict):
+            raise UsageError(f"{config_path}: env must be a mapping of variable names to values")
+        for key, value in env.items():
+            os.environ[str(key)] = str(value)
+        unknown = sorted(k for k in config if k not in dests)
+        if unknown:
+            raise UsageError(f"{config_path}: unknown key(s) {', '.join(map(str, unknown))} "
+                             f"(keys are {prog}'s option names)")
+        parser.set_defaults_with_config(**config)
+    try:
+        *parsed, remaining = parser.parse_args_into_dataclasses(args=args, return_remaining_strings=True)
+        if remaining:
+            raise UsageError(f"unknown option(s) {' '.join(remaining)} (see {prog} --help)")
+        if check is not None:
+            check(*parsed)
+        return tuple(parsed)
+    except OptionError as e:
+        if config_path is not None and e.option in config and not _given_on_command_line(e.option, args):
+            raise UsageError(f"{config_path}: {e.option} {e.problem}") from None
+        raise UsageError(f"--{e.option} {e.problem}") from None
+    except UsageError:
+        raise
+    except ValueError as e:  # a check inside TRL's or transformers' own config classes
+        raise UsageError(str(e)) from None

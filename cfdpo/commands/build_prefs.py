@@ -23,11 +23,12 @@ from typing import Any, Sequence
 
 from .common import (
     RESUME_IGNORE,
+    CommonArguments,
     config_defaults,
     make_exec_scorer,
-    CommonArguments,
     make_scorer,
     prepare_prompts,
+    prompt_fit_summary,
     sample_and_score,
     summarise_samples,
     write_jsonl,
@@ -59,69 +60,81 @@ class BuildPrefsArguments(CommonArguments):
                 "changed type) that g++ confirms bad; implies --graded."})
     synthetic_per_prompt: int = field(default=2, metadata={"help": "Synthetic negatives per prompt, at most."})
 
+    def __post_init__(self) -> None:
+        """Check every value before any work (raises :class:`~cfdpo.errors.OptionError`)."""
+        from ..options import at_least, choice, in_range, positive
+
+        super().__post_init__()
+        at_least("num_samples", self.num_samples, 1)
+        positive("temperature", self.temperature)
+        in_range("top_p", self.top_p, 0, 1, hi_open=False)
+        at_least("min_edit_distance", self.min_edit_distance, 0)
+        at_least("max_pairs_per_prompt", self.max_pairs_per_prompt, 1, optional=True)
+        choice("chosen", self.chosen, ("reference", "sample", "best"))
+        at_least("synthetic_per_prompt", self.synthetic_per_prompt, 1)
+
 
 def run(args: BuildPrefsArguments) -> dict[str, Any]:
     """Build the preference dataset; returns the summary (also in ``prefs_summary.json``)."""
     from ..corpus.prompts import render_prompt
     from ..generation.hf import DecodingConfig
-    from ..generation.models import load_model, resolve_model, set_torch_threads
+    from ..generation.models import check_model, load_model, resolve_model, set_torch_threads
     from ..prefs.pairs import build_graded_preferences, build_preferences
     from ..prefs.synthetic import make_negatives
-    from ..runinfo import check_or_write_run_config, environment_info, write_json
+    from ..runinfo import check_or_write_run_config, environment_info, run_directory, write_json
 
     t0 = time.time()
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
-    config = asdict(args)
-    if args.chosen not in ("reference", "sample", "best"):
-        raise ValueError(f"--chosen must be reference, sample or best, got {args.chosen!r}")
-    check_or_write_run_config(out, config, ignore=RESUME_IGNORE, defaults=config_defaults(args))
-    scorer = make_scorer(args)
-    prompts = prepare_prompts(args, scorer, out)
-    decoding = DecodingConfig(do_sample=True, temperature=args.temperature, top_p=args.top_p,
-                              num_samples=args.num_samples, max_new_tokens=args.max_new_tokens, seed=args.seed)
+    check_model(args.model, args.adapter)
+    with run_directory(args.out) as out:
+        config = asdict(args)
+        check_or_write_run_config(out, config, ignore=RESUME_IGNORE, defaults=config_defaults(args))
+        scorer = make_scorer(args)
+        prompts = prepare_prompts(args, scorer, out)
+        decoding = DecodingConfig(do_sample=True, temperature=args.temperature, top_p=args.top_p,
+                                  num_samples=args.num_samples, max_new_tokens=args.max_new_tokens, seed=args.seed)
 
-    def load() -> tuple[Any, Any]:
-        set_torch_threads(args.threads)
-        return load_model(args.model, args.adapter, args.device)
+        def load() -> tuple[Any, Any]:
+            set_torch_threads(args.threads)
+            return load_model(args.model, args.adapter, args.device)
 
-    executor = make_exec_scorer(args, scorer)
-    samples = sample_and_score(prompts, args, decoding, scorer, out, load, executor)
-    render = None
-    if args.prompt_format == "chat":
-        from transformers import AutoTokenizer
+        executor = make_exec_scorer(args, scorer)
+        samples = sample_and_score(prompts, args, decoding, scorer, out, load, executor)
+        render = None
+        if args.prompt_format == "chat":
+            from transformers import AutoTokenizer
 
-        tok = AutoTokenizer.from_pretrained(resolve_model(args.model))
-        render = lambda p: render_prompt(p, "chat", tok)  # noqa: E731
-    synthetic_summary = None
-    if args.graded or args.run_tests or args.synthetic_negatives:
-        synthetic: list[dict[str, Any]] = []
-        if args.synthetic_negatives:
-            synthetic, synthetic_summary = make_negatives(prompts, scorer, args.synthetic_per_prompt,
-                                                          seed=args.seed, workers=args.workers,
-                                                          min_edit_distance=args.min_edit_distance)
-            write_jsonl(out / "synthetic.jsonl", synthetic)
-        rows, summary = build_graded_preferences(prompts, samples, args.min_edit_distance,
-                                                 args.max_pairs_per_prompt, args.chosen, args.prompt_format,
-                                                 render, synthetic)
-    else:
-        rows, summary = build_preferences(prompts, samples, args.min_edit_distance, args.max_pairs_per_prompt,
-                                          args.prompt_format, render)
-    write_jsonl(out / "preferences.jsonl", rows)
-    summary.update({
-        "synthetic": synthetic_summary,
-        "execution": executor.config() if executor is not None else None,
-        "samples_summary": summarise_samples(samples),
-        "decoding": asdict(decoding),
-        "scorer": scorer.config(),
-        "scorer_speedups": scorer.speedups(),
-        "config": config,
-        "seed": args.seed,
-        "environment": environment_info(),
-        "wall_s": round(time.time() - t0, 1),
-    })
-    write_json(out / "prefs_summary.json", summary)
-    return summary
+            tok = AutoTokenizer.from_pretrained(resolve_model(args.model))
+            render = lambda p: render_prompt(p, "chat", tok)  # noqa: E731
+        synthetic_summary = None
+        if args.graded or args.run_tests or args.synthetic_negatives:
+            synthetic: list[dict[str, Any]] = []
+            if args.synthetic_negatives:
+                synthetic, synthetic_summary = make_negatives(prompts, scorer, args.synthetic_per_prompt,
+                                                              seed=args.seed, workers=args.workers,
+                                                              min_edit_distance=args.min_edit_distance)
+                write_jsonl(out / "synthetic.jsonl", synthetic)
+            rows, summary = build_graded_preferences(prompts, samples, args.min_edit_distance,
+                                                     args.max_pairs_per_prompt, args.chosen, args.prompt_format,
+                                                     render, synthetic)
+        else:
+            rows, summary = build_preferences(prompts, samples, args.min_edit_distance, args.max_pairs_per_prompt,
+                                              args.prompt_format, render)
+        write_jsonl(out / "preferences.jsonl", rows)
+        summary.update({
+            "synthetic": synthetic_summary,
+            "execution": executor.config() if executor is not None else None,
+            "samples_summary": summarise_samples(samples),
+            "prompt_fit": prompt_fit_summary(args, out, samples),
+            "decoding": asdict(decoding),
+            "scorer": scorer.config(),
+            "scorer_speedups": scorer.speedups(),
+            "config": config,
+            "seed": args.seed,
+            "environment": environment_info(),
+            "wall_s": round(time.time() - t0, 1),
+        })
+        write_json(out / "prefs_summary.json", summary)
+        return summary
 
 
 def main(argv: Sequence[str] | None = None) -> int:

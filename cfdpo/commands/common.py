@@ -15,26 +15,29 @@ import json
 import logging
 import os
 from collections import Counter
+from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any
 
 from ..corpus.masking import mask_program
+from ..errors import InputError, OptionError
 from ..scoring import CompileScorer
 from ..scoring.diagnostics import Diagnostic, error_kind, normalise_message
 
 __all__ = [
     "CommonArguments",
-    "make_scorer",
-    "make_exec_scorer",
+    "append_jsonl",
     "config_defaults",
+    "make_exec_scorer",
+    "make_scorer",
     "parse_shard",
     "prepare_prompts",
-    "sample_and_score",
+    "prompt_fit_summary",
     "read_jsonl",
-    "append_jsonl",
-    "write_jsonl",
+    "sample_and_score",
     "summarise_samples",
+    "write_jsonl",
 ]
 
 log = logging.getLogger(__name__)
@@ -98,6 +101,54 @@ class CommonArguments:
                                           metadata={"help": "Compare float output tokens within this tolerance."})
     threads: int | None = field(default=None, metadata={"help": "torch CPU threads (default: $CFDPO_THREADS or CPUs)."})
     device: str | None = field(default=None, metadata={"help": "cpu or cuda (default: cuda when available)."})
+    max_prompt_tokens: int | None = field(default=None, metadata={
+        "help": "Longest prompt given to the model, in tokens (default: the model's context minus the "
+                "generation budget). Longer prompts follow --long_prompts."})
+    long_prompts: str = field(default="truncate", metadata={
+        "help": "truncate: cut a long prompt from its start at a line boundary, keeping the lines just before "
+                "the masked part (the full program is still what g++ judges); skip: leave it out, counted "
+                "in results and listed in skipped.jsonl."})
+
+    def __post_init__(self) -> None:
+        """Check every value before any work (raises :class:`~cfdpo.errors.OptionError`)."""
+        from ..corpus.masking import MASK_MODES
+        from ..corpus.prompts import PROMPT_FORMATS
+        from ..options import at_least, choice, in_range, matches, positive
+        from ..scoring.compile import CompileScorer
+        from ..scoring.sandbox import Sandbox
+
+        choice("split", self.split, ("train", "test"))
+        at_least("train_per_problem", self.train_per_problem, 0)
+        at_least("test_per_problem", self.test_per_problem, 0)
+        at_least(f"{self.split}_per_problem", getattr(self, f"{self.split}_per_problem"), 1)
+        at_least("limit", self.limit, 1, optional=True)
+        at_least("max_program_chars", self.max_program_chars, 2, optional=True)
+        in_range("mask_ratio", self.mask_ratio, 0, 1)
+        choice("mask_mode", self.mask_mode, MASK_MODES)
+        choice("prompt_format", self.prompt_format, PROMPT_FORMATS)
+        at_least("batch_size", self.batch_size, 1)
+        at_least("max_new_tokens", self.max_new_tokens, 1, optional=True)
+        try:
+            parse_shard(self.shard)
+        except ValueError as e:
+            raise OptionError("shard", str(e).split(" ", 1)[1]) from None
+        matches("std", self.std, r"(c|gnu)\+\+\w+", "a C++ standard such as c++17 or gnu++20")
+        choice("compile_mode", self.compile_mode, CompileScorer.MODES)
+        choice("warnings", self.warnings, CompileScorer.WARNING_POLICIES)
+        positive("compile_timeout_s", self.compile_timeout_s)
+        at_least("compile_memory_mb", self.compile_memory_mb, 64)
+        at_least("workers", self.workers, 1, optional=True)
+        choice("isolation", self.isolation, Sandbox.LEVELS)
+        positive("time_limit_s", self.time_limit_s)
+        at_least("run_memory_mb", self.run_memory_mb, 16)
+        at_least("float_tolerance", self.float_tolerance, 0, optional=True)
+        at_least("threads", self.threads, 1, optional=True)
+        if self.device is not None:
+            matches("device", self.device, r"cpu|cuda(:\d+)?", "cpu, cuda or cuda:N")
+        at_least("max_prompt_tokens", self.max_prompt_tokens, 16, optional=True)
+        choice("long_prompts", self.long_prompts, ("truncate", "skip"))
+        if not self.model:
+            raise OptionError("model", "must name a model (an HF id or a local directory)")
 
 
 #: keys that may change between a run and its resumption
@@ -192,12 +243,27 @@ def read_jsonl(path: str | Path, repair: bool = False) -> list[dict[str, Any]]:
 
 
 def append_jsonl(path: str | Path, rows: Iterable[dict[str, Any]]) -> None:
-    """Append rows with one write and an fsync (a batch lands whole or is torn at the end)."""
+    """Append rows with one write and an fsync (a batch lands whole or is torn at the end).
+
+    In the main thread, SIGINT and SIGTERM are held back during the write, so an
+    interrupt lands between batches, never inside one.
+    """
+    import signal
+    import threading
+
     payload = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows)
-    with open(path, "a", encoding="utf-8") as f:
-        f.write(payload)
-        f.flush()
-        os.fsync(f.fileno())
+    if not payload:
+        return
+    main = threading.current_thread() is threading.main_thread()
+    held = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM}) if main else None
+    try:
+        with open(path, "a", encoding="utf-8") as f:
+            f.write(payload)
+            f.flush()
+            os.fsync(f.fileno())
+    finally:
+        if held is not None:
+            signal.pthread_sigmask(signal.SIG_SETMASK, held)
 
 
 def write_jsonl(path: str | Path, rows: Iterable[dict[str, Any]]) -> None:
@@ -205,8 +271,7 @@ def write_jsonl(path: str | Path, rows: Iterable[dict[str, Any]]) -> None:
     path = Path(path)
     tmp = path.with_name(path.name + ".tmp")
     with open(tmp, "w", encoding="utf-8") as f:
-        for r in rows:
-            f.write(json.dumps(r, ensure_ascii=False) + "\n")
+        f.writelines(json.dumps(r, ensure_ascii=False) + "\n" for r in rows)
     os.replace(tmp, path)
 
 
@@ -245,13 +310,15 @@ def prepare_prompts(args: CommonArguments, scorer: CompileScorer | None, out: Pa
         require_tests=args.require_tests,
     )
     rows: list[dict[str, Any]] = []
+    skipped = list(report.skipped_files)
     mask_skipped = 0
     for prog in ds:
         try:
             m = mask_program(prog["source"], args.mask_ratio, args.mask_mode)
         except ValueError as e:
             mask_skipped += 1
-            log.warning("%s/%s: %s", prog["problem_id"], prog["submission_id"], e)
+            skipped.append({"stage": "mask", "reason": "mask_failed", "problem_id": prog["problem_id"],
+                            "path": f"{prog['problem_id']}/{prog['submission_id']}", "detail": str(e)})
             continue
         rows.append({
             "id": f"{prog['problem_id']}/{prog['submission_id']}",
@@ -279,10 +346,29 @@ def prepare_prompts(args: CommonArguments, scorer: CompileScorer | None, out: Pa
     corpus = report.to_dict()
     corpus["mask_skipped"] = mask_skipped
     corpus["shard"] = {"index": shard_i, "count": shard_n, "rows": [start, end]}
+    if mask_skipped:
+        log.warning("skipped %d: mask_failed (%s)", mask_skipped,
+                    ", ".join(r["path"] for r in skipped if r["reason"] == "mask_failed")[:200])
+    if not rows:
+        raise InputError(f"--data {args.data}: no programs left for split {args.split}: {_empty_reason(corpus)}")
     write_json(out / "corpus_report.json", corpus)
+    write_jsonl(out / "skipped.jsonl", skipped)
     write_jsonl(path, rows)
     log.info("prepared %d prompts (%s)", len(rows), json.dumps(corpus["skipped"]))
     return rows
+
+
+def _empty_reason(corpus: dict[str, Any]) -> str:
+    """Which filters removed what, for the error of an empty selection."""
+    skipped = {k: v for k, v in corpus["skipped"].items() if v}
+    parts = [f"{corpus['problems_seen']} problem(s) seen, {corpus['problems_kept']} kept"]
+    if skipped:
+        parts.append("skipped: " + ", ".join(f"{k} {v}" for k, v in sorted(skipped.items(), key=lambda kv: -kv[1])))
+    if corpus.get("mask_skipped"):
+        parts.append(f"mask_failed {corpus['mask_skipped']}")
+    if corpus["programs_kept"] and corpus["shard"]["count"] > 1:
+        parts.append(f"shard {corpus['shard']['index']}/{corpus['shard']['count']} is empty")
+    return "; ".join(parts)
 
 
 # ------------------------------------------------------------------------- sampling
@@ -298,6 +384,14 @@ def sample_and_score(
     """Generate ``decoding.num_samples`` completions per prompt, clean and score them.
 
     Appends to ``out/samples.jsonl`` batch by batch and resumes from it.
+
+    Prompts longer than the model can take (``args.max_prompt_tokens``, by default
+    the model's context minus the generation budget) are truncated from their start
+    for the model (``long_prompts=truncate``: rows record ``prompt_truncated_chars``;
+    g++ still judges the full program) or skipped (``skip``). A batch whose
+    generation fails (e.g. out of memory) is retried one prompt at a time, so one
+    bad prompt never costs the others their rows. Skipped prompts are listed in
+    ``out/skipped.jsonl`` (stage ``generate``) and are not retried on resume.
 
     Args:
         prompts: prompt rows (from :func:`prepare_prompts`).
@@ -316,35 +410,46 @@ def sample_and_score(
     from tqdm.auto import tqdm
 
     from ..corpus.prompts import clean_completion
-    from ..generation.hf import generate_completions
+    from ..generation.fit import PromptFitter
 
     path = out / "samples.jsonl"
+    skipped_path = out / "skipped.jsonl"
     existing = read_jsonl(path, repair=True)
+    gone = {r["id"] for r in read_jsonl(skipped_path, repair=True) if r.get("stage") == "generate"}
     have = {(r["prompt_id"], r["sample_index"]) for r in existing}
     n = decoding.num_samples
     todo = [
         (a, b) for a, b in _batches(len(prompts), args.batch_size)
-        if any((p["id"], k) not in have for p in prompts[a:b] for k in range(n))
+        if any((p["id"], k) not in have and p["id"] not in gone for p in prompts[a:b] for k in range(n))
     ]
     done_prompts = len(prompts) - sum(b - a for a, b in todo)
     if existing:
         log.info("%s: %d rows present, %d of %d batches to go", path, len(existing), len(todo),
                  len(_batches(len(prompts), args.batch_size)))
-    model = tok = None
+    model = tok = fitter = None
     model_name = args.model + (f"+{args.adapter}" if args.adapter else "")
     dec_json = json.dumps(asdict(decoding), sort_keys=True)
     with tqdm(total=len(prompts), initial=done_prompts, desc="sample+score", unit="prompt") as bar:
         for a, b in todo:
             if model is None:
                 model, tok = load()
-            batch = prompts[a:b]
-            outs = generate_completions(
-                model, tok, [p["prompt"] for p in batch], [p["reference_completion"] for p in batch],
-                decoding, args.prompt_format, seed_key=batch[0]["id"],
-            )
+                fitter = PromptFitter(model, tok, args.prompt_format, decoding, args.max_prompt_tokens)
+            assert fitter is not None
+            batch, fitted, skip_rows = [], [], []
+            for p in prompts[a:b]:
+                if p["id"] in gone:
+                    continue
+                text, dropped = fitter.fit(p["prompt"]) if args.long_prompts == "truncate" else fitter.check(p["prompt"])
+                if text is None:
+                    skip_rows.append(_gen_skip(p, "prompt_too_long", f"over {fitter.limit} tokens"))
+                    continue
+                batch.append(p)
+                fitted.append((text, dropped))
+            outs, failed = _generate_isolated(model, tok, batch, [t for t, _ in fitted], decoding, args.prompt_format)
+            skip_rows += [_gen_skip(p, "generation_failed", err) for p, err in failed]
             rows: list[dict[str, Any]] = []
-            for p, comps in zip(batch, outs):
-                for k, raw in enumerate(comps):
+            for p, (_, dropped), comps in zip(batch, fitted, outs):
+                for k, raw in enumerate(comps or []):
                     if (p["id"], k) in have:
                         continue
                     comp, steps = clean_completion(p["prompt"], raw, args.prompt_format)
@@ -352,6 +457,7 @@ def sample_and_score(
                         "id": f"{p['id']}#{k}", "prompt_id": p["id"], "problem_id": p["problem_id"],
                         "sample_index": k, "prompt": p["prompt"], "completion": comp, "raw_completion": raw,
                         "cleanup": steps, "model": model_name, "decoding": dec_json, "seed": decoding.seed,
+                        "prompt_truncated_chars": dropped,
                     })
             results = scorer.score_many([r["prompt"] + r["completion"] for r in rows], workers=args.workers)
             for r, res in zip(rows, results):
@@ -359,12 +465,64 @@ def sample_and_score(
                          diagnostics=[d.to_dict() for d in res.diagnostics], compile_ms=round(res.elapsed_ms, 1))
             if executor is not None:
                 run_tests_on(rows, {p["id"]: p for p in batch}, executor, args.workers)
+            if skip_rows:
+                log.warning("skipped %d prompt(s) in this batch: %s", len(skip_rows),
+                            ", ".join(f"{r['id']} ({r['reason']})" for r in skip_rows[:3]))
+                append_jsonl(skipped_path, skip_rows)
             append_jsonl(path, rows)
             existing.extend(rows)
             bar.update(b - a)
     order = {p["id"]: i for i, p in enumerate(prompts)}
     existing.sort(key=lambda r: (order.get(r["prompt_id"], len(order)), r["sample_index"]))
     return existing
+
+
+def prompt_fit_summary(args: CommonArguments, out: Path, samples: list[dict[str, Any]]) -> dict[str, Any]:
+    """How long prompts were handled: the policy, the limit asked for, prompts truncated and skipped."""
+    skipped = Counter(r["reason"] for r in read_jsonl(out / "skipped.jsonl") if r.get("stage") == "generate")
+    return {"long_prompts": args.long_prompts,
+            "max_prompt_tokens": args.max_prompt_tokens or "model context - generation budget",
+            "truncated": len({s["prompt_id"] for s in samples if s.get("prompt_truncated_chars")}),
+            "skipped": dict(skipped)}
+
+
+def _gen_skip(p: dict[str, Any], reason: str, detail: str) -> dict[str, Any]:
+    return {"stage": "generate", "reason": reason, "id": p["id"], "problem_id": p["problem_id"],
+            "path": p["id"], "detail": detail[:300], "prompt_chars": len(p["prompt"])}
+
+
+def _generate_isolated(model: Any, tok: Any, batch: list[dict[str, Any]], texts: list[str], decoding: Any,
+                       prompt_format: str) -> tuple[list[list[str] | None], list[tuple[dict[str, Any], str]]]:
+    """Generate for a batch; when that fails (out of memory, ...), retry one prompt at a time.
+
+    Returns the completions per prompt (None for a prompt that failed alone) and the failures.
+    """
+    from ..generation.hf import generate_completions
+
+    if not batch:
+        return [], []
+
+    def gen(items: list[dict[str, Any]], model_texts: list[str]) -> list[list[str]]:
+        return generate_completions(model, tok, [p["prompt"] for p in items],
+                                    [p["reference_completion"] for p in items], decoding, prompt_format,
+                                    seed_key=items[0]["id"], model_prompts=model_texts)
+
+    try:
+        return list(gen(batch, texts)), []
+    except (RuntimeError, MemoryError) as e:
+        if len(batch) == 1:
+            return [None], [(batch[0], f"{type(e).__name__}: {e}")]
+        log.warning("generation failed for a batch of %d (%s: %s); retrying one prompt at a time", len(batch),
+                    type(e).__name__, str(e)[:200])
+    outs: list[list[str] | None] = []
+    failed: list[tuple[dict[str, Any], str]] = []
+    for p, t in zip(batch, texts):
+        try:
+            outs.append(gen([p], [t])[0])
+        except (RuntimeError, MemoryError) as e:
+            outs.append(None)
+            failed.append((p, f"{type(e).__name__}: {e}"))
+    return outs, failed
 
 
 def run_tests_on(rows: list[dict[str, Any]], prompts: dict[str, dict[str, Any]], executor: Any,
@@ -401,6 +559,7 @@ def summarise_samples(samples: list[dict[str, Any]], top: int = 10) -> dict[str,
                 kinds[error_kind(diag)] += 1
                 messages[normalise_message(diag.message)] += 1
     cleanup = Counter(step for s in samples for step in s.get("cleanup") or [])
+    truncated = {s["prompt_id"] for s in samples if s.get("prompt_truncated_chars")}
     return {
         "n": n,
         "compile_rate": round(good / n, 4) if n else None,
@@ -409,6 +568,7 @@ def summarise_samples(samples: list[dict[str, Any]], top: int = 10) -> dict[str,
         "error_kinds": dict(kinds.most_common()),
         "top_errors": messages.most_common(top),
         "cleanup_applied": dict(sorted(cleanup.items())),
+        "prompts_truncated": len(truncated),
         **_exec_summary(samples),
     }
 

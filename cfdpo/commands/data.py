@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict, dataclass
-from pathlib import Path
 from typing import Sequence
 
 from .common import RESUME_IGNORE, CommonArguments, config_defaults, make_scorer, prepare_prompts
@@ -21,15 +20,14 @@ class DataArguments(CommonArguments):
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    from ..runinfo import check_or_write_run_config
+    from ..runinfo import check_or_write_run_config, run_directory
     from ._parser import parse
 
     (args,) = parse([DataArguments], argv, prog="cfdpo data", description=__doc__)
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
-    check_or_write_run_config(out, asdict(args), ignore=RESUME_IGNORE, defaults=config_defaults(args))
-    rows = prepare_prompts(args, make_scorer(args), out)
-    report = json.loads((out / "corpus_report.json").read_text())
-    print(f"{len(rows)} prompts; corpus: {json.dumps(report)}")
-    print(f"wrote {out / 'prompts.jsonl'}")
-    return 0
+    with run_directory(args.out) as out:
+        check_or_write_run_config(out, asdict(args), ignore=RESUME_IGNORE, defaults=config_defaults(args))
+        rows = prepare_prompts(args, make_scorer(args), out)
+        report = json.loads((out / "corpus_report.json").read_text())
+        print(f"{len(rows)} prompts; corpus: {json.dumps(report)}")
+        print(f"wrote {out / 'prompts.jsonl'}")
+        return 0

@@ -3,10 +3,21 @@
 from __future__ import annotations
 
 import json
-from typing import Sequence
+from typing import NoReturn, Sequence
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    import argparse
+
+    from ..errors import UsageError
+
+    parser = argparse.ArgumentParser(prog="cfdpo env", description=__doc__)
+
+    def _error(message: str) -> NoReturn:
+        raise UsageError(message)
+
+    parser.error = _error  # type: ignore[method-assign]
+    parser.parse_args(list(argv or []))
     from ..generation.models import DEFAULT_MODEL, cache_dir
     from ..runinfo import environment_info
     from ..scoring import compiler_version

@@ -21,6 +21,7 @@ from .common import (
     make_exec_scorer,
     make_scorer,
     prepare_prompts,
+    prompt_fit_summary,
     sample_and_score,
     summarise_samples,
 )
@@ -38,43 +39,44 @@ class EvaluateArguments(CommonArguments):
 def run(args: EvaluateArguments) -> dict[str, Any]:
     """Run an evaluation and return the results dict (also written to ``results.json``)."""
     from ..generation.hf import DecodingConfig
-    from ..generation.models import load_model, set_torch_threads
-    from ..runinfo import check_or_write_run_config, environment_info, write_json
+    from ..generation.models import check_model, load_model, set_torch_threads
+    from ..runinfo import check_or_write_run_config, environment_info, run_directory, write_json
 
     t0 = time.time()
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
-    config = asdict(args)
-    check_or_write_run_config(out, config, ignore=RESUME_IGNORE, defaults=config_defaults(args))
-    scorer = make_scorer(args)
-    prompts = prepare_prompts(args, scorer, out)
-    decoding = DecodingConfig(do_sample=False, num_samples=1, max_new_tokens=args.max_new_tokens, seed=args.seed)
+    check_model(args.model, args.adapter)
+    with run_directory(args.out) as out:
+        config = asdict(args)
+        check_or_write_run_config(out, config, ignore=RESUME_IGNORE, defaults=config_defaults(args))
+        scorer = make_scorer(args)
+        prompts = prepare_prompts(args, scorer, out)
+        decoding = DecodingConfig(do_sample=False, num_samples=1, max_new_tokens=args.max_new_tokens, seed=args.seed)
 
-    def load() -> tuple[Any, Any]:
-        set_torch_threads(args.threads)
-        return load_model(args.model, args.adapter, args.device)
+        def load() -> tuple[Any, Any]:
+            set_torch_threads(args.threads)
+            return load_model(args.model, args.adapter, args.device)
 
-    executor = make_exec_scorer(args, scorer)
-    samples = sample_and_score(prompts, args, decoding, scorer, out, load, executor)
-    results = {
-        "task": "compile_rate+pass@1" if executor is not None else "compile_rate",
-        "model": args.model,
-        "adapter": args.adapter,
-        **summarise_samples(samples),
-        "decoding": asdict(decoding),
-        "prompt_format": args.prompt_format,
-        "cleanup_policy": "raw: cut at the first ``` fence, then where the braces balance; "
-                          "chat: code of the first fenced block, echoed prompt removed, then brace balance",
-        "scorer": scorer.config(),
-        "scorer_speedups": scorer.speedups(),
-        "execution": executor.config() if executor is not None else None,
-        "config": config,
-        "seed": args.seed,
-        "environment": environment_info(),
-        "wall_s": round(time.time() - t0, 1),
-    }
-    write_json(out / "results.json", results)
-    return results
+        executor = make_exec_scorer(args, scorer)
+        samples = sample_and_score(prompts, args, decoding, scorer, out, load, executor)
+        results = {
+            "task": "compile_rate+pass@1" if executor is not None else "compile_rate",
+            "model": args.model,
+            "adapter": args.adapter,
+            **summarise_samples(samples),
+            "decoding": asdict(decoding),
+            "prompt_format": args.prompt_format,
+            "prompt_fit": prompt_fit_summary(args, out, samples),
+            "cleanup_policy": "raw: cut at the first ``` fence, then where the braces balance; "
+                              "chat: code of the first fenced block, echoed prompt removed, then brace balance",
+            "scorer": scorer.config(),
+            "scorer_speedups": scorer.speedups(),
+            "execution": executor.config() if executor is not None else None,
+            "config": config,
+            "seed": args.seed,
+            "environment": environment_info(),
+            "wall_s": round(time.time() - t0, 1),
+        }
+        write_json(out / "results.json", results)
+        return results
 
 
 def format_table(results: dict[str, Any]) -> str:

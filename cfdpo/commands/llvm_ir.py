@@ -45,6 +45,18 @@ class LLVMIRArguments:
     timeout_s: float = field(default=60.0, metadata={"help": "Per clang / opt call."})
     workers: int | None = field(default=None, metadata={"help": "Parallel programs (default: CPU count)."})
 
+    def __post_init__(self) -> None:
+        """Check every value before any work (raises :class:`~cfdpo.errors.OptionError`)."""
+        from ..options import at_least, choice, in_range, positive
+
+        choice("format", self.format, ("rows", "pairs"))
+        at_least("limit", self.limit, 1, optional=True)
+        in_range("dedup_threshold", self.dedup_threshold, 0, 1, hi_open=False)
+        at_least("dedup_ngram", self.dedup_ngram, 1)
+        at_least("max_tokens", self.max_tokens, 1, optional=True)
+        positive("timeout_s", self.timeout_s)
+        at_least("workers", self.workers, 1, optional=True)
+
 
 def collect_programs(root: Path, limit: int | None = None) -> tuple[list[dict[str, Any]], dict[str, int]]:
     """Programs to compile: a CodeNet corpus's accepted submissions, or every C/C++ file under ``root``.

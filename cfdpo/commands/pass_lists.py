@@ -55,6 +55,20 @@ class PassListsArguments:
     broadcast_top: int = field(default=5, metadata={"help": "tune: most frequent winning lists tried everywhere."})
     time_limit_s: float = field(default=2.0, metadata={"help": "CPU seconds per test run during validation."})
 
+    def __post_init__(self) -> None:
+        """Check every value before any work (raises :class:`~cfdpo.errors.OptionError`)."""
+        from ..options import at_least, positive
+
+        at_least("limit", self.limit, 1, optional=True)
+        at_least("workers", self.workers, 1, optional=True)
+        positive("timeout_s", self.timeout_s)
+        at_least("max_ir_chars", self.max_ir_chars, 1, optional=True)
+        for name in ("lists_per_program", "budget"):
+            at_least(name, getattr(self, name), 1)
+        at_least("minimise_evals", self.minimise_evals, 0)
+        at_least("broadcast_top", self.broadcast_top, 0)
+        positive("time_limit_s", self.time_limit_s)
+
 
 def _programs(a: PassListsArguments) -> tuple[list[dict[str, Any]], dict[str, int]]:
     from ..corpus.codenet import read_tests

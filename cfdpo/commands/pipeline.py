@@ -80,6 +80,33 @@ class PipelineArguments:
     gradient_accumulation_steps: int = 1
     threads: int | None = None
 
+    def __post_init__(self) -> None:
+        """Check every value before any work (raises :class:`~cfdpo.errors.OptionError`)."""
+        from ..corpus.prompts import PROMPT_FORMATS
+        from ..errors import OptionError
+        from ..options import at_least, choice, in_range, positive
+
+        unknown = [s for s in (x.strip() for x in self.stages.split(",")) if s and s not in STAGE_LABELS]
+        if unknown or not self.stages.strip():
+            raise OptionError("stages", f"must be a comma-separated subset of {','.join(STAGE_LABELS)}, "
+                                        f"got {self.stages!r}")
+        choice("prompt_format", self.prompt_format, PROMPT_FORMATS)
+        choice("pairs", self.pairs, ("paper", "graded", "graded+synthetic"))
+        choice("warnings", self.warnings, ("error", "allow"))
+        for name in ("eval_limit", "train_limit", "prefs_limit", "max_pairs_per_prompt", "threads"):
+            at_least(name, getattr(self, name), 1, optional=True)
+        at_least("max_program_chars", self.max_program_chars, 2, optional=True)
+        for name in ("num_samples", "batch_size", "lora_r", "max_length", "sft_max_steps", "sft_batch_size",
+                     "dpo_max_steps", "dpo_batch_size", "gradient_accumulation_steps"):
+            at_least(name, getattr(self, name), 1)
+        at_least("min_edit_distance", self.min_edit_distance, 0)
+        for name in ("temperature", "sft_learning_rate", "dpo_learning_rate", "beta", "lora_alpha"):
+            positive(name, getattr(self, name))
+        in_range("top_p", self.top_p, 0, 1, hi_open=False)
+        in_range("lora_dropout", self.lora_dropout, 0, 1, lo_open=False)
+        at_least("dpop_lambda", self.dpop_lambda, 0)
+        at_least("weight_decay", self.weight_decay, 0)
+
 
 def _evaluate(p: PipelineArguments, name: str, adapter: str | None) -> dict[str, Any]:
     from .evaluate import EvaluateArguments, run
@@ -164,12 +191,7 @@ def run(p: PipelineArguments) -> dict[str, Any]:
     out = Path(p.out)
     out.mkdir(parents=True, exist_ok=True)
     check_or_write_run_config(out, asdict(p), ignore=("threads",), defaults=asdict(PipelineArguments()))
-    if p.pairs not in ("paper", "graded", "graded+synthetic"):
-        raise ValueError(f"pairs must be paper, graded or graded+synthetic, got {p.pairs!r}")
     wanted = [s.strip() for s in p.stages.split(",") if s.strip()]
-    unknown = set(wanted) - set(STAGE_LABELS)
-    if unknown:
-        raise ValueError(f"unknown stage(s) {sorted(unknown)}; known: {list(STAGE_LABELS)}")
     evals: dict[str, dict[str, Any]] = {}
     prefs: dict[str, Path] = {}
     if "base" in wanted:

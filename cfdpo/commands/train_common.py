@@ -9,7 +9,7 @@ from typing import Any
 
 log = logging.getLogger(__name__)
 
-__all__ = ["TrainDataArguments", "sft_rows", "load_jsonl_dataset", "last_checkpoint", "record_run"]
+__all__ = ["TrainDataArguments", "check_training_args", "sft_rows", "load_jsonl_dataset", "last_checkpoint", "record_run"]
 
 
 @dataclass
@@ -33,6 +33,20 @@ class TrainDataArguments:
         "help": "An existing LoRA adapter to continue from (e.g. the SFT adapter for DPO)."})
     use_unsloth: bool = field(default=True, metadata={"help": "Use unsloth when installed and CUDA is present."})
 
+    def __post_init__(self) -> None:
+        """Check every value before any work (raises :class:`~cfdpo.errors.OptionError`)."""
+        from ..corpus.masking import MASK_MODES
+        from ..corpus.prompts import PROMPT_FORMATS
+        from ..options import at_least, choice, in_range
+
+        choice("split", self.split, ("train", "test"))
+        at_least("limit", self.limit, 1, optional=True)
+        at_least("train_per_problem", self.train_per_problem, 0)
+        at_least("test_per_problem", self.test_per_problem, 0)
+        in_range("mask_ratio", self.mask_ratio, 0, 1)
+        choice("mask_mode", self.mask_mode, MASK_MODES)
+        choice("prompt_format", self.prompt_format, PROMPT_FORMATS)
+
 
 def _corpus_prompts(d: TrainDataArguments, seed: int, out: Path) -> list[dict[str, Any]]:
     from .common import CommonArguments, make_scorer, prepare_prompts
@@ -44,25 +58,61 @@ def _corpus_prompts(d: TrainDataArguments, seed: int, out: Path) -> list[dict[st
     return prepare_prompts(common, make_scorer(common), out)
 
 
-def load_jsonl_dataset(path: str, required: tuple[str, ...], default_name: str) -> Any:
-    """Load a JSONL file (or ``DIR/default_name``) as a Dataset and check its columns.
+def check_training_args(*configs: Any) -> None:
+    """Range checks for the TRL/transformers training options that they leave unchecked.
 
     Raises:
-        FileNotFoundError: no such file.
-        ValueError: missing columns, naming the file and the columns.
+        OptionError: learning rate not > 0, batch size, steps or epochs out of range, a negative weight decay.
+    """
+    from ..options import at_least, positive
+
+    for c in configs:
+        if hasattr(c, "learning_rate"):
+            positive("learning_rate", c.learning_rate)
+            at_least("per_device_train_batch_size", c.per_device_train_batch_size, 1)
+            at_least("gradient_accumulation_steps", c.gradient_accumulation_steps, 1)
+            at_least("weight_decay", c.weight_decay, 0)
+            if c.max_steps is not None and c.max_steps != -1:
+                at_least("max_steps", c.max_steps, 1)
+            positive("num_train_epochs", c.num_train_epochs)
+            if getattr(c, "max_length", None) is not None:
+                at_least("max_length", c.max_length, 8)
+        if hasattr(c, "beta") and hasattr(c, "loss_type"):
+            positive("beta", c.beta)
+        if hasattr(c, "lora_r") and getattr(c, "use_peft", False):
+            at_least("lora_r", c.lora_r, 1)
+
+
+def load_jsonl_dataset(path: str, required: tuple[str, ...], default_name: str) -> Any:
+    """Load a JSONL file (or ``DIR/default_name``) as a Dataset and check its rows.
+
+    Raises:
+        InputError: no such file; a line that is not a JSON object (``file:line``); no rows; a row
+            without a required column (``file:line``, naming the columns).
     """
     import datasets
+
+    from ..errors import InputError
+    from .common import read_jsonl
 
     p = Path(path)
     if p.is_dir():
         p = p / default_name
     if not p.is_file():
-        raise FileNotFoundError(f"{p}: no such file")
-    ds = datasets.load_dataset("json", data_files=str(p), split="train")
-    missing = [c for c in required if c not in ds.column_names]
-    if missing:
-        raise ValueError(f"{p}: missing column(s) {missing}; has {ds.column_names}")
-    return ds
+        raise InputError(f"--train_file {p}: no such file")
+    try:
+        rows = read_jsonl(p)
+    except ValueError as e:
+        raise InputError(str(e)) from None
+    if not rows:
+        raise InputError(f"{p}: no rows (an empty train file)")
+    for i, row in enumerate(rows, start=1):
+        if not isinstance(row, dict):
+            raise InputError(f"{p}:{i}: a row must be a JSON object, got {type(row).__name__}")
+        missing = [c for c in required if c not in row]
+        if missing:
+            raise InputError(f"{p}:{i}: missing column(s) {', '.join(missing)}; has {', '.join(row) or 'none'}")
+    return datasets.Dataset.from_list(rows)
 
 
 def sft_rows(d: TrainDataArguments, seed: int, out: Path, tokenizer: Any) -> Any:

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from typing import Any, Iterable
 
 from ..scoring.limits import run_limited
+from ..tempdirs import run_temp_root
 
 __all__ = [
     "LLVMToolchain",
@@ -118,7 +119,7 @@ def emit_ir(source: str, language: str, opt_level: str, tc: LLVMToolchain, timeo
     if language not in ("C++", "C"):
         raise ValueError(f"unknown language {language!r}")
     ext, cc, flags = (".cpp", tc.clangxx, CXX_FLAGS) if language == "C++" else (".c", tc.clang, C_FLAGS)
-    with tempfile.TemporaryDirectory(prefix="cfdpo-ir-") as d:
+    with tempfile.TemporaryDirectory(prefix="cfdpo-ir-", dir=run_temp_root()) as d:
         with open(os.path.join(d, "prog" + ext), "w", encoding="utf-8") as f:
             f.write(source)
         incs = [f"-I{d}" for d in include_dirs]
@@ -227,7 +228,7 @@ def clean_ir(ir: str, steps: Iterable[str] = CLEAN_STEPS) -> str:
 
 def verify_ir(ir: str, tc: LLVMToolchain, timeout_s: float = 60.0) -> tuple[bool, str]:
     """Whether the IR parses and passes the verifier (``opt -passes=verify``); the error text if not."""
-    with tempfile.TemporaryDirectory(prefix="cfdpo-ir-") as d:
+    with tempfile.TemporaryDirectory(prefix="cfdpo-ir-", dir=run_temp_root()) as d:
         with open(os.path.join(d, "m.ll"), "w", encoding="utf-8") as f:
             f.write(ir)
         out = run_limited([tc.opt, "-passes=verify", "-disable-output", "m.ll"], d, timeout_s)

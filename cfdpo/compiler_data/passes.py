@@ -34,6 +34,7 @@ from importlib import resources
 from typing import Any, Sequence
 
 from ..scoring.limits import run_limited
+from ..tempdirs import run_temp_root
 from .llvm_ir import LLVMToolchain, ir_instruction_count
 
 __all__ = ["build_catalogue", "load_catalogue", "pipeline_text", "code_size", "SizeResult", "evaluate_pass_list",
@@ -188,7 +189,7 @@ def code_size(ir: str, tc: LLVMToolchain, timeout_s: float = 60.0) -> SizeResult
     Raises:
         RuntimeError: llc or llvm-size failed on this module.
     """
-    with tempfile.TemporaryDirectory(prefix="cfdpo-size-") as d:
+    with tempfile.TemporaryDirectory(prefix="cfdpo-size-", dir=run_temp_root()) as d:
         with open(os.path.join(d, "m.ll"), "w", encoding="utf-8") as f:
             f.write(ir)
         res, why = _size_in(d, "m.ll", tc, timeout_s)
@@ -213,7 +214,7 @@ def evaluate_pass_list(ir: str, passes: Sequence[str], catalogue: dict[str, Any]
     An empty list sizes the input as it is. Failures (``opt_crash``, ``opt_timeout``, ``llc_error``, ...)
     come back in ``failure``; nothing raises for what the passes do.
     """
-    with tempfile.TemporaryDirectory(prefix="cfdpo-opt-") as d:
+    with tempfile.TemporaryDirectory(prefix="cfdpo-opt-", dir=run_temp_root()) as d:
         with open(os.path.join(d, "in.ll"), "w", encoding="utf-8") as f:
             f.write(ir)
         src = "in.ll"
@@ -236,7 +237,7 @@ def evaluate_pass_list(ir: str, passes: Sequence[str], catalogue: dict[str, Any]
 
 def oz_size(ir: str, tc: LLVMToolchain, timeout_s: float = 60.0) -> SizeResult | None:
     """Size after ``opt -passes='default<Oz>'`` (the -Oz baseline on the same unoptimised IR)."""
-    with tempfile.TemporaryDirectory(prefix="cfdpo-opt-") as d:
+    with tempfile.TemporaryDirectory(prefix="cfdpo-opt-", dir=run_temp_root()) as d:
         with open(os.path.join(d, "in.ll"), "w", encoding="utf-8") as f:
             f.write(ir)
         out = run_limited([tc.opt, "-S", "-passes=default<Oz>", "-o", "out.ll", "in.ll"], d, timeout_s)
@@ -258,7 +259,7 @@ def unoptimised_ir(source: str, language: str, tc: LLVMToolchain, timeout_s: flo
     from .llvm_ir import C_FLAGS, CXX_FLAGS
 
     ext, cc, flags = (".cpp", tc.clangxx, CXX_FLAGS) if language == "C++" else (".c", tc.clang, C_FLAGS)
-    with tempfile.TemporaryDirectory(prefix="cfdpo-ir-") as d:
+    with tempfile.TemporaryDirectory(prefix="cfdpo-ir-", dir=run_temp_root()) as d:
         with open(os.path.join(d, "prog" + ext), "w", encoding="utf-8") as f:
             f.write(source)
         cmd = [cc, *flags, *(f"-I{i}" for i in include_dirs), "-S", "-emit-llvm", "-O2", "-Xclang",

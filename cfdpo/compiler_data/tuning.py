@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Sequence
 
 from ..scoring.limits import run_limited
+from ..tempdirs import run_temp_root
 from .llvm_ir import LLVMToolchain, clean_ir
 from .passes import evaluate_pass_list, oz_size, pipeline_text
 
@@ -229,7 +230,7 @@ def validate_pass_list(source: str, language: str, ir: str, passes: Sequence[str
     if not tests:
         return Validation("no_tests")
     text = pipeline_text(list(passes), catalogue) if passes else ""
-    tmp = tempfile.mkdtemp(prefix="cfdpo-validate-")
+    tmp = tempfile.mkdtemp(prefix="cfdpo-validate-", dir=run_temp_root())
     try:
         ref_box, cand_box = os.path.join(tmp, "ref"), os.path.join(tmp, "cand")
         os.mkdir(ref_box)

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-__all__ = ["LoadReport", "load_codenet", "sample_corpus_path", "read_problem"]
+__all__ = ["LoadReport", "check_corpus", "load_codenet", "read_problem", "sample_corpus_path"]
 
 log = logging.getLogger(__name__)
 
@@ -58,6 +58,29 @@ class LoadReport:
     programs_kept: int = 0
     compile_checked: int = 0
     skipped: Counter = field(default_factory=Counter)
+    #: one row per skipped file or problem: ``{"reason", "path", "problem_id", "detail"}``
+    skipped_files: list[dict[str, Any]] = field(default_factory=list)
+
+    def skip(self, reason: str, path: Path | str | None, problem_id: str | None = None, detail: str | None = None,
+             count: int = 1) -> None:
+        """Count a skipped program (or problem) and keep its path and reason for ``skipped.jsonl``."""
+        self.skipped[reason] += count
+        self.skipped_files.append({"stage": "corpus", "reason": reason, "path": str(path) if path else None,
+                                   "problem_id": problem_id, "detail": detail})
+
+    def log_summary(self, first: int = 3) -> None:
+        """One log line per kind of problem, with its count and the first few files.
+
+        Input problems (unreadable, non-UTF-8, empty or unlisted files, bad metadata) are warnings;
+        the paper's filters (not accepted, too long, failed compile check, too few programs) are info.
+        """
+        by_reason: dict[str, list[str]] = {}
+        for row in self.skipped_files:
+            by_reason.setdefault(row["reason"], []).append(row["path"] or row["problem_id"] or "?")
+        for reason, paths in sorted(by_reason.items()):
+            level = logging.WARNING if reason in INPUT_PROBLEMS else logging.INFO
+            more = f", ... ({len(paths) - first} more)" if len(paths) > first else ""
+            log.log(level, "skipped %d: %s (%s%s)", self.skipped[reason], reason, ", ".join(paths[:first]), more)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -67,6 +90,40 @@ class LoadReport:
             "compile_checked": self.compile_checked,
             "skipped": dict(sorted(self.skipped.items())),
         }
+
+
+#: skip reasons that are problems with the input (warned about); the others are the paper's filters
+INPUT_PROBLEMS = frozenset({"problem_no_metadata", "problem_bad_metadata", "missing_file", "non_utf8", "empty",
+                            "unreadable", "not_in_metadata"})
+
+
+def check_corpus(root: str | Path) -> Path:
+    """Check the CodeNet layout before any work; returns ``root/data``.
+
+    Raises:
+        InputError: no such directory, no ``data/``, no problem directories in it, or no
+            ``metadata/*.csv`` (each names the path and what the layout needs).
+    """
+    from ..errors import InputError
+
+    root = Path(root)
+    if not root.is_dir():
+        raise InputError(f"--data {root}: no such directory")
+    data_dir = root / "data"
+    if not data_dir.is_dir():
+        raise InputError(f"--data {root}: not a CodeNet-layout corpus (no data/ directory; expected "
+                         "data/<problem_id>/C++/<submission_id>.cpp and metadata/<problem_id>.csv)")
+    if not any(p.is_dir() for p in data_dir.iterdir()):
+        raise InputError(f"--data {root}: data/ holds no problem directories")
+    meta = root / "metadata"
+    if not meta.is_dir() or not any(meta.glob("*.csv")):
+        raise InputError(f"--data {root}: no metadata/<problem_id>.csv files (CodeNet layout: they give each "
+                         "submission's status, and only Accepted ones are used)")
+    return data_dir
+
+
+def _program_path(root: Path, prog: dict[str, Any]) -> str:
+    return str(root / "data" / prog["problem_id"] / prog.get("language", "C++") / prog["submission_id"])
 
 
 def _read_text(path: Path) -> str:
@@ -82,8 +139,7 @@ def read_problem(root: Path, pid: str, language: str, status: str, report: LoadR
     """
     meta_path = root / "metadata" / f"{pid}.csv"
     if not meta_path.is_file():
-        report.skipped["problem_no_metadata"] += 1
-        log.warning("%s: missing; problem %s skipped", meta_path, pid)
+        report.skip("problem_no_metadata", meta_path, pid)
         return None
     try:
         with open(meta_path, newline="", encoding="utf-8") as f:
@@ -91,8 +147,7 @@ def read_problem(root: Path, pid: str, language: str, status: str, report: LoadR
         if rows and not {"submission_id", "status"} <= set(rows[0]):
             raise ValueError("needs columns submission_id and status")
     except (OSError, UnicodeDecodeError, ValueError, csv.Error) as e:
-        report.skipped["problem_bad_metadata"] += 1
-        log.warning("%s: unusable metadata (%s); problem %s skipped", meta_path, e, pid)
+        report.skip("problem_bad_metadata", meta_path, pid, str(e))
         return None
     meta = {r["submission_id"]: r for r in rows}
     lang_dir = root / "data" / pid / language
@@ -104,28 +159,28 @@ def read_problem(root: Path, pid: str, language: str, status: str, report: LoadR
             continue
         if (row.get("status") or "").strip() != status:
             if sid in files:
-                report.skipped["not_accepted"] += 1
+                report.skip("not_accepted", files[sid], pid)
             continue
         path = files.get(sid)
         if path is None:
-            report.skipped["missing_file"] += 1
+            report.skip("missing_file", lang_dir / f"{sid}{exts[0]}", pid)
             continue
         try:
             src = _read_text(path)
         except UnicodeDecodeError:
-            report.skipped["non_utf8"] += 1
+            report.skip("non_utf8", path, pid)
             continue
-        except OSError:
-            report.skipped["unreadable"] += 1
+        except OSError as e:
+            report.skip("unreadable", path, pid, str(e))
             continue
         if not src.strip() or len(src.strip()) < 2:
-            report.skipped["empty"] += 1
+            report.skip("empty", path, pid)
             continue
         out.append({"problem_id": pid, "submission_id": sid, "language": language, "source": src,
                     "status": status})
-    for sid in files:
+    for sid, fpath in files.items():
         if sid not in meta:
-            report.skipped["not_in_metadata"] += 1
+            report.skip("not_in_metadata", fpath, pid)
     return out
 
 
@@ -207,15 +262,13 @@ def load_codenet(
         ``{"input", "output"}``, see :func:`read_tests`).
 
     Raises:
-        FileNotFoundError: ``root/data`` does not exist.
+        InputError: not a CodeNet layout (see :func:`check_corpus`).
     """
     import datasets
     from tqdm.auto import tqdm
 
     root = Path(root)
-    data_dir = root / "data"
-    if not data_dir.is_dir():
-        raise FileNotFoundError(f"{root}: not a CodeNet-layout corpus (no data/ directory)")
+    data_dir = check_corpus(root)
     pids = sorted(p.name for p in data_dir.iterdir() if p.is_dir())
     if problems is not None:
         wanted = set(problems)
@@ -226,73 +279,79 @@ def load_codenet(
     bar = tqdm(total=len(pids), desc="corpus", unit="problem", disable=not show_progress)
     per_problem = (train_per_problem if "train" in splits else 0) + (test_per_problem if "test" in splits else 0)
     pos = 0
-    while pos < len(pids):
-        size = chunk_problems
-        if limit is not None and per_problem > 0:  # visit no more problems than the limit needs
-            size = min(size, max(1, -(-(limit - len(rows)) // per_problem)))
-        chunk = pids[pos:pos + size]
-        pos += size
-        bar.update(len(chunk))
-        candidates: dict[str, list[dict[str, Any]]] = {}
-        for pid in chunk:
-            report.problems_seen += 1
-            progs = read_problem(root, pid, language, status, report)
-            if progs is None:
-                continue
-            if require_tests and not read_tests(root, pid):
-                report.skipped["problem_without_tests"] += 1
-                continue
-            if max_chars is not None:
-                short = [p for p in progs if len(p["source"].strip()) <= max_chars]
-                report.skipped["too_long"] += len(progs) - len(short)
-                progs = short
-            random.Random(f"{seed}:{pid}").shuffle(progs)
-            candidates[pid] = progs
-        chunk = [pid for pid in chunk if pid in candidates]
-        chosen: dict[str, list[dict[str, Any]]] = {pid: [] for pid in chunk}
-        cursor = {pid: 0 for pid in chunk}
-        while True:  # rounds: try just enough candidates to fill every quota
-            batch: list[tuple[str, dict[str, Any]]] = []
+    try:
+        while pos < len(pids):
+            size = chunk_problems
+            if limit is not None and per_problem > 0:  # visit no more problems than the limit needs
+                size = min(size, max(1, -(-(limit - len(rows)) // per_problem)))
+            chunk = pids[pos:pos + size]
+            pos += size
+            bar.update(len(chunk))
+            candidates: dict[str, list[dict[str, Any]]] = {}
             for pid in chunk:
-                missing = need - len(chosen[pid])
-                take = candidates[pid][cursor[pid]:cursor[pid] + max(missing, 0)]
-                cursor[pid] += len(take)
-                batch += [(pid, p) for p in take]
-            if not batch:
-                break
-            if scorer is None:
-                verdicts = [None] * len(batch)
-            else:
-                results = scorer.score_many([p["source"] for _, p in batch], workers=workers)
-                report.compile_checked += len(results)
-                verdicts = results
-            for (pid, prog), res in zip(batch, verdicts):
-                if res is not None and not res.good:
-                    report.skipped[f"compile_{res.verdict.value}"] += 1
+                report.problems_seen += 1
+                progs = read_problem(root, pid, language, status, report)
+                if progs is None:
                     continue
-                chosen[pid].append(prog)
-            if scorer is None:
+                if require_tests and not read_tests(root, pid):
+                    report.skip("problem_without_tests", data_dir / pid, pid)
+                    continue
+                if max_chars is not None:
+                    for p in progs:
+                        if len(p["source"].strip()) > max_chars:
+                            report.skip("too_long", _program_path(root, p), pid, f"{len(p['source'].strip())} chars")
+                    progs = [p for p in progs if len(p["source"].strip()) <= max_chars]
+                random.Random(f"{seed}:{pid}").shuffle(progs)
+                candidates[pid] = progs
+            chunk = [pid for pid in chunk if pid in candidates]
+            chosen: dict[str, list[dict[str, Any]]] = {pid: [] for pid in chunk}
+            cursor = {pid: 0 for pid in chunk}
+            while True:  # rounds: try just enough candidates to fill every quota
+                batch: list[tuple[str, dict[str, Any]]] = []
+                for pid in chunk:
+                    missing = need - len(chosen[pid])
+                    take = candidates[pid][cursor[pid]:cursor[pid] + max(missing, 0)]
+                    cursor[pid] += len(take)
+                    batch += [(pid, p) for p in take]
+                if not batch:
+                    break
+                if scorer is None:
+                    verdicts = [None] * len(batch)
+                else:
+                    results = scorer.score_many([p["source"] for _, p in batch], workers=workers)
+                    report.compile_checked += len(results)
+                    verdicts = results
+                for (pid, prog), res in zip(batch, verdicts):
+                    if res is not None and not res.good:
+                        report.skip(f"compile_{res.verdict.value}", _program_path(root, prog), pid)
+                        continue
+                    chosen[pid].append(prog)
+                if scorer is None:
+                    break
+            for pid in chunk:
+                progs = chosen[pid]
+                if len(progs) < need:
+                    report.skip("problem_too_few_programs", data_dir / pid, pid, f"{len(progs)} usable, {need} needed")
+                    continue
+                report.problems_kept += 1
+                sample_in, sample_out = _sample_io(root, pid)
+                tests = json.dumps(read_tests(root, pid))
+                for i, prog in enumerate(progs):
+                    split = "train" if i < train_per_problem else "test"
+                    if split in splits:
+                        rows.append({**prog, "split": split, "sample_input": sample_in, "sample_output": sample_out,
+                                     "tests": tests})
+            if limit is not None and len(rows) >= limit:
                 break
-        for pid in chunk:
-            progs = chosen[pid]
-            if len(progs) < need:
-                report.skipped["problem_too_few_programs"] += 1
-                continue
-            report.problems_kept += 1
-            sample_in, sample_out = _sample_io(root, pid)
-            tests = json.dumps(read_tests(root, pid))
-            for i, prog in enumerate(progs):
-                split = "train" if i < train_per_problem else "test"
-                if split in splits:
-                    rows.append({**prog, "split": split, "sample_input": sample_in, "sample_output": sample_out,
-                                 "tests": tests})
-        if limit is not None and len(rows) >= limit:
-            break
-    bar.close()
+    finally:
+        bar.close()
+    report.log_summary()
     if limit is not None:
         rows = rows[:limit]
     report.programs_kept = len(rows)
     features = datasets.Features({k: datasets.Value("string") for k in
                                   ("problem_id", "submission_id", "language", "source", "split", "status",
                                    "sample_input", "sample_output", "tests")})
+    if not rows:  # from_list cannot build an empty dataset with features
+        return datasets.Dataset.from_dict({k: [] for k in features}, features=features), report
     return datasets.Dataset.from_list(rows, features=features), report

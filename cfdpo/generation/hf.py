@@ -97,6 +97,7 @@ def generate_completions(
     decoding: DecodingConfig,
     prompt_format: str = "raw",
     seed_key: str = "",
+    model_prompts: Sequence[str] | None = None,
 ) -> list[list[str]]:
     """Generate completions for one batch of masked programs.
 
@@ -108,6 +109,9 @@ def generate_completions(
         decoding: see :class:`DecodingConfig`.
         prompt_format: ``raw`` or ``chat``.
         seed_key: mixed into the batch seed (use the first prompt id).
+        model_prompts: what the model reads instead of ``prompts`` (e.g. long prompts cut from their
+            start by :class:`~cfdpo.generation.fit.PromptFitter`); the stop rule still follows the full
+            ``prompts``, since a completion ends where the full program's braces balance.
 
     Returns:
         For each prompt, ``decoding.num_samples`` raw generated strings (special
@@ -118,7 +122,7 @@ def generate_completions(
 
     if not prompts:
         return []
-    texts = [render_prompt(p, prompt_format, tokenizer) for p in prompts]
+    texts = [render_prompt(p, prompt_format, tokenizer) for p in (model_prompts or prompts)]
     if decoding.max_new_tokens is not None:
         budget = decoding.max_new_tokens
     else:

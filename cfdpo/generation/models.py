@@ -15,11 +15,12 @@ from __future__ import annotations
 import importlib.util
 import logging
 import os
+import re
 import shutil
 from pathlib import Path
 from typing import Any
 
-__all__ = ["DEFAULT_MODEL", "cache_dir", "default_model_path", "resolve_model", "load_model", "set_torch_threads"]
+__all__ = ["DEFAULT_MODEL", "cache_dir", "check_model", "default_model_path", "load_model", "resolve_model", "set_torch_threads"]
 
 log = logging.getLogger(__name__)
 
@@ -89,11 +90,94 @@ def default_model_path() -> Path:
     return out
 
 
+_HUB_ID = re.compile(r"[A-Za-z0-9][\w.-]*(/[A-Za-z0-9][\w.-]*)?")
+
+
+def _looks_like_path(name: str) -> bool:
+    return (name.startswith(("/", "./", "../", "~")) or name in (".", "..") or os.sep in name.strip(os.sep)
+            and not _HUB_ID.fullmatch(name) or Path(name).expanduser().exists())
+
+
+def _hub_reachable(timeout_s: float = 3.0) -> bool:
+    """Whether the Hugging Face hub answers a TCP connect (honours ``HF_ENDPOINT``)."""
+    import socket
+    from urllib.parse import urlparse
+
+    url = urlparse(os.environ.get("HF_ENDPOINT") or "https://huggingface.co")
+    try:
+        with socket.create_connection((url.hostname or "huggingface.co", url.port or 443), timeout=timeout_s):
+            return True
+    except OSError:
+        return False
+
+
+def check_model(name: str | None, adapter: str | None = None, option: str = "--model") -> None:
+    """Check, without loading anything, that a model (and adapter) can be had here.
+
+    A name that looks like a path (or exists) must be a directory with a
+    ``config.json``; the hub is never tried for it. A hub id must be in the
+    local cache when ``HF_HUB_OFFLINE`` is set or the hub does not answer
+    within a few seconds.
+
+    Raises:
+        InputError: the path is missing or not a model directory, or the hub id cannot be fetched,
+            naming the option and the value.
+    """
+    from ..errors import InputError
+
+    if name and name != DEFAULT_MODEL:
+        if _looks_like_path(name):
+            path = Path(name).expanduser()
+            if not path.exists():
+                raise InputError(f"{option} {name}: no such directory")
+            if not (path / "config.json").is_file():
+                raise InputError(f"{option} {name}: not a model directory (no config.json)")
+        else:
+            _check_hub_id(name, option)
+    elif not (cache_dir() / "models" / DEFAULT_MODEL / "config.json").is_file():
+        try:
+            _gguf_location()
+        except FileNotFoundError as e:
+            raise InputError(f"{option} {DEFAULT_MODEL}: {e}") from None
+    if adapter:
+        apath = Path(adapter).expanduser()
+        if not apath.is_dir():
+            raise InputError(f"--adapter {adapter}: no such directory")
+        if not (apath / "adapter_config.json").is_file():
+            raise InputError(f"--adapter {adapter}: not a PEFT adapter directory (no adapter_config.json)")
+
+
+def _check_hub_id(name: str, option: str) -> None:
+    from ..errors import InputError
+
+    try:
+        from huggingface_hub import try_to_load_from_cache
+
+        cached = isinstance(try_to_load_from_cache(name, "config.json"), str)
+    except Exception:  # noqa: BLE001 - a malformed id: let the check below speak
+        cached = False
+    if cached:
+        return
+    offline = os.environ.get("HF_HUB_OFFLINE", "") not in ("", "0") or \
+        os.environ.get("TRANSFORMERS_OFFLINE", "") not in ("", "0")
+    if offline:
+        raise InputError(f"{option} {name}: no such local directory, and not in the local hub cache "
+                         "(HF_HUB_OFFLINE is set)")
+    if not _hub_reachable():
+        raise InputError(f"{option} {name}: no such local directory, not in the local hub cache, "
+                         "and the hub is unreachable")
+
+
 def resolve_model(name: str | None) -> str:
-    """Map the default-model name (or ``None``) to a local path; pass others through."""
+    """Map the default-model name (or ``None``) to a local path; check and pass others through.
+
+    Raises:
+        InputError: see :func:`check_model`.
+    """
     if not name or name == DEFAULT_MODEL:
         return str(default_model_path())
-    return name
+    check_model(name)
+    return str(Path(name).expanduser()) if _looks_like_path(name) else name
 
 
 def set_torch_threads(n: int | None = None) -> int:

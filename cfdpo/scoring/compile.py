@@ -45,6 +45,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Sequence
 
+from ..tempdirs import run_temp_root
 from .diagnostics import SOURCE_NAME, Diagnostic, parse_gcc_output
 from .limits import kill_group, wait_exit
 from .pch import PCHCache
@@ -179,7 +180,8 @@ class CompileScorer:
         compiler: the compiler executable.
         max_stderr_chars: cap on the stderr kept in a result.
         output_limit_mb: file-size limit for anything the compiler writes, MiB.
-        tmp_root: where temporary directories are made (default: the system's).
+        tmp_root: where temporary directories are made (default: this process's root under the system's,
+            see :mod:`cfdpo.tempdirs`).
         cache_dir: a directory for a content-hash cache of results (source, flags,
             limits and compiler version -> result), shared across runs and safe
             under concurrent writers (atomic renames); None disables it.
@@ -407,7 +409,7 @@ class CompileScorer:
         with gold, link with the default linker): the first link runs only after a
         clean compile, the second only when the first failed or printed anything.
         """
-        tmp = tempfile.mkdtemp(prefix="cfdpo-gxx-", dir=self.tmp_root)
+        tmp = tempfile.mkdtemp(prefix="cfdpo-gxx-", dir=self.tmp_root or run_temp_root())
         try:
             with open(os.path.join(tmp, SOURCE_NAME), "w", encoding="utf-8", errors="surrogateescape") as f:
                 f.write(source)
@@ -533,8 +535,11 @@ class CompileScorer:
             for s in unique:
                 results.update([one(s)])
         else:
-            with ThreadPoolExecutor(max_workers=workers) as pool:
+            pool = ThreadPoolExecutor(max_workers=workers)
+            try:
                 results.update(pool.map(one, unique))
+            finally:  # on an interrupt, queued compiles are dropped; running ones finish and clean up
+                pool.shutdown(wait=True, cancel_futures=True)
         return [results[s] for s in srcs]
 
 

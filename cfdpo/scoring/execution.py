@@ -55,6 +55,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Sequence
 
+from ..tempdirs import run_temp_root
 from .compile import CompileResult, CompileScorer
 from .diagnostics import SOURCE_NAME
 from .limits import become_subreaper, kill_group, proc_stats, reap_orphans, wait_exit
@@ -237,7 +238,7 @@ class ExecutionScorer:
     def run(self, source: str, tests: Sequence[TestCase]) -> ExecutionResult:
         """Build ``source`` and run it on ``tests``; never raises for anything the program does."""
         cs = self.compile_scorer
-        tmp = tempfile.mkdtemp(prefix="cfdpo-run-", dir=cs.tmp_root)
+        tmp = tempfile.mkdtemp(prefix="cfdpo-exe-", dir=cs.tmp_root or run_temp_root())
         try:
             box = os.path.join(tmp, "box")
             os.mkdir(box)
@@ -331,8 +332,11 @@ class ExecutionScorer:
         workers = max(1, min(workers or os.cpu_count() or 1, len(jobs) or 1))
         if workers == 1:
             return [self.run(s, t) for s, t in jobs]
-        with ThreadPoolExecutor(max_workers=workers) as pool:
+        pool = ThreadPoolExecutor(max_workers=workers)
+        try:
             return list(pool.map(lambda j: self.run(*j), jobs))
+        finally:  # on an interrupt, queued runs are dropped; running ones finish and clean up
+            pool.shutdown(wait=True, cancel_futures=True)
 
 
 def _read(path: str, limit: int) -> str:

@@ -57,6 +57,8 @@ import threading
 from collections import Counter
 from typing import TYPE_CHECKING
 
+from ..tempdirs import run_temp_root
+
 if TYPE_CHECKING:  # pragma: no cover
     from .compile import CompileScorer
 
@@ -134,7 +136,7 @@ class PCHCache:
         self.uses: Counter = Counter()
         self.scorer = scorer
         if directory is None:
-            directory = tempfile.mkdtemp(prefix="cfdpo-pch-")
+            directory = tempfile.mkdtemp(prefix="cfdpo-pch-", dir=run_temp_root())
             atexit.register(shutil.rmtree, directory, True)
         self.directory = os.path.abspath(os.fspath(directory))
         os.makedirs(self.directory, exist_ok=True)

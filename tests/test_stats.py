@@ -1,0 +1,55 @@
+"""Wilson intervals and the exact McNemar test against hand-worked numbers."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from cfdpo.evaluation.stats import mcnemar_exact, rate, wilson_interval
+
+
+def _wilson_by_hand(k: int, n: int, z: float = 1.959963984540054) -> tuple[float, float]:
+    p = k / n
+    denom = 1 + z * z / n
+    centre = (p + z * z / (2 * n)) / denom
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denom
+    return centre - half, centre + half
+
+
+@pytest.mark.parametrize("k, n", [(7, 20), (114, 200), (0, 10), (10, 10), (1, 1)])
+def test_wilson_matches_the_formula(k: int, n: int) -> None:
+    lo, hi = wilson_interval(k, n)
+    want = _wilson_by_hand(k, n)
+    assert lo == pytest.approx(max(0.0, want[0]), abs=1e-9) and hi == pytest.approx(min(1.0, want[1]), abs=1e-9)
+
+
+def test_wilson_known_values_and_widths() -> None:
+    # 7/20: 35% [18.1, 56.7]; 114/200: 57.0% [50.1, 63.7] (the figures quoted in the issues)
+    assert [round(100 * x, 1) for x in wilson_interval(7, 20)] == [18.1, 56.7]
+    assert [round(100 * x, 1) for x in wilson_interval(114, 200)] == [50.1, 63.7]
+    w20 = wilson_interval(10, 20)
+    w200 = wilson_interval(100, 200)
+    assert 0.4 < w20[1] - w20[0] < 0.45 and 0.13 < w200[1] - w200[0] < 0.14  # ±~22 vs ±~7 points
+    assert rate(0, 0) == {"k": 0, "n": 0, "rate": None, "ci_low": 0.0, "ci_high": 1.0}
+    with pytest.raises(ValueError):
+        wilson_interval(3, 2)
+
+
+def test_mcnemar_exact_by_hand() -> None:
+    base = {f"p{i}": i < 10 for i in range(20)}  # 10 good of 20
+    # 5 fixed, 0 broken: p = 2 * (1/2)^5 = 0.0625; 6 fixed: 0.03125
+    five = {**base, **{f"p{i}": True for i in range(10, 15)}}
+    r = mcnemar_exact(base, five)
+    assert (r.n, r.fixed, r.broken) == (20, 5, 0) and r.p_value == pytest.approx(0.0625)
+    assert (r.rate_a, r.rate_b) == (0.5, 0.75)
+    six = {**base, **{f"p{i}": True for i in range(10, 16)}}
+    assert mcnemar_exact(base, six).p_value == pytest.approx(0.03125)
+    # 3 fixed, 1 broken: p = 2 * P(X <= 1 | n=4) = 2 * 5/16 = 0.625
+    mixed = {**base, "p10": True, "p11": True, "p12": True, "p0": False}
+    r = mcnemar_exact(base, mixed)
+    assert (r.fixed, r.broken) == (3, 1) and r.p_value == pytest.approx(0.625)
+    assert mcnemar_exact(base, base).p_value == 1.0
+    # only the programs both sides judged are paired
+    r = mcnemar_exact(base, {"p0": False, "p19": True, "other": True})
+    assert (r.n, r.fixed, r.broken) == (2, 1, 1)
