@@ -62,6 +62,12 @@ def test_evaluate_end_to_end(tiny_model_dir, tmp_path):
     assert saved["environment"]["packages"]["torch"] and "cleanup_policy" in saved
     rows = read_jsonl(tmp_path / "ev" / "samples.jsonl")
     assert len(rows) == 4
+    # per-program verdicts for paired tests, the Wilson interval, and the guards against a gamed judge
+    assert saved["per_program"] == {r["prompt_id"]: {"good": r["good"], "passed": None} for r in rows}
+    lo, hi = saved["compile_rate_ci"]
+    assert 0 <= lo <= saved["compile_rate"] <= hi <= 1 and hi - lo > 0.3  # n = 4: a wide interval
+    assert saved["guards"]["completion_chars_mean"] == round(sum(len(r["completion"]) for r in rows) / 4, 1)
+    assert 0 <= saved["guards"]["edit_similarity_mean"] <= 1
     for r in rows:
         assert r["raw_completion"].startswith(r["completion"].rstrip()) or r["cleanup"]
         assert r["verdict"] in ("ok", "warning", "error") and isinstance(r["diagnostics"], list)

@@ -291,3 +291,21 @@ def test_sigint_during_evaluate_then_resume_gives_identical_rows(tiny_model_dir,
     got = json.loads((run / "results.json").read_text())
     assert got["n"] == 12 and got["compile_rate"] == json.loads((tmp_path / "ref" / "results.json").read_text())[
         "compile_rate"]
+
+
+def test_a_library_warning_repeated_per_row_is_shown_once() -> None:
+    import logging
+
+    from cfdpo.cli import _OncePerKind
+
+    f = _OncePerKind()
+
+    def rec(name: str, msg: str, level: int = logging.WARNING) -> logging.LogRecord:
+        return logging.LogRecord(name, level, __file__, 1, msg, None, None)
+
+    per_row = [rec("trl.trainer.sft_trainer", "The tokenized prompt is not a prefix of the tokenized prompt+completion, "
+                   f"usually because ... left out: {x!r}") for x in ("\n", " <", ")")]
+    assert [f.filter(r) for r in per_row] == [True, False, False]
+    assert f.filter(rec("trl.trainer.dpo_trainer", "another warning"))
+    assert all(f.filter(rec("cfdpo.corpus.codenet", "skipped 3: empty (a, b, c)")) for _ in range(2))  # ours: always
+    assert all(f.filter(rec("trl.x", "boom", logging.ERROR)) for _ in range(2))

@@ -25,6 +25,13 @@ def test_pipeline_end_to_end_and_resume(tiny_model_dir, tmp_path):
     assert res["pairs"]["base"]["graded"] and res["pairs"]["base"]["synthetic"]["kept"] > 0
     assert "| Base | +SFT | +DPO | +SFT+DPO | +SFT+DPOP |" in table
     assert (out / "compile_rate.png").stat().st_size > 1000 and (out / "edit_distance.png").is_file()
+    # every stage against Base and +SFT: Wilson intervals and exact McNemar on the same programs
+    rows = {r["label"]: r for r in res["comparison"]["rows"]}
+    assert set(rows) == {"Base", "+SFT", "+DPO", "+SFT+DPO", "+SFT+DPOP"}
+    assert rows["+SFT+DPO"]["compile"]["n"] == 2 and set(rows["+SFT+DPO"]["vs"]) == {"Base", "+SFT"}
+    mc = rows["+DPO"]["vs"]["Base"]["compile"]
+    assert mc["n"] == 2 and 0 <= mc["fixed"] + mc["broken"] <= 2 and 0 < mc["p_value"] <= 1
+    assert "compile vs Base" in table and "pass@1 vs +SFT" in table
     for d in ("sft", "sft-dpo", "sft-dpop", "dpo"):
         assert (out / d / "adapter_model.safetensors").is_file()
     for d in ("eval-base", "eval-sft", "eval-sft-dpo", "eval-sft-dpop", "eval-dpo"):

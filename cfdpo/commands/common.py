@@ -15,13 +15,15 @@ import json
 import logging
 import os
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 from ..corpus.masking import mask_program
 from ..errors import InputError, OptionError
+from ..evaluation.stats import wilson_interval
+from ..jsonl import append_jsonl, read_jsonl, write_jsonl
 from ..scoring import CompileScorer
 from ..scoring.diagnostics import Diagnostic, error_kind, normalise_message
 
@@ -210,69 +212,6 @@ def parse_shard(spec: str) -> tuple[int, int]:
     if not (n >= 1 and 0 <= i < n):
         raise ValueError(f"--shard I/N needs 0 <= I < N, got {spec!r}")
     return i, n
-
-
-# ---------------------------------------------------------------------------- JSONL
-def read_jsonl(path: str | Path, repair: bool = False) -> list[dict[str, Any]]:
-    """Read a JSONL file (missing file: no rows).
-
-    With ``repair``, an unterminated last line (a write cut by a crash: every
-    row this package appends ends with a newline) is cut off the file first.
-
-    Raises:
-        ValueError: a line that is not valid JSON, naming the file and line.
-    """
-    path = Path(path)
-    if not path.is_file():
-        return []
-    data = path.read_bytes()
-    if repair and data and not data.endswith(b"\n"):
-        keep = data.rfind(b"\n") + 1
-        log.warning("%s: dropping a torn last line (%d bytes) left by an interrupted run", path, len(data) - keep)
-        with open(path, "r+b") as f:
-            f.truncate(keep)
-        data = data[:keep]
-    rows: list[dict[str, Any]] = []
-    for i, raw in enumerate(data.split(b"\n"), start=1):
-        if raw.strip():
-            try:
-                rows.append(json.loads(raw))
-            except ValueError as e:
-                raise ValueError(f"{path}:{i}: not valid JSON ({e})") from e
-    return rows
-
-
-def append_jsonl(path: str | Path, rows: Iterable[dict[str, Any]]) -> None:
-    """Append rows with one write and an fsync (a batch lands whole or is torn at the end).
-
-    In the main thread, SIGINT and SIGTERM are held back during the write, so an
-    interrupt lands between batches, never inside one.
-    """
-    import signal
-    import threading
-
-    payload = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows)
-    if not payload:
-        return
-    main = threading.current_thread() is threading.main_thread()
-    held = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM}) if main else None
-    try:
-        with open(path, "a", encoding="utf-8") as f:
-            f.write(payload)
-            f.flush()
-            os.fsync(f.fileno())
-    finally:
-        if held is not None:
-            signal.pthread_sigmask(signal.SIG_SETMASK, held)
-
-
-def write_jsonl(path: str | Path, rows: Iterable[dict[str, Any]]) -> None:
-    """Write a JSONL file atomically (temp file + rename)."""
-    path = Path(path)
-    tmp = path.with_name(path.name + ".tmp")
-    with open(tmp, "w", encoding="utf-8") as f:
-        f.writelines(json.dumps(r, ensure_ascii=False) + "\n" for r in rows)
-    os.replace(tmp, path)
 
 
 # -------------------------------------------------------------------------- prompts
@@ -545,7 +484,7 @@ def run_tests_on(rows: list[dict[str, Any]], prompts: dict[str, dict[str, Any]],
 
 
 def summarise_samples(samples: list[dict[str, Any]], top: int = 10) -> dict[str, Any]:
-    """Compile rate, verdict counts, error kinds, frequent errors and clean-up counts; with test runs,
+    """Compile rate (with its 95% Wilson interval), verdict counts, error kinds, frequent errors and clean-up counts; with test runs,
     pass@1 (share of samples passing all their tests, over samples whose problem has tests) and exec verdicts."""
     n = len(samples)
     good = sum(bool(s["good"]) for s in samples)
@@ -563,6 +502,7 @@ def summarise_samples(samples: list[dict[str, Any]], top: int = 10) -> dict[str,
     return {
         "n": n,
         "compile_rate": round(good / n, 4) if n else None,
+        "compile_rate_ci": [round(x, 4) for x in wilson_interval(good, n)],
         "compiled": good,
         "verdicts": dict(sorted(verdicts.items())),
         "error_kinds": dict(kinds.most_common()),
@@ -580,6 +520,7 @@ def _exec_summary(samples: list[dict[str, Any]]) -> dict[str, Any]:
     passed = sum(bool(s.get("passed")) for s in tested)
     return {
         "pass_at_1": round(passed / len(tested), 4) if tested else None,
+        "pass_at_1_ci": [round(x, 4) for x in wilson_interval(passed, len(tested))],
         "passed": passed,
         "n_with_tests": len(tested),
         "exec_verdicts": dict(sorted(Counter(s["exec_verdict"] for s in tested).items())),

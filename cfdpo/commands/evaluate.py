@@ -38,6 +38,7 @@ class EvaluateArguments(CommonArguments):
 
 def run(args: EvaluateArguments) -> dict[str, Any]:
     """Run an evaluation and return the results dict (also written to ``results.json``)."""
+    from ..evaluation.compare import guards, per_program
     from ..generation.hf import DecodingConfig
     from ..generation.models import check_model, load_model, set_torch_threads
     from ..runinfo import check_or_write_run_config, environment_info, run_directory, write_json
@@ -62,6 +63,8 @@ def run(args: EvaluateArguments) -> dict[str, Any]:
             "model": args.model,
             "adapter": args.adapter,
             **summarise_samples(samples),
+            "guards": guards(samples, prompts),
+            "per_program": per_program(samples),
             "decoding": asdict(decoding),
             "prompt_format": args.prompt_format,
             "prompt_fit": prompt_fit_summary(args, out, samples),
@@ -79,14 +82,20 @@ def run(args: EvaluateArguments) -> dict[str, Any]:
         return results
 
 
+def _ci(ci: list[float] | None) -> str:
+    return f"[{100 * ci[0]:.1f}, {100 * ci[1]:.1f}]" if ci else "-"
+
+
 def format_table(results: dict[str, Any]) -> str:
     """A short text table of one evaluation."""
     lines = [
         f"model         {results['model']}" + (f" + {results['adapter']}" if results.get("adapter") else ""),
         f"programs      {results['n']}",
-        f"compile rate  {100 * (results['compile_rate'] or 0):.2f}%  ({results['compiled']}/{results['n']})",
+        f"compile rate  {100 * (results['compile_rate'] or 0):.2f}%  ({results['compiled']}/{results['n']}; "
+        f"95% CI {_ci(results.get('compile_rate_ci'))})",
         *([f"pass@1        {100 * (results['pass_at_1'] or 0):.2f}%  ({results['passed']}/{results['n_with_tests']} "
-           f"with tests; " + ", ".join(f"{k}={v}" for k, v in results["exec_verdicts"].items()) + ")"]
+           f"with tests; 95% CI {_ci(results.get('pass_at_1_ci'))}; "
+           + ", ".join(f"{k}={v}" for k, v in results["exec_verdicts"].items()) + ")"]
           if "pass_at_1" in results else []),
         "verdicts      " + ", ".join(f"{k}={v}" for k, v in results["verdicts"].items()),
         "error kinds   " + (", ".join(f"{k}={v}" for k, v in list(results["error_kinds"].items())[:6]) or "-"),

@@ -16,7 +16,6 @@ killed pipeline resumes):
 
 from __future__ import annotations
 
-import json
 import logging
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -113,7 +112,9 @@ def _evaluate(p: PipelineArguments, name: str, adapter: str | None) -> dict[str,
 
     out = Path(p.out) / f"eval-{name}"
     if (out / "results.json").is_file():
-        return json.loads((out / "results.json").read_text())
+        from ..evaluation.compare import load_evaluation
+
+        return load_evaluation(out)
     return run(EvaluateArguments(out=str(out), model=p.model, adapter=adapter, data=p.data, split="test",
                                  limit=p.eval_limit, prompt_format=p.prompt_format, seed=p.seed,
                                  batch_size=p.batch_size, warnings=p.warnings, threads=p.threads,

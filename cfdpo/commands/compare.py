@@ -1,0 +1,76 @@
+"""``cfdpo compare RUN [RUN ...]``: compile rate and pass@1 of several evaluations, with 95% Wilson intervals
+and exact McNemar tests on the per-program verdicts against a baseline.
+
+Each RUN is a ``cfdpo evaluate`` run directory (``LABEL=DIR`` names it); all must
+have judged the same held-out programs (only programs judged by both sides are
+paired). Prints a markdown table; with ``--out`` also writes ``comparison.json``,
+``comparison.md`` and ``comparison.png`` (bars with error bars). Lines starting
+with FLAG point at a judge that may be gamed (compile rate up while pass@1 falls,
+or completions much shorter than the references).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Sequence
+
+
+@dataclass
+class CompareArguments:
+    """``cfdpo compare`` arguments (YAML keys = these field names)."""
+
+    runs: list[str] = field(default_factory=list, metadata={
+        "help": "Evaluate run directories, each optionally as LABEL=DIR (default label: the directory name)."})
+    baseline: str | None = field(default=None, metadata={
+        "help": "Comma-separated labels to test every run against (default: the first run)."})
+    guard_reference: str | None = field(default=None, metadata={
+        "help": "Label whose pass@1 interval the gaming flag uses (default: the first baseline)."})
+    out: str | None = field(default=None, metadata={"help": "Directory for comparison.json/.md/.png."})
+
+    def __post_init__(self) -> None:
+        from ..errors import OptionError
+
+        if len(self.runs) < 1:
+            raise OptionError("runs", "needs at least one evaluate run directory")
+
+
+def run(args: CompareArguments) -> dict[str, Any]:
+    """Load the runs, compare them, and write the outputs when ``args.out`` is set; returns the comparison."""
+    from ..errors import UsageError
+    from ..evaluation.compare import compare, format_markdown, load_evaluation, plot_comparison
+    from ..runinfo import environment_info, write_json
+
+    evals: dict[str, dict[str, Any]] = {}
+    for spec in args.runs:
+        label, _, path = spec.rpartition("=") if "=" in spec else (Path(spec).name, "", spec)
+        if label in evals:
+            raise UsageError(f"--runs: the label {label!r} is given twice; name runs as LABEL=DIR")
+        evals[label] = load_evaluation(path)
+    baselines = [b.strip() for b in (args.baseline or next(iter(evals))).split(",") if b.strip()]
+    unknown = [b for b in baselines if b not in evals]
+    if unknown:
+        raise UsageError(f"--baseline {','.join(unknown)}: not a run label (labels: {', '.join(evals)})")
+    comparison = compare(evals, baselines, args.guard_reference or baselines[0])
+    comparison["runs"] = {label: {"model": e.get("model"), "adapter": e.get("adapter")} for label, e in evals.items()}
+    if args.out:
+        out = Path(args.out)
+        out.mkdir(parents=True, exist_ok=True)
+        write_json(out / "comparison.json", {**comparison, "config": vars(args), "environment": environment_info()})
+        (out / "comparison.md").write_text(format_markdown(comparison))
+        plot_comparison(comparison, out / "comparison.png")
+    return comparison
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    from ..evaluation.compare import format_markdown
+    from ._parser import parse
+
+    argv = list(argv or [])
+    if argv and not argv[0].startswith("-"):  # cfdpo compare DIR DIR ... is --runs DIR DIR ...
+        argv = ["--runs", *argv]
+    (args,) = parse([CompareArguments], argv, prog="cfdpo compare", description=__doc__)
+    print(format_markdown(run(args)), end="")
+    if args.out:
+        print(f"wrote {Path(args.out) / 'comparison.json'}")
+    return 0

@@ -1,0 +1,80 @@
+"""JSONL files: every row file cfdpo writes (prompts, samples, preferences, skipped, IR pairs).
+
+Rows are appended one whole batch at a time (one write, fsync), so a crash
+leaves at most a torn last line, which :func:`read_jsonl` with ``repair`` cuts
+off; whole files are written atomically (temp file + rename).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from pathlib import Path
+from typing import Any, Iterable
+
+__all__ = ["read_jsonl", "append_jsonl", "write_jsonl"]
+
+log = logging.getLogger(__name__)
+
+
+def read_jsonl(path: str | Path, repair: bool = False) -> list[dict[str, Any]]:
+    """Read a JSONL file (missing file: no rows).
+
+    With ``repair``, an unterminated last line (a write cut by a crash: every
+    row this package appends ends with a newline) is cut off the file first.
+
+    Raises:
+        ValueError: a line that is not valid JSON, naming the file and line.
+    """
+    path = Path(path)
+    if not path.is_file():
+        return []
+    data = path.read_bytes()
+    if repair and data and not data.endswith(b"\n"):
+        keep = data.rfind(b"\n") + 1
+        log.warning("%s: dropping a torn last line (%d bytes) left by an interrupted run", path, len(data) - keep)
+        with open(path, "r+b") as f:
+            f.truncate(keep)
+        data = data[:keep]
+    rows: list[dict[str, Any]] = []
+    for i, raw in enumerate(data.split(b"\n"), start=1):
+        if raw.strip():
+            try:
+                rows.append(json.loads(raw))
+            except ValueError as e:
+                raise ValueError(f"{path}:{i}: not valid JSON ({e})") from e
+    return rows
+
+
+def append_jsonl(path: str | Path, rows: Iterable[dict[str, Any]]) -> None:
+    """Append rows with one write and an fsync (a batch lands whole or is torn at the end).
+
+    In the main thread, SIGINT and SIGTERM are held back during the write, so an
+    interrupt lands between batches, never inside one.
+    """
+    import signal
+    import threading
+
+    payload = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows)
+    if not payload:
+        return
+    main = threading.current_thread() is threading.main_thread()
+    held = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM}) if main else None
+    try:
+        with open(path, "a", encoding="utf-8") as f:
+            f.write(payload)
+            f.flush()
+            os.fsync(f.fileno())
+    finally:
+        if held is not None:
+            signal.pthread_sigmask(signal.SIG_SETMASK, held)
+
+
+def write_jsonl(path: str | Path, rows: Iterable[dict[str, Any]]) -> None:
+    """Write a JSONL file atomically (temp file + rename)."""
+    path = Path(path)
+    tmp = path.with_name(path.name + ".tmp")
+    with open(tmp, "w", encoding="utf-8") as f:
+        f.writelines(json.dumps(r, ensure_ascii=False) + "\n" for r in rows)
+    os.replace(tmp, path)

@@ -1,0 +1,82 @@
+"""Comparing evaluations: per-program verdicts, Wilson intervals, McNemar against a baseline, gaming flags."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from cfdpo.cli import main
+from cfdpo.commands.compare import CompareArguments
+from cfdpo.commands.compare import run as compare_runs
+from cfdpo.evaluation.compare import guards, per_program
+from cfdpo.jsonl import write_jsonl
+
+
+def _run_dir(root: Path, name: str, good: list[bool], passed: list[bool | None], completion: str = "  return 0;\n}") \
+        -> Path:
+    """An evaluate-shaped run directory with samples.jsonl and a results.json without per_program (an old run)."""
+    d = root / name
+    d.mkdir()
+    rows = []
+    for i, (g, p) in enumerate(zip(good, passed)):
+        row = {"id": f"p{i}#0", "prompt_id": f"p{i}", "sample_index": 0, "good": g, "verdict": "ok" if g else "error",
+               "completion": completion, "prompt": "int main() {\n"}
+        if p is not None:
+            row.update(exec_verdict="pass" if p else "wrong_answer", tests_total=1, passed=p)
+        rows.append(row)
+    write_jsonl(d / "samples.jsonl", rows)
+    (d / "results.json").write_text(json.dumps({"model": name, "n": len(rows)}))
+    return d
+
+
+def test_per_program_and_guards() -> None:
+    samples = [
+        {"prompt_id": "a", "sample_index": 1, "good": False, "completion": "x"},
+        {"prompt_id": "a", "sample_index": 0, "good": True, "completion": "  return 0;\n}", "exec_verdict": "pass",
+         "tests_total": 2, "passed": True},
+        {"prompt_id": "b", "sample_index": 0, "good": False, "completion": "", "exec_verdict": "not_built",
+         "tests_total": 0, "passed": False},
+    ]
+    assert per_program(samples) == {"a": {"good": True, "passed": True}, "b": {"good": False, "passed": None}}
+    g = guards([s for s in samples if s["sample_index"] == 0],
+               [{"id": "a", "reference_completion": "  return 0;\n}"}, {"id": "b", "reference_completion": "}"}])
+    # lengths 13 and 0 against 13 and 1: means 6.5 and 7.0 (ratio 0.929); similarities 1.0 and 0.0
+    assert g == {"completion_chars_mean": 6.5, "reference_chars_mean": 7.0, "length_ratio": 0.929,
+                 "empty_completions": 1, "edit_similarity_mean": 0.5}
+
+
+def test_compare_runs_with_intervals_and_mcnemar(tmp_path, capsys) -> None:
+    n = 40
+    base_good = [i < 20 for i in range(n)]                      # 50%
+    new_good = [i < 32 for i in range(n)]                       # 12 fixed (p20..p31)
+    new_good[0] = False                                         # and 1 broken: 31 / 40 = 77.5%
+    base = _run_dir(tmp_path, "base", base_good, [g and i % 2 == 0 for i, g in enumerate(base_good)])
+    new = _run_dir(tmp_path, "dpo", new_good, [g and i % 2 == 0 for i, g in enumerate(new_good)])
+    c = compare_runs(CompareArguments(runs=[f"Base={base}", f"+DPO={new}"], out=str(tmp_path / "cmp")))
+    base_row, new_row = c["rows"]
+    assert base_row["compile"]["k"] == 20 and new_row["compile"]["k"] == 31 and new_row["compile"]["n"] == n
+    assert new_row["compile"]["ci_low"] < 0.775 < new_row["compile"]["ci_high"]
+    m = new_row["vs"]["Base"]["compile"]
+    # exact McNemar: 12 fixed vs 1 broken -> 2 * P(X <= 1 | 13, 1/2) = 2 * 14 / 8192
+    assert (m["fixed"], m["broken"]) == (12, 1) and m["p_value"] == pytest.approx(28 / 8192, abs=1e-6)
+    assert "pass_at_1" in new_row["vs"]["Base"]
+    for name in ("comparison.json", "comparison.md", "comparison.png"):
+        assert (tmp_path / "cmp" / name).is_file()
+    md = (tmp_path / "cmp" / "comparison.md").read_text()
+    assert "+12 / -1, p=0.003" in md and "77.5 [" in md
+    # the command line, positional runs and a bad baseline
+    assert main(["compare", f"Base={base}", f"+DPO={new}"]) == 0
+    assert "+12 / -1" in capsys.readouterr().out
+    assert main(["compare", f"Base={base}", "--baseline", "nope"]) == 2
+
+
+def test_gaming_flag_when_compile_rises_but_pass_falls(tmp_path) -> None:
+    n = 60
+    sft = _run_dir(tmp_path, "sft", [i < 30 for i in range(n)], [i < 24 for i in range(n)])
+    gamed = _run_dir(tmp_path, "gamed", [i < 45 for i in range(n)], [i < 8 for i in range(n)], completion="}")
+    c = compare_runs(CompareArguments(runs=[f"+SFT={sft}", f"+DPO={gamed}"]))
+    assert any(f.startswith("+DPO: compile rate up") for f in c["flags"]), c["flags"]
+    fair = _run_dir(tmp_path, "fair", [i < 45 for i in range(n)], [i < 26 for i in range(n)])
+    assert not compare_runs(CompareArguments(runs=[f"+SFT={sft}", f"+DPO={fair}"]))["flags"]
