@@ -19,6 +19,7 @@ COMMANDS = {
     "dpo": ("cfdpo.commands.dpo", "preference training: --loss sigmoid (DPO) or dpop (DPO-Positive)"),
     "pipeline": ("cfdpo.commands.pipeline", "base eval, SFT, prefs, DPO and DPOP, evals, report (paper Table 1)"),
     "compare": ("cfdpo.commands.compare", "compare evaluations: Wilson intervals, McNemar tests on per-program verdicts"),
+    "loop": ("cfdpo.commands.loop", "on-policy rounds: sample from the policy, judge with g++, DPO, evaluate"),
     "llvm-ir": ("cfdpo.commands.llvm_ir", "source <-> LLVM IR pairs (clang -O0/-Oz/-O3, cleaned, verified, deduplicated)"),
     "pass-lists": ("cfdpo.commands.pass_lists", "opt pass lists: emulate (random lists) or tune (search, minimise, validate)"),
     "data": ("cfdpo.commands.data", "load a CodeNet-layout corpus, compile-check, mask; write prompts"),

@@ -59,6 +59,11 @@ def test_recipe_parses(path: Path):
 
         (p,) = parse([PipelineArguments], ["--config", str(path)], "t")
         assert p.stages == cfg["stages"]
+    elif command == "loop":
+        from cfdpo.stages.loop import LoopArguments
+
+        (p,) = parse([LoopArguments], ["--config", str(path)], "t")
+        assert p.rounds == cfg["rounds"] and p.eval_limit >= 200  # enough programs to see an effect
     else:
         pytest.fail(f"{rel}: unknown command {command!r} in its header")
 

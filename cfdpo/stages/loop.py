@@ -1,0 +1,139 @@
+"""On-policy rounds (``cfdpo loop``): the current policy samples, g++ judges, DPO trains the next policy.
+
+Round 0 evaluates the base model and, with ``start=sft``, trains the SFT adapter
+and evaluates it. Round r (1 ... R) then
+
+1. samples ``num_samples`` completions per train prompt from the current policy
+   (the round's starting adapter), judges them with g++ (and the sample tests with
+   ``run_tests``) and builds pairs: chosen = a good sample of the policy
+   (``chosen=best``: the best-ranked sample, the reference when none is good;
+   ``sample``: samples only; ``reference``: the paper's pairs), rejected = a bad
+   sample, near-identical pairs dropped;
+2. trains DPO (``loss=sigmoid``) or DPOP from the current policy; the reference
+   model is the round's starting policy (a frozen copy of its adapter; the base
+   model in round 1 from ``start=base``);
+3. evaluates the new policy on the held-out test split.
+
+On-policy data: PLUM and CodeDPO report that pairs from the current policy's own
+samples judged by tests beat off-policy pairs for code (DESIGN.md, facts from
+the field). Each round's prefs, adapter and evaluation live under
+``round_<r>/`` and are reused when done, so a killed loop resumes. The report
+compares every round with Base and with the starting policy (Wilson intervals,
+exact McNemar on per-program verdicts).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .pipeline import PipelineArguments, dpo_stage, evaluate_stage, prefs_stage, sft_stage
+
+__all__ = ["LoopArguments", "run_loop"]
+
+log = logging.getLogger(__name__)
+
+_PIPELINE_STAGES = PipelineArguments().stages
+
+
+@dataclass
+class LoopArguments(PipelineArguments):
+    """``cfdpo loop`` arguments: the pipeline's data, sampling and training options plus the rounds."""
+
+    out: str = field(default="runs/loop", metadata={"help": "Loop directory (round_<r>/ under it)."})
+    rounds: int = field(default=2, metadata={"help": "On-policy rounds after round 0."})
+    start: str = field(default="sft", metadata={
+        "help": "Policy of round 1: sft (train SFT in round 0 and start from it) or base."})
+    chosen: str = field(default="best", metadata={
+        "help": "Pairs' chosen side: best (a good sample of the policy, else the reference), sample (samples "
+                "only) or reference (the paper: every bad sample against the reference)."})
+    loss: str = field(default="sigmoid", metadata={"help": "sigmoid (DPO) or dpop (DPO-Positive, Pal et al. 2024)."})
+    truncation_mode: str = field(default="keep_end", metadata={
+        "help": "DPO sequences longer than max_length lose their start (keep_end: the lines just before the "
+                "completion and the completion are kept) or their end (keep_start)."})
+
+    def __post_init__(self) -> None:
+        """Check every value before any work (raises :class:`~cfdpo.errors.OptionError`)."""
+        from ..errors import OptionError
+        from ..options import at_least, choice
+
+        super().__post_init__()
+        at_least("rounds", self.rounds, 1)
+        choice("start", self.start, ("sft", "base"))
+        choice("chosen", self.chosen, ("best", "sample", "reference"))
+        choice("loss", self.loss, ("sigmoid", "dpop"))
+        choice("truncation_mode", self.truncation_mode, ("keep_end", "keep_start"))
+        if self.stages != _PIPELINE_STAGES:
+            raise OptionError("stages", "is a pipeline option; cfdpo loop runs --rounds")
+
+
+def _labels(args: LoopArguments) -> dict[str, str]:
+    start = "+SFT" if args.start == "sft" else "Base"
+    return {f"round_{r}": f"{start}+{'DPO' if args.loss == 'sigmoid' else 'DPOP'} r{r}"
+            for r in range(1, args.rounds + 1)}
+
+
+def run_loop(args: LoopArguments) -> dict[str, Any]:
+    """Run (or resume) round 0 and every on-policy round, then write the report.
+
+    Returns:
+        The report (also ``results.json`` in ``args.out``): ``table`` (compile rate per policy),
+        ``pass_at_1``, ``comparison`` (Wilson intervals; McNemar against Base and the starting policy),
+        ``rounds`` (per round: pairs kept, sample compile rate of the policy, adapter path).
+    """
+    from ..evaluation.compare import compare, format_markdown, plot_comparison
+    from ..runinfo import check_or_write_run_config, environment_info, write_json
+
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    check_or_write_run_config(out, asdict(args), ignore=("threads",), defaults=asdict(LoopArguments()))
+    r0 = out / "round_0"
+    evals: dict[str, dict[str, Any]] = {"Base": evaluate_stage(args, r0 / "eval-base", None)}
+    policy: str | None = None
+    start_label = "Base"
+    if args.start == "sft":
+        policy = sft_stage(args, r0 / "sft")
+        evals["+SFT"] = evaluate_stage(args, r0 / "eval-sft", policy)
+        start_label = "+SFT"
+    graded = args.chosen != "reference" or args.pairs != "paper"
+    rounds: dict[str, Any] = {}
+    for r, label in enumerate(_labels(args).values(), start=1):
+        rd = out / f"round_{r}"
+        log.info("round %d of %d: sampling from %s", r, args.rounds, policy or "the base model")
+        # the same seed every round: it also fixes the train/test split (a new seed would leak test programs)
+        prefs = prefs_stage(args, rd / "prefs", policy, chosen=args.chosen, graded=graded)
+        policy = dpo_stage(args, rd / "adapter", prefs, args.loss, policy, truncation_mode=args.truncation_mode)
+        evals[label] = evaluate_stage(args, rd / "eval", policy)
+        summary = _read_json(prefs / "prefs_summary.json")
+        rounds[label] = {"pairs": summary.get("pairs_kept"), "adapter": policy,
+                         "policy_sample_compile_rate": (summary.get("samples_summary") or {}).get("compile_rate"),
+                         "policy_sample_pass_at_1": (summary.get("samples_summary") or {}).get("pass_at_1")}
+    baselines = ["Base"] + ([start_label] if start_label != "Base" else [])
+    comparison = compare(evals, baselines=baselines, guard_reference=start_label)
+    for flag in comparison["flags"]:
+        log.warning("%s", flag)
+    report = {
+        "table": {k: v["compile_rate"] for k, v in evals.items()},
+        "pass_at_1": {k: v.get("pass_at_1") for k, v in evals.items()},
+        "comparison": comparison,
+        "rounds": rounds,
+        "config": asdict(args),
+        "environment": environment_info(),
+    }
+    write_json(out / "results.json", report)
+    (out / "table.md").write_text(
+        f"On-policy rounds of {args.model}: every policy on the same held-out programs; McNemar against "
+        f"{' and '.join(baselines)}.\n\n" + format_markdown(comparison)
+        + "\n| round | pairs | policy's sample compile rate | sample pass@1 |\n|---|---|---|---|\n"
+        + "".join(f"| {k} | {v['pairs']} | {v['policy_sample_compile_rate']} | {v['policy_sample_pass_at_1']} |\n"
+                  for k, v in rounds.items()))
+    plot_comparison(comparison, out / "compile_rate.png")
+    return report
+
+
+def _read_json(path: Path) -> dict[str, Any]:
+    import json
+
+    return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}

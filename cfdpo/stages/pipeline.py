@@ -1,0 +1,223 @@
+"""The pipeline stage: the paper's table (``cfdpo pipeline``) from evaluate, sft, build-prefs and dpo runs.
+
+Stages (each in its own directory under ``--out``, reused when already done, so a
+killed pipeline resumes):
+
+1. ``eval-base``: compile rate of the base model (greedy, test split);
+2. ``sft``: LoRA SFT on the train split; ``eval-sft``;
+3. ``prefs-sft``: build-prefs with the SFT model; ``sft-dpo`` and ``sft-dpop``: DPO
+   and DPOP continuing the SFT adapter; ``eval-sft-dpo``, ``eval-sft-dpop``;
+4. ``prefs-base``: build-prefs with the base model; ``dpo``: DPO from the base;
+   ``eval-dpo``;
+5. ``report``: results.json, table.md (shaped like the paper's Table 1: Base,
+   +SFT, +DPO, +SFT+DPO, +SFT+DPOP), compile_rate.png, edit_distance.png and the
+   most frequent error kinds per stage.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..generation.models import DEFAULT_MODEL
+
+__all__ = ["PipelineArguments", "run", "evaluate_stage", "prefs_stage", "sft_stage", "dpo_stage", "STAGE_LABELS"]
+
+log = logging.getLogger(__name__)
+
+STAGE_LABELS = {"base": "Base", "sft": "+SFT", "dpo": "+DPO", "sft+dpo": "+SFT+DPO", "sft+dpop": "+SFT+DPOP"}
+
+
+def _sample() -> str:
+    from ..corpus.codenet import sample_corpus_path
+
+    return str(sample_corpus_path())
+
+
+@dataclass
+class PipelineArguments:
+    """Everything the pipeline needs (YAML keys = these field names)."""
+
+    out: str = field(default="runs/pipeline", metadata={"help": "Pipeline directory."})
+    model: str = field(default=DEFAULT_MODEL, metadata={"help": "Base model id or path."})
+    data: str = field(default_factory=_sample, metadata={"help": "CodeNet-layout corpus."})
+    stages: str = field(default="base,sft,sft+dpo,sft+dpop,dpo", metadata={"help": "Rows of the table to produce."})
+    prompt_format: str = "raw"
+    seed: int = 0
+    eval_limit: int | None = field(default=None, metadata={"help": "Test programs to evaluate on."})
+    train_limit: int | None = field(default=None, metadata={"help": "Train programs for SFT."})
+    prefs_limit: int | None = field(default=None, metadata={"help": "Train programs to sample preference pairs on."})
+    num_samples: int = 4
+    temperature: float = 1.0
+    top_p: float = 0.95
+    min_edit_distance: int = 10
+    max_pairs_per_prompt: int | None = None
+    batch_size: int = 8
+    warnings: str = "error"
+    compile_check: bool = True
+    max_program_chars: int | None = field(default=None, metadata={"help": "Skip longer corpus programs."})
+    require_tests: bool = field(default=False, metadata={"help": "Only problems with sample tests."})
+    run_tests: bool = field(default=False, metadata={"help": "Also run completions on sample tests: pass@1."})
+    pairs: str = field(default="paper", metadata={
+        "help": "paper (bad samples vs the reference), graded (error < warning < ok < pass) or "
+                "graded+synthetic (plus synthetic negatives)."})
+    lora_r: int = 16
+    lora_alpha: int = 16
+    lora_dropout: float = 0.05
+    load_in_4bit: bool = False
+    optim: str = "adamw_torch"
+    weight_decay: float = 0.01
+    max_length: int = 1024
+    sft_learning_rate: float = 2e-4
+    sft_max_steps: int = 100
+    sft_batch_size: int = 4
+    dpo_learning_rate: float = 5e-6
+    dpo_max_steps: int = 50
+    dpo_batch_size: int = 2
+    beta: float = 0.1
+    dpop_lambda: float = 50.0
+    gradient_accumulation_steps: int = 1
+    threads: int | None = None
+
+    def __post_init__(self) -> None:
+        """Check every value before any work (raises :class:`~cfdpo.errors.OptionError`)."""
+        from ..corpus.prompts import PROMPT_FORMATS
+        from ..errors import OptionError
+        from ..options import at_least, choice, in_range, positive
+
+        unknown = [s for s in (x.strip() for x in self.stages.split(",")) if s and s not in STAGE_LABELS]
+        if unknown or not self.stages.strip():
+            raise OptionError("stages", f"must be a comma-separated subset of {','.join(STAGE_LABELS)}, "
+                                        f"got {self.stages!r}")
+        choice("prompt_format", self.prompt_format, PROMPT_FORMATS)
+        choice("pairs", self.pairs, ("paper", "graded", "graded+synthetic"))
+        choice("warnings", self.warnings, ("error", "allow"))
+        for name in ("eval_limit", "train_limit", "prefs_limit", "max_pairs_per_prompt", "threads"):
+            at_least(name, getattr(self, name), 1, optional=True)
+        at_least("max_program_chars", self.max_program_chars, 2, optional=True)
+        for name in ("num_samples", "batch_size", "lora_r", "max_length", "sft_max_steps", "sft_batch_size",
+                     "dpo_max_steps", "dpo_batch_size", "gradient_accumulation_steps"):
+            at_least(name, getattr(self, name), 1)
+        at_least("min_edit_distance", self.min_edit_distance, 0)
+        for name in ("temperature", "sft_learning_rate", "dpo_learning_rate", "beta", "lora_alpha"):
+            positive(name, getattr(self, name))
+        in_range("top_p", self.top_p, 0, 1, hi_open=False)
+        in_range("lora_dropout", self.lora_dropout, 0, 1, lo_open=False)
+        at_least("dpop_lambda", self.dpop_lambda, 0)
+        at_least("weight_decay", self.weight_decay, 0)
+
+
+def evaluate_stage(p: PipelineArguments, out: Path, adapter: str | None) -> dict[str, Any]:
+    """Evaluate the model (+ ``adapter``) on the test split into ``out`` (reused when done); returns results."""
+    from ..commands.evaluate import EvaluateArguments, run
+
+    if (out / "results.json").is_file():
+        from ..evaluation.compare import load_evaluation
+
+        return load_evaluation(out)
+    return run(EvaluateArguments(out=str(out), model=p.model, adapter=adapter, data=p.data, split="test",
+                                 limit=p.eval_limit, prompt_format=p.prompt_format, seed=p.seed,
+                                 batch_size=p.batch_size, warnings=p.warnings, threads=p.threads,
+                                 compile_check=p.compile_check, max_program_chars=p.max_program_chars,
+                                 require_tests=p.require_tests, run_tests=p.run_tests))
+
+
+def prefs_stage(p: PipelineArguments, out: Path, adapter: str | None, chosen: str = "reference",
+                graded: bool | None = None) -> Path:
+    """Sample, judge and pair with the model (+ ``adapter``) on the train split into ``out`` (reused when done).
+
+    ``graded`` defaults to the pipeline's ``pairs`` policy; ``chosen`` is build-prefs' ``--chosen``.
+    """
+    from ..commands.build_prefs import BuildPrefsArguments, run
+
+    if not (out / "prefs_summary.json").is_file():
+        run(BuildPrefsArguments(out=str(out), model=p.model, adapter=adapter, data=p.data, split="train",
+                                limit=p.prefs_limit, prompt_format=p.prompt_format,
+                                seed=p.seed,
+                                batch_size=p.batch_size, warnings=p.warnings, num_samples=p.num_samples,
+                                temperature=p.temperature, top_p=p.top_p, min_edit_distance=p.min_edit_distance,
+                                max_pairs_per_prompt=p.max_pairs_per_prompt, threads=p.threads,
+                                compile_check=p.compile_check, max_program_chars=p.max_program_chars,
+                                require_tests=p.require_tests, run_tests=p.run_tests,
+                                graded=p.pairs != "paper" if graded is None else graded, chosen=chosen,
+                                synthetic_negatives=p.pairs == "graded+synthetic"))
+    return out
+
+
+def _model_config(p: PipelineArguments) -> Any:
+    from trl import ModelConfig
+
+    return ModelConfig(model_name_or_path=p.model, use_peft=True, lora_r=p.lora_r, lora_alpha=p.lora_alpha,
+                       lora_dropout=p.lora_dropout, load_in_4bit=p.load_in_4bit)
+
+
+def _common_train(p: PipelineArguments, out: Path, lr: float, steps: int, bs: int) -> dict[str, Any]:
+    import torch
+
+    cuda = torch.cuda.is_available()
+    return dict(output_dir=str(out), learning_rate=lr, max_steps=steps, per_device_train_batch_size=bs,
+                gradient_accumulation_steps=p.gradient_accumulation_steps, lr_scheduler_type="linear",
+                optim=p.optim, weight_decay=p.weight_decay, logging_steps=5, save_steps=max(steps // 2, 10),
+                save_total_limit=1, report_to="none", seed=p.seed, bf16=cuda, gradient_checkpointing=cuda,
+                max_length=p.max_length)
+
+
+def sft_stage(p: PipelineArguments, out: Path) -> str:
+    """LoRA SFT on the masked train split into ``out`` (reused when its adapter exists); returns ``out``."""
+    from trl import SFTConfig
+
+    from ..commands.sft import run
+    from ..commands.train_common import TrainDataArguments
+
+    if not (out / "adapter_model.safetensors").is_file():
+        data = TrainDataArguments(data=p.data, limit=p.train_limit, prompt_format=p.prompt_format,
+                                  compile_check=p.compile_check)
+        run(data, SFTConfig(**_common_train(p, out, p.sft_learning_rate, p.sft_max_steps, p.sft_batch_size)),
+            _model_config(p))
+    return str(out)
+
+
+def dpo_stage(p: PipelineArguments, out: Path, prefs: Path, loss: str, adapter: str | None,
+              truncation_mode: str = "keep_start") -> str:
+    """DPO (``loss`` sigmoid) or DPOP on ``prefs``, continuing ``adapter`` (its frozen copy is the reference)
+    or from the base model, into ``out`` (reused when its adapter exists); returns ``out``."""
+    from trl import DPOConfig
+
+    from ..commands.dpo import PreferenceArguments, run
+    from ..commands.train_common import TrainDataArguments
+
+    if not (out / "adapter_model.safetensors").is_file():
+        cfg = DPOConfig(beta=p.beta, truncation_mode=truncation_mode,
+                        **_common_train(p, out, p.dpo_learning_rate, p.dpo_max_steps, p.dpo_batch_size))
+        run(TrainDataArguments(train_file=str(prefs), adapter=adapter), PreferenceArguments(loss=loss,
+            dpop_lambda=p.dpop_lambda), cfg, _model_config(p))
+    return str(out)
+
+
+def run(p: PipelineArguments) -> dict[str, Any]:
+    """Run (or resume) every stage and write the report; returns results.json's content."""
+    from ..commands.report import write_report
+    from ..runinfo import check_or_write_run_config
+
+    out = Path(p.out)
+    out.mkdir(parents=True, exist_ok=True)
+    check_or_write_run_config(out, asdict(p), ignore=("threads",), defaults=asdict(PipelineArguments()))
+    wanted = [s.strip() for s in p.stages.split(",") if s.strip()]
+    evals: dict[str, dict[str, Any]] = {}
+    prefs: dict[str, Path] = {}
+    if "base" in wanted:
+        evals["base"] = evaluate_stage(p, out / "eval-base", None)
+    sft = sft_stage(p, out / "sft") if any(s.startswith("sft") for s in wanted) else None
+    if "sft" in wanted:
+        evals["sft"] = evaluate_stage(p, out / "eval-sft", sft)
+    for stage, loss in (("sft+dpo", "sigmoid"), ("sft+dpop", "dpop")):
+        if stage in wanted:
+            prefs["sft"] = prefs_stage(p, out / "prefs-sft", sft)
+            name = "sft-" + stage.split("+")[1]
+            evals[stage] = evaluate_stage(p, out / f"eval-{name}", dpo_stage(p, out / name, prefs["sft"], loss, sft))
+    if "dpo" in wanted:
+        prefs["base"] = prefs_stage(p, out / "prefs-base", None)
+        evals["dpo"] = evaluate_stage(p, out / "eval-dpo", dpo_stage(p, out / "dpo", prefs["base"], "sigmoid", None))
+    return write_report(out, evals, prefs, asdict(p))
