@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 CFDPO := $(VENV)/bin/cfdpo
 DEMO_OUT ?= runs/demo
 
-.PHONY: demo test install clean
+.PHONY: demo test lint install clean
 
 $(VENV)/.installed: pyproject.toml
 	@command -v g++ >/dev/null || { echo "g++ is required (Debian: apt-get install g++)"; exit 1; }
@@ -25,6 +25,10 @@ demo: $(VENV)/.installed
 
 test: $(VENV)/.installed
 	$(PY) -m pytest -q
+
+lint: $(VENV)/.installed
+	$(VENV)/bin/ruff check cfdpo tests benchmarks
+	$(VENV)/bin/mypy
 
 clean:
 	rm -rf $(VENV) runs

@@ -27,9 +27,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from cfdpo.corpus.masking import mask_program  # noqa: E402
-from cfdpo.scoring import CompileScorer  # noqa: E402
-from cfdpo.scoring.pch import split_preamble  # noqa: E402
+from cfdpo.corpus.masking import mask_program
+from cfdpo.scoring import CompileScorer
+from cfdpo.scoring.pch import split_preamble
 
 KINDS = ("truncate", "typo", "semicolon", "brace")
 
@@ -95,7 +95,7 @@ def stage_breakdown(fast: CompileScorer, sample: list[str]) -> str:
         obj = fast._run(text, [fast.argv("object", include)]).elapsed_ms
         full = fast._run(text, fast.build_steps(include)).elapsed_ms
         (good if syn.returncode == 0 else bad).append((syn.elapsed_ms, obj, full, include is not None))
-    mean = lambda xs: statistics.mean(xs) if xs else float("nan")  # noqa: E731
+    mean = lambda xs: statistics.mean(xs) if xs else float("nan")
     return (f"    where the time goes ({len(sample)} sources, one at a time): process+sandbox floor "
             f"(empty program, syntax only) {floor:.0f} ms; sources that compile ({len(good)}, "
             f"{sum(g[3] for g in good)} with a PCH): front end {mean([g[0] for g in good]):.0f} ms, "

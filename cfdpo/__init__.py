@@ -21,7 +21,16 @@ _API = {
     "build_preferences": "cfdpo.prefs.pairs",
 }
 
-__all__ = ["__version__", *_API]
+__all__ = [
+    "CompileResult",
+    "CompileScorer",
+    "Diagnostic",
+    "Verdict",
+    "__version__",
+    "build_preferences",
+    "load_codenet",
+    "mask_program",
+]
 
 
 def __getattr__(name: str) -> Any:

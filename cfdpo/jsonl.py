@@ -10,10 +10,11 @@ from __future__ import annotations
 import json
 import logging
 import os
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
-__all__ = ["read_jsonl", "append_jsonl", "write_jsonl"]
+__all__ = ["append_jsonl", "read_jsonl", "write_jsonl"]
 
 log = logging.getLogger(__name__)
 

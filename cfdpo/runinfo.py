@@ -70,7 +70,7 @@ def config_dict(*configs: Any) -> dict[str, Any]:
     """Merge dataclass configs into one JSON-ready dict."""
     out: dict[str, Any] = {}
     for c in configs:
-        out.update(asdict(c) if is_dataclass(c) else dict(c))
+        out.update(asdict(c) if is_dataclass(c) and not isinstance(c, type) else dict(c))
     return out
 
 

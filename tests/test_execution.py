@@ -14,6 +14,7 @@ import os
 import subprocess
 import tempfile
 import time
+from pathlib import Path
 
 import pytest
 
@@ -150,7 +151,7 @@ def test_writes_outside_the_temp_dir_fail(scorer: ExecutionScorer, tmp_path) -> 
 
 @needs_bwrap
 def test_reading_files_outside_leaks_nothing(scorer: ExecutionScorer) -> None:
-    secret = open("/etc/passwd").read().splitlines()[0]
+    secret = Path("/etc/passwd").read_text().splitlines()[0]
     src = ('#include <cstdio>\nint main(){FILE*f=fopen("/etc/passwd","r"); int c;'
            ' if(!f){puts("none");return 0;} while((c=fgetc(f))!=EOF) putchar(c);}\n')
     r = scorer.run(src, [TestCase("", "none")])
@@ -172,7 +173,7 @@ def test_incbin_of_a_file_outside(isolation: str, work_root: str) -> None:
     """
     cs = CompileScorer(timeout_s=20, memory_mb=1024, tmp_root=work_root, isolation=isolation)
     scorer = ExecutionScorer(cs, time_limit_s=1, memory_mb=256, output_limit_kb=256, isolation=isolation)
-    secret = open("/etc/passwd").read().splitlines()[0]
+    secret = Path("/etc/passwd").read_text().splitlines()[0]
     r = scorer.run(INCBIN, [TestCase("", "x")])
     leaked = secret in json.dumps(r.to_dict())
     if cs.sandbox.kind == "bwrap":
@@ -205,7 +206,7 @@ COMPILE_HOSTILE = {
 def test_hostile_compiles_end_and_leak_nothing(isolation: str, work_root: str, monkeypatch) -> None:
     monkeypatch.setenv("CFDPO_TEST_SECRET", "s3cr3t-in-the-environment")
     cs = CompileScorer(timeout_s=5, memory_mb=1024, tmp_root=work_root, isolation=isolation)
-    secret = open("/etc/passwd").read().splitlines()[0]
+    secret = Path("/etc/passwd").read_text().splitlines()[0]
     srcs = list(COMPILE_HOSTILE.values()) + ["int main(){}\n"]
     t0 = time.time()
     results = cs.score_many(srcs, workers=2)

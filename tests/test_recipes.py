@@ -43,7 +43,7 @@ def test_recipe_parses(path: Path):
 
         from cfdpo.commands.train_common import TrainDataArguments
 
-        d, t, m = parse([TrainDataArguments, SFTConfig, ModelConfig], ["--config", str(path), *overrides], "t")
+        _d, t, m = parse([TrainDataArguments, SFTConfig, ModelConfig], ["--config", str(path), *overrides], "t")
         assert t.learning_rate == cfg["learning_rate"] and m.lora_r == cfg["lora_r"]
     elif command == "dpo":
         from trl import DPOConfig, ModelConfig
@@ -51,7 +51,7 @@ def test_recipe_parses(path: Path):
         from cfdpo.commands.dpo import PreferenceArguments
         from cfdpo.commands.train_common import TrainDataArguments
 
-        d, p, t, m = parse([TrainDataArguments, PreferenceArguments, DPOConfig, ModelConfig],
+        _d, p, t, m = parse([TrainDataArguments, PreferenceArguments, DPOConfig, ModelConfig],
                            ["--config", str(path), *overrides], "t")
         assert p.loss in ("sigmoid", "dpop") and t.beta == cfg["beta"]
     elif command == "pipeline":

@@ -69,7 +69,8 @@ def parse(types: list[type], argv: Sequence[str] | None, prog: str, description:
     from trl import TrlParser
 
     args = list(argv) if argv is not None else []
-    parser = TrlParser(types, prog=prog, description=(description or "").strip().split("\n\n")[0])
+    summary = (description or "").strip().split("\n\n")[0]
+    parser = TrlParser(types, prog=prog, description=summary)  # type: ignore[arg-type]
 
     def _error(message: str) -> NoReturn:
         raise UsageError(message)

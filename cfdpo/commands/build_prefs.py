@@ -17,9 +17,10 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 from .common import (
     RESUME_IGNORE,
@@ -104,7 +105,7 @@ def run(args: BuildPrefsArguments) -> dict[str, Any]:
             from transformers import AutoTokenizer
 
             tok = AutoTokenizer.from_pretrained(resolve_model(args.model))
-            render = lambda p: render_prompt(p, "chat", tok)  # noqa: E731
+            render = lambda p: render_prompt(p, "chat", tok)
         synthetic_summary = None
         if args.graded or args.run_tests or args.synthetic_negatives:
             synthetic: list[dict[str, Any]] = []

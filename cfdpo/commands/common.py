@@ -228,9 +228,9 @@ def prepare_prompts(args: CommonArguments, scorer: CompileScorer | None, out: Pa
     """
     path = out / "prompts.jsonl"
     if path.is_file():
-        rows = read_jsonl(path)
-        log.info("reusing %d prompts from %s", len(rows), path)
-        return rows
+        reused = read_jsonl(path)
+        log.info("reusing %d prompts from %s", len(reused), path)
+        return reused
     from ..corpus.codenet import load_codenet
     from ..runinfo import write_json
 

@@ -8,8 +8,8 @@ counts by reason) and ``run_config.json`` into ``--out``. No model is loaded.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
-from typing import Sequence
 
 from .common import RESUME_IGNORE, CommonArguments, config_defaults, make_scorer, prepare_prompts
 

@@ -12,8 +12,9 @@ computes the reference log-probs once before training.
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, Sequence
+from typing import Any
 
 from .train_common import TrainDataArguments
 

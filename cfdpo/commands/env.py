@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import json
-from typing import NoReturn, Sequence
+from collections.abc import Sequence
+from typing import NoReturn
 
 
 def main(argv: Sequence[str] | None = None) -> int:

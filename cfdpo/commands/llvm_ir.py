@@ -18,10 +18,11 @@ from __future__ import annotations
 import json
 import logging
 import time
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 log = logging.getLogger(__name__)
 
@@ -158,7 +159,8 @@ def run(a: LLVMIRArguments) -> dict[str, Any]:
             if not ok:
                 drops.append({"id": p["id"], "opt_level": lvl, "reason": "verify_failed", "error": err[:500]})
                 continue
-            if tok is not None and len(tok(p["source"] + cleaned)["input_ids"]) > a.max_tokens:
+            if tok is not None and a.max_tokens is not None and \
+                    len(tok(p["source"] + cleaned)["input_ids"]) > a.max_tokens:
                 drops.append({"id": p["id"], "opt_level": lvl, "reason": "too_long"})
                 continue
             rows.append({"id": p["id"], "problem_id": p["problem_id"], "source": p["source"], "language": p["language"],

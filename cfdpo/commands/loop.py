@@ -12,8 +12,8 @@ Wilson intervals, exact McNemar on per-program verdicts). See
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 
 def main(argv: Sequence[str] | None = None) -> int:

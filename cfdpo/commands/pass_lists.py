@@ -27,10 +27,11 @@ import json
 import logging
 import time
 from collections import Counter
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 log = logging.getLogger(__name__)
 
@@ -149,7 +150,7 @@ def run(a: PassListsArguments, mode: str) -> dict[str, Any]:
     drop_path = out / "dropped.jsonl"
     done = {r["id"] for r in read_jsonl(rows_path, repair=True)} | {r["id"] for r in read_jsonl(drop_path, repair=True)}
     executor = ExecutionScorer(time_limit_s=a.time_limit_s) if (mode == "tune" and a.validate) else None
-    evals = Counter()
+    evals: Counter[str] = Counter()
 
     def prepare(p: dict[str, Any]) -> tuple[str | None, str]:
         incs = (p["include_dir"],) if p.get("include_dir") else ()

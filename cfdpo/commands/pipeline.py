@@ -8,12 +8,12 @@ own directory under ``--out`` and is reused when done, so a killed pipeline resu
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 from ..stages.pipeline import STAGE_LABELS, PipelineArguments, run
 
-__all__ = ["PipelineArguments", "run", "STAGE_LABELS", "main"]
+__all__ = ["STAGE_LABELS", "PipelineArguments", "main", "run"]
 
 
 def main(argv: Sequence[str] | None = None) -> int:

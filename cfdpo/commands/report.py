@@ -30,9 +30,9 @@ def _table(evals: dict[str, dict[str, Any]], prefs_summaries: dict[str, dict[str
     if comparison is not None:
         lines += ["", "Every stage with 95% Wilson intervals, and against Base and +SFT by an exact McNemar test on the "
                   "per-program verdicts:", "", format_markdown(comparison)]
-    for name, s in prefs_summaries.items():
-        lines.append(f"Pairs from the {name} model: {s['pairs_kept']} kept of {s['bad_samples']} bad samples "
-                     f"(dropped: {s['dropped']}), mean edit distance {s['edit_distance_mean']}.")
+    for name, summary in prefs_summaries.items():
+        lines.append(f"Pairs from the {name} model: {summary['pairs_kept']} kept of {summary['bad_samples']} bad "
+                     f"samples (dropped: {summary['dropped']}), mean edit distance {summary['edit_distance_mean']}.")
     lines += ["", "Most frequent error kinds per stage:", "", "| Stage | error kinds |", "|---|---|"]
     for s in present:
         kinds = ", ".join(f"{k} {v}" for k, v in list(evals[s]["error_kinds"].items())[:4]) or "-"

@@ -11,7 +11,8 @@ An interrupted run resumes from its last checkpoint.
 from __future__ import annotations
 
 import logging
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 log = logging.getLogger(__name__)
 

@@ -9,7 +9,7 @@ from typing import Any
 
 log = logging.getLogger(__name__)
 
-__all__ = ["TrainDataArguments", "check_training_args", "sft_rows", "load_jsonl_dataset", "last_checkpoint", "record_run"]
+__all__ = ["TrainDataArguments", "check_training_args", "last_checkpoint", "load_jsonl_dataset", "record_run", "sft_rows"]
 
 
 @dataclass

@@ -20,24 +20,25 @@ import re
 import shutil
 import subprocess
 import tempfile
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any, Iterable
+from typing import Any
 
 from ..scoring.limits import run_limited
 from ..tempdirs import run_temp_root
 
 __all__ = [
-    "LLVMToolchain",
-    "find_llvm",
-    "emit_ir",
-    "clean_ir",
-    "verify_ir",
-    "ir_instruction_count",
     "CLEAN_STEPS",
-    "dedup_minhash",
     "SENTINELS",
-    "pair_rows",
+    "LLVMToolchain",
     "add_sentinel_tokens",
+    "clean_ir",
+    "dedup_minhash",
+    "emit_ir",
+    "find_llvm",
+    "ir_instruction_count",
+    "pair_rows",
+    "verify_ir",
 ]
 
 log = logging.getLogger(__name__)
@@ -77,9 +78,10 @@ def find_llvm(version: int | None = None) -> LLVMToolchain:
     versions = [version] if version else [19, 18, 17, 16, 15, 14]
     missing_report = []
     for v in versions:
-        paths = {t: shutil.which(f"{t}-{v}") for t in _TOOLS}
-        missing = [f"{t}-{v}" for t, p in paths.items() if p is None]
+        found = {t: shutil.which(f"{t}-{v}") for t in _TOOLS}
+        missing = [f"{t}-{v}" for t, p in found.items() if p is None]
         if not missing:
+            paths = {t: str(p) for t, p in found.items()}
             out = subprocess.run([paths["clang"], "--version"], capture_output=True, text=True, timeout=30)
             return LLVMToolchain(v, paths["clang"], paths["clang++"], paths["opt"], paths["llvm-as"], paths["llc"],
                                  paths["llvm-size"], (out.stdout.splitlines() or ["?"])[0].strip())
@@ -199,12 +201,12 @@ def clean_ir(ir: str, steps: Iterable[str] = CLEAN_STEPS) -> str:
     out: list[str] = []
     for line in ir.split("\n"):
         s = line.strip()
-        if "target" in steps and (s.startswith("target datalayout") or s.startswith("target triple")):
+        if "target" in steps and (s.startswith(("target datalayout", "target triple"))):
             continue
-        if "ident_flags" in steps and (s.startswith("!llvm.ident") or s.startswith("!llvm.module.flags")):
+        if "ident_flags" in steps and (s.startswith(("!llvm.ident", "!llvm.module.flags"))):
             continue
         if "comments" in steps:
-            if s.startswith(";") or s.startswith("source_filename"):
+            if s.startswith((";", "source_filename")):
                 continue
             line = _strip_comment(line)
         if "debug" in steps:

@@ -29,16 +29,25 @@ import os
 import re
 import subprocess
 import tempfile
+from collections.abc import Sequence
 from dataclasses import dataclass
 from importlib import resources
-from typing import Any, Sequence
+from typing import Any
 
 from ..scoring.limits import run_limited
 from ..tempdirs import run_temp_root
 from .llvm_ir import LLVMToolchain, ir_instruction_count
 
-__all__ = ["build_catalogue", "load_catalogue", "pipeline_text", "code_size", "SizeResult", "evaluate_pass_list",
-           "PassListResult", "unoptimised_ir"]
+__all__ = [
+    "PassListResult",
+    "SizeResult",
+    "build_catalogue",
+    "code_size",
+    "evaluate_pass_list",
+    "load_catalogue",
+    "pipeline_text",
+    "unoptimised_ir",
+]
 
 log = logging.getLogger(__name__)
 
@@ -52,18 +61,7 @@ _EXCLUDE_PARTS = ("print", "dot-", "view-", "verify", "invalidate", "no-op", "de
                   "profile", "pgo-", "instr", "gcov", "memprof", "probe", "openmp", "objc-arc", "coro-",
                   "annotation", "remark", "debuginfo", "dbg", "strip", "attributor", "ml-advisor", "eval")
 #: passes that change behaviour or names other code relies on, need special IR, or crash by design
-_EXCLUDE = frozenset("""
-internalize lowerinvoke loweratomic metarenamer instnamer rewrite-symbols name-anon-globals trigger-crash
-extract-blocks loop-extract function-import cross-dso-cfi lowertypetests wholeprogramdevirt cg-profile
-dfsan tsan tsan-module asan hwasan msan poison-checking bounds-checking ee-instrument kcfi helloworld
-synthetic-counts-propagation rewrite-statepoints-for-gc strip-gc-relocates lower-guard-intrinsic
-lower-widenable-condition make-guards-explicit guard-widening loop-predication lint instcount aa-eval
-pa-eval legacy-divergence-analysis structurizecfg fix-irreducible infer-address-spaces assume-builder
-assume-simplify add-discriminators inject-tli-mappings declare-to-assign lower-matrix-intrinsics
-transform-warning recompute-globalsaa forceattrs lower-ifunc lower-global-dtors module-inline
-inliner-wrapper-no-mandatory-first dot-ddg canon-freeze scalarize-masked-mem-intrin tlshoist
-loop-versioning-licm
-""".split())
+_EXCLUDE = frozenset(["internalize", "lowerinvoke", "loweratomic", "metarenamer", "instnamer", "rewrite-symbols", "name-anon-globals", "trigger-crash", "extract-blocks", "loop-extract", "function-import", "cross-dso-cfi", "lowertypetests", "wholeprogramdevirt", "cg-profile", "dfsan", "tsan", "tsan-module", "asan", "hwasan", "msan", "poison-checking", "bounds-checking", "ee-instrument", "kcfi", "helloworld", "synthetic-counts-propagation", "rewrite-statepoints-for-gc", "strip-gc-relocates", "lower-guard-intrinsic", "lower-widenable-condition", "make-guards-explicit", "guard-widening", "loop-predication", "lint", "instcount", "aa-eval", "pa-eval", "legacy-divergence-analysis", "structurizecfg", "fix-irreducible", "infer-address-spaces", "assume-builder", "assume-simplify", "add-discriminators", "inject-tli-mappings", "declare-to-assign", "lower-matrix-intrinsics", "transform-warning", "recompute-globalsaa", "forceattrs", "lower-ifunc", "lower-global-dtors", "module-inline", "inliner-wrapper-no-mandatory-first", "dot-ddg", "canon-freeze", "scalarize-masked-mem-intrin", "tlshoist", "loop-versioning-licm"])
 #: parameterised passes worth keeping, in their default form
 _PARAM_DEFAULTS = {"loop-unroll", "simplifycfg", "loop-vectorize", "mldst-motion", "gvn", "sroa", "early-cse",
                    "simple-loop-unswitch", "licm", "lnicm", "ipsccp", "inline", "early-cse<memssa>"}

@@ -18,16 +18,27 @@ import random
 import shutil
 import tempfile
 from collections import Counter
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Callable, Sequence
+from typing import Any
 
 from ..scoring.limits import run_limited
 from ..tempdirs import run_temp_root
 from .llvm_ir import LLVMToolchain, clean_ir
 from .passes import evaluate_pass_list, oz_size, pipeline_text
 
-__all__ = ["random_pass_list", "minimise", "SizeOracle", "tune_ir", "validate_pass_list", "Validation",
-           "emulation_prompt", "tuning_prompt", "geomean_improvement", "TUNING_PROMPT"]
+__all__ = [
+    "TUNING_PROMPT",
+    "SizeOracle",
+    "Validation",
+    "emulation_prompt",
+    "geomean_improvement",
+    "minimise",
+    "random_pass_list",
+    "tune_ir",
+    "tuning_prompt",
+    "validate_pass_list",
+]
 
 log = logging.getLogger(__name__)
 
@@ -93,7 +104,7 @@ def minimise(passes: Sequence[str], size_of: Callable[[Sequence[str]], int | Non
     if cur_size is None:
         return cur
     start = evals() if evals else 0
-    used = lambda: (evals() - start) if evals else 0  # noqa: E731
+    used = lambda: (evals() - start) if evals else 0
 
     changed = True
     while changed and used() < max_evals:

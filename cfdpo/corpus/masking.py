@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["MaskedProgram", "mask_program", "MASK_MODES"]
+__all__ = ["MASK_MODES", "MaskedProgram", "mask_program"]
 
 MASK_MODES = ("chars", "lines")
 

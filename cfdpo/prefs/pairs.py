@@ -15,13 +15,14 @@ from __future__ import annotations
 
 import statistics
 from collections import Counter, defaultdict
-from typing import Any, Callable, Iterable
+from collections.abc import Callable, Iterable
+from typing import Any
 
 import Levenshtein
 
 from ..corpus.prompts import format_answer
 
-__all__ = ["build_preferences", "build_graded_preferences", "edit_distance", "rank_of"]
+__all__ = ["build_graded_preferences", "build_preferences", "edit_distance", "rank_of"]
 
 
 def edit_distance(a: str, b: str) -> int:

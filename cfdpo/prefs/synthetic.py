@@ -30,7 +30,8 @@ from __future__ import annotations
 
 import random
 import re
-from typing import Any, Iterable, Sequence
+from collections.abc import Iterable, Sequence
+from typing import Any
 
 import Levenshtein
 
@@ -39,14 +40,7 @@ __all__ = ["KINDS", "corrupt", "make_negatives"]
 KINDS = ("misspell", "drop_semicolon", "drop_brace", "change_type", "truncate")
 
 _IDENT = re.compile(r"\b[A-Za-z_][A-Za-z0-9_]*\b")
-_KEYWORDS = frozenset("""
-alignas alignof and asm auto bool break case catch char class const constexpr const_cast continue decltype
-default delete do double dynamic_cast else enum explicit export extern false float for friend goto if inline int
-long mutable namespace new noexcept not nullptr operator or private protected public register reinterpret_cast
-return short signed sizeof static static_assert static_cast struct switch template this throw true try typedef
-typeid typename union unsigned using virtual void volatile wchar_t while include define std cout cin endl printf
-scanf main string vector map set pair size push_back begin end
-""".split())
+_KEYWORDS = frozenset(["alignas", "alignof", "and", "asm", "auto", "bool", "break", "case", "catch", "char", "class", "const", "constexpr", "const_cast", "continue", "decltype", "default", "delete", "do", "double", "dynamic_cast", "else", "enum", "explicit", "export", "extern", "false", "float", "for", "friend", "goto", "if", "inline", "int", "long", "mutable", "namespace", "new", "noexcept", "not", "nullptr", "operator", "or", "private", "protected", "public", "register", "reinterpret_cast", "return", "short", "signed", "sizeof", "static", "static_assert", "static_cast", "struct", "switch", "template", "this", "throw", "true", "try", "typedef", "typeid", "typename", "union", "unsigned", "using", "virtual", "void", "volatile", "wchar_t", "while", "include", "define", "std", "cout", "cin", "endl", "printf", "scanf", "main", "string", "vector", "map", "set", "pair", "size", "push_back", "begin", "end"])
 _TYPES = {"int": "std::string", "long long": "std::string", "double": "std::string", "bool": "std::string",
           "char": "std::vector<int>", "float": "std::string", "string": "int*"}
 
@@ -99,11 +93,11 @@ def corrupt(completion: str, kind: str, rng: random.Random) -> str | None:
         i = rng.choice(spots)
         return completion[:i] + completion[i + 1:]
     if kind == "change_type":
-        spots = [(m.start(), m.end(), t) for t in _TYPES
+        typed = [(m.start(), m.end(), t) for t in _TYPES
                  for m in re.finditer(rf"\b{re.escape(t)}\b(?=\s+[A-Za-z_])", completion)]
-        if not spots:
+        if not typed:
             return None
-        a, b, t = rng.choice(spots)
+        a, b, t = rng.choice(typed)
         return completion[:a] + _TYPES[t] + completion[b:]
     if kind == "truncate":
         cuts = [m.start() for m in re.finditer(r"\s+|(?<=[;{}()])", completion)

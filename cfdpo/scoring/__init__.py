@@ -10,4 +10,4 @@ Imports only the standard library, so it can be embedded without torch::
 from .compile import CompileResult, CompileScorer, Verdict, compiler_version
 from .diagnostics import Diagnostic, parse_gcc_output
 
-__all__ = ["CompileScorer", "CompileResult", "Verdict", "Diagnostic", "parse_gcc_output", "compiler_version"]
+__all__ = ["CompileResult", "CompileScorer", "Diagnostic", "Verdict", "compiler_version", "parse_gcc_output"]

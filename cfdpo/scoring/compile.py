@@ -41,9 +41,10 @@ import tempfile
 import threading
 import time
 from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable, Sequence
+from typing import Any
 
 from ..tempdirs import run_temp_root
 from .diagnostics import SOURCE_NAME, Diagnostic, parse_gcc_output
@@ -51,7 +52,7 @@ from .limits import kill_group, wait_exit
 from .pch import PCHCache
 from .sandbox import Limits, Sandbox
 
-__all__ = ["Verdict", "CompileResult", "CompileScorer", "compiler_version"]
+__all__ = ["CompileResult", "CompileScorer", "Verdict", "compiler_version"]
 
 log = logging.getLogger(__name__)
 
@@ -128,7 +129,7 @@ class CompileResult:
         }
 
     @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> "CompileResult":
+    def from_dict(cls, d: dict[str, Any]) -> CompileResult:
         return cls(
             verdict=Verdict(d["verdict"]),
             good=bool(d["good"]),

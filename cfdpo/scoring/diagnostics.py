@@ -52,8 +52,9 @@ class Diagnostic:
         return asdict(self)
 
     @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> "Diagnostic":
-        return cls(**{k: d.get(k) for k in ("kind", "message", "line", "column", "option", "file")})
+    def from_dict(cls, d: dict[str, Any]) -> Diagnostic:
+        return cls(kind=d["kind"], message=d["message"], line=d.get("line"), column=d.get("column"),
+                   option=d.get("option"), file=d.get("file"))
 
     @property
     def is_error(self) -> bool:

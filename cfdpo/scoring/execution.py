@@ -51,9 +51,10 @@ import signal
 import subprocess
 import tempfile
 import time
+from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Sequence
+from typing import Any
 
 from ..tempdirs import run_temp_root
 from .compile import CompileResult, CompileScorer
@@ -61,7 +62,7 @@ from .diagnostics import SOURCE_NAME
 from .limits import become_subreaper, kill_group, proc_stats, reap_orphans, wait_exit
 from .sandbox import Limits, Sandbox, UidPool
 
-__all__ = ["ExecVerdict", "TestCase", "TestResult", "ExecutionResult", "ExecutionScorer", "outputs_match", "row_tests"]
+__all__ = ["ExecVerdict", "ExecutionResult", "ExecutionScorer", "TestCase", "TestResult", "outputs_match", "row_tests"]
 
 log = logging.getLogger(__name__)
 

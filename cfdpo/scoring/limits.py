@@ -13,10 +13,10 @@ import shutil
 import signal
 import subprocess
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
-__all__ = ["limited_argv", "run_limited", "RunOutcome", "wait_exit", "kill_group", "become_subreaper", "reap_orphans", "proc_stats"]
+__all__ = ["RunOutcome", "become_subreaper", "kill_group", "limited_argv", "proc_stats", "reap_orphans", "run_limited", "wait_exit"]
 
 _PRLIMIT = shutil.which("prlimit")
 

@@ -129,7 +129,7 @@ class PCHCache:
         min_uses: uses of a preamble before its PCH is built.
     """
 
-    def __init__(self, scorer: "CompileScorer", directory: str | os.PathLike[str] | None = None,
+    def __init__(self, scorer: CompileScorer, directory: str | os.PathLike[str] | None = None,
                  min_uses: int = 3) -> None:
         self.min_uses = min_uses
         #: uses of each leading part of a preamble (a tuple of include lines)

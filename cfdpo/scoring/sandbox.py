@@ -35,9 +35,10 @@ import os
 import queue
 import shutil
 import subprocess
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Iterator, Sequence
+from typing import ClassVar
 
 __all__ = ["Limits", "Sandbox", "UidPool", "bwrap_usable"]
 
@@ -125,7 +126,7 @@ class UidPool:
         size: number of uids, at least the number of parallel runs.
     """
 
-    _shared: dict[tuple[int, int], "UidPool"] = {}
+    _shared: ClassVar[dict[tuple[int, int], UidPool]] = {}
 
     def __init__(self, base: int = 61000, size: int = 64) -> None:
         self._q: queue.Queue[int] = queue.Queue()
@@ -133,7 +134,7 @@ class UidPool:
             self._q.put(uid)
 
     @classmethod
-    def shared(cls, base: int, size: int) -> "UidPool":
+    def shared(cls, base: int, size: int) -> UidPool:
         """One pool per uid range in this process (scorers that share uids must share the pool)."""
         key = (base, size)
         if key not in cls._shared:

@@ -23,7 +23,7 @@ from typing import Any
 
 from ..generation.models import DEFAULT_MODEL
 
-__all__ = ["PipelineArguments", "run", "evaluate_stage", "prefs_stage", "sft_stage", "dpo_stage", "STAGE_LABELS"]
+__all__ = ["STAGE_LABELS", "PipelineArguments", "dpo_stage", "evaluate_stage", "prefs_stage", "run", "sft_stage"]
 
 log = logging.getLogger(__name__)
 

@@ -17,13 +17,13 @@ Register a new loss in :data:`LOSSES`; the trainer looks losses up there.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import torch
 import torch.nn.functional as F
 
-__all__ = ["PreferenceLossOutput", "sigmoid_dpo_loss", "dpop_loss", "LOSSES", "get_loss"]
+__all__ = ["LOSSES", "PreferenceLossOutput", "dpop_loss", "get_loss", "sigmoid_dpo_loss"]
 
 
 @dataclass

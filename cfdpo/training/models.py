@@ -10,7 +10,7 @@ import importlib.util
 import logging
 from typing import Any
 
-__all__ = ["load_for_training", "lora_config", "cpu_safe_args", "backend_name"]
+__all__ = ["backend_name", "cpu_safe_args", "load_for_training", "lora_config"]
 
 log = logging.getLogger(__name__)
 

@@ -45,7 +45,7 @@ class PreferenceTrainer(DPOTrainer):
     def _sequence_logps(self, model: Any, inputs: dict[str, torch.Tensor]) -> torch.Tensor:
         from trl.trainer.utils import selective_log_softmax
 
-        model_kwargs = {k: v for k, v in inputs.items() if k not in _NON_MODEL_KEYS}
+        model_kwargs: dict[str, Any] = {k: v for k, v in inputs.items() if k not in _NON_MODEL_KEYS}
         model_kwargs["use_cache"] = False
         logits = model(**model_kwargs).logits[..., :-1, :]
         mask = inputs["completion_mask"][..., 1:]
@@ -54,7 +54,7 @@ class PreferenceTrainer(DPOTrainer):
 
     def compute_loss(self, model: Any, inputs: dict[str, torch.Tensor], return_outputs: bool = False,
                      num_items_in_batch: Any = None) -> Any:
-        mode = "train" if self.model.training else "eval"
+        mode = "train" if model.training else "eval"
         chosen_logps, rejected_logps = self._sequence_logps(model, inputs).chunk(2, dim=0)  # batch: [chosen; rejected]
         if self.precompute_ref_logps:
             ref_chosen, ref_rejected = inputs["ref_chosen_logps"], inputs["ref_rejected_logps"]
