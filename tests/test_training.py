@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
 from pathlib import Path
 
@@ -102,3 +103,37 @@ def test_dpop_logs_its_penalty_from_the_base_model(tiny_model_dir, tmp_path):
     with pytest.raises(ValueError, match="takes"):
         PreferenceTrainer(model=model, args=args, train_dataset=ds, processing_class=tok,
                           preference_loss="dpop", loss_kwargs={"label_smoothing": 0.1})
+
+
+@pytest.mark.skipif(importlib.util.find_spec("bitsandbytes") is None, reason="bitsandbytes not installed")
+def test_qlora_4bit_trains_on_the_cpu(tiny_model_dir, tmp_path):
+    """--load_in_4bit: NF4 base weights through bitsandbytes (QLoRA), LoRA adapters that train, on a CPU."""
+    from trl import SFTConfig
+
+    from cfdpo.commands.sft import run
+    from cfdpo.commands.train_common import TrainDataArguments
+
+    args, model = _cfgs(tiny_model_dir, tmp_path / "q", SFTConfig, max_length=256)
+    model.load_in_4bit = True
+    run(TrainDataArguments(data=str(SAMPLE), limit=8, compile_check=False), args, model)
+    w = _adapter(tmp_path / "q")
+    assert any(v.abs().sum() > 0 for k, v in w.items() if "lora_B" in k)
+    logged = json.loads((tmp_path / "q" / "run_config.json").read_text())["config"]["ModelConfig"]
+    assert logged["load_in_4bit"] is True
+    import bitsandbytes as bnb
+
+    from cfdpo.training.models import load_for_training
+
+    loaded, _, _ = load_for_training(model, None, 256, use_unsloth=False)
+    assert any(isinstance(m, bnb.nn.Linear4bit) for m in loaded.modules())  # the base really is 4-bit
+
+
+def test_load_in_4bit_without_bitsandbytes_is_refused(monkeypatch):
+    from cfdpo.errors import InputError
+    from cfdpo.training import models
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(models.importlib.util, "find_spec", lambda n, *a: None if n == "bitsandbytes" else real(n, *a))
+    with pytest.raises(InputError, match="--load_in_4bit needs bitsandbytes"):
+        models.backend_name(use_unsloth=False, load_in_4bit=True)
+    assert models.backend_name(use_unsloth=False, load_in_4bit=False) == "plain"

@@ -16,14 +16,22 @@ log = logging.getLogger(__name__)
 
 
 def backend_name(use_unsloth: bool, load_in_4bit: bool) -> str:
-    """Which loader applies here: ``unsloth``, ``bnb-4bit`` or ``plain`` (CPU or no extra)."""
+    """Which loader applies here: ``unsloth`` (CUDA with the ``gpu`` extra), ``bnb-4bit`` (QLoRA: NF4 base
+    weights through bitsandbytes, on CUDA or, slowly, on the CPU) or ``plain`` (LoRA on full-precision weights).
+
+    Raises:
+        InputError: ``load_in_4bit`` without bitsandbytes installed (the option would otherwise be ignored).
+    """
     import torch
 
-    if not torch.cuda.is_available():
-        return "plain"
-    if use_unsloth and importlib.util.find_spec("unsloth") is not None:
+    if use_unsloth and torch.cuda.is_available() and importlib.util.find_spec("unsloth") is not None:
         return "unsloth"
-    if load_in_4bit and importlib.util.find_spec("bitsandbytes") is not None:
+    if load_in_4bit:
+        if importlib.util.find_spec("bitsandbytes") is None:
+            from ..errors import InputError
+
+            raise InputError("--load_in_4bit needs bitsandbytes: pip install bitsandbytes==0.50.2 "
+                             "(it runs NF4 layers on the CPU too)")
         return "bnb-4bit"
     return "plain"
 
@@ -105,7 +113,8 @@ def load_for_training(model_args: Any, adapter: str | None = None, max_seq_lengt
 
             kwargs["quantization_config"] = BitsAndBytesConfig(
                 load_in_4bit=True, bnb_4bit_quant_type=model_args.bnb_4bit_quant_type,
-                bnb_4bit_use_double_quant=model_args.use_bnb_nested_quant, bnb_4bit_compute_dtype=torch.bfloat16)
+                bnb_4bit_use_double_quant=model_args.use_bnb_nested_quant,
+                bnb_4bit_compute_dtype=torch.bfloat16 if torch.cuda.is_available() else torch.float32)
         model = AutoModelForCausalLM.from_pretrained(path, **kwargs)
         tok = AutoTokenizer.from_pretrained(path)
         if backend == "bnb-4bit":
