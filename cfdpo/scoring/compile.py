@@ -29,7 +29,6 @@ separate, explicit opt-in (:mod:`cfdpo.scoring.execution`).
 
 from __future__ import annotations
 
-import enum
 import functools
 import hashlib
 import json
@@ -51,6 +50,7 @@ from .diagnostics import SOURCE_NAME, Diagnostic, parse_gcc_output
 from .limits import kill_group, wait_exit
 from .pch import PCHCache
 from .sandbox import Limits, Sandbox
+from .verdict import Verdict, compiler_version
 
 __all__ = ["CompileResult", "CompileScorer", "Verdict", "compiler_version"]
 
@@ -68,26 +68,6 @@ _MEMORY_MARKERS = (
 
 class _StartError(Exception):
     """The compiler could not be started (an ``internal_error`` verdict)."""
-
-
-class Verdict(str, enum.Enum):
-    """Outcome of one compile.
-
-    ``ok``: exit 0 and no warning; ``warning``: exit 0 with at least one warning;
-    ``error``: the compiler (or linker) failed; ``timeout``: the wall-clock limit
-    was hit; ``resource_limit``: memory or output-size limits were hit;
-    ``internal_error``: the scorer itself could not run the compiler.
-    """
-
-    OK = "ok"
-    WARNING = "warning"
-    ERROR = "error"
-    TIMEOUT = "timeout"
-    RESOURCE_LIMIT = "resource_limit"
-    INTERNAL_ERROR = "internal_error"
-
-    def __str__(self) -> str:  # "ok" rather than "Verdict.OK" in tables and JSON
-        return self.value
 
 
 @dataclass
@@ -151,19 +131,6 @@ class CompileResult:
 
 
 @functools.lru_cache(maxsize=8)
-def compiler_version(compiler: str = "g++") -> str:
-    """First line of ``<compiler> --version``, e.g. ``g++ (Debian 12.2.0-14) 12.2.0``.
-
-    Raises:
-        FileNotFoundError: the compiler is not on ``PATH``.
-    """
-    path = shutil.which(compiler)
-    if path is None:
-        raise FileNotFoundError(f"compiler {compiler!r} not found on PATH; install it (Debian: apt-get install g++)")
-    out = subprocess.run([path, "--version"], capture_output=True, text=True, timeout=30, check=False)
-    return (out.stdout.splitlines() or ["unknown"])[0].strip()
-
-
 class CompileScorer:
     """Compile C++ sources with g++ and judge them.
 
@@ -189,7 +156,8 @@ class CompileScorer:
         pch: compile against a precompiled header of each program's include
             preamble (see :mod:`cfdpo.scoring.pch`); verdicts and diagnostic line
             numbers are unchanged, and a plain compile is used wherever a PCH
-            cannot be built.
+            cannot be built. On by default, like ``fast_link``: the no-argument
+            scorer is the fast one the commands use.
         pch_dir: where PCHs are kept (default: ``cache_dir/pch``, else a private
             temporary directory removed at exit).
         syntax_first: in ``link``/``object`` mode, run ``-fsyntax-only`` first and
@@ -225,11 +193,11 @@ class CompileScorer:
         output_limit_mb: int = 256,
         tmp_root: str | None = None,
         cache_dir: str | os.PathLike[str] | None = None,
-        pch: bool = False,
+        pch: bool = True,
         pch_dir: str | os.PathLike[str] | None = None,
         syntax_first: bool = False,
         isolation: str = "auto",
-        fast_link: bool = False,
+        fast_link: bool = True,
     ) -> None:
         if mode not in self.MODES:
             raise ValueError(f"mode must be one of {self.MODES}, got {mode!r}")

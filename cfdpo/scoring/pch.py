@@ -55,12 +55,21 @@ import shutil
 import tempfile
 import threading
 from collections import Counter
-from typing import TYPE_CHECKING
+from typing import Any, Protocol
 
 from ..tempdirs import run_temp_root
 
-if TYPE_CHECKING:  # pragma: no cover
-    from .compile import CompileScorer
+
+class _Scorer(Protocol):
+    """What a PCH cache needs of its :class:`~cfdpo.scoring.CompileScorer` (no import of it: no cycle)."""
+
+    compiler: str
+    extra_flags: tuple[str, ...]
+    _compiler_path: str | None
+
+    def base_flags(self) -> list[str]: ...
+
+    def _run_in(self, workdir: str, cmd: list[str]) -> Any: ...
 
 __all__ = ["PCHCache", "preamble_includes", "split_preamble"]
 
@@ -129,7 +138,7 @@ class PCHCache:
         min_uses: uses of a preamble before its PCH is built.
     """
 
-    def __init__(self, scorer: CompileScorer, directory: str | os.PathLike[str] | None = None,
+    def __init__(self, scorer: _Scorer, directory: str | os.PathLike[str] | None = None,
                  min_uses: int = 3) -> None:
         self.min_uses = min_uses
         #: uses of each leading part of a preamble (a tuple of include lines)
@@ -149,7 +158,7 @@ class PCHCache:
         self.build_ms = 0.0
 
     def _key(self, includes: list[str] | tuple[str, ...]) -> str:
-        from .compile import compiler_version
+        from .verdict import compiler_version
 
         h = hashlib.sha256()
         for part in (compiler_version(self.scorer.compiler), *self.scorer.base_flags(), "\0", *includes):
@@ -192,7 +201,7 @@ class PCHCache:
     def _build(self, key: str, includes: list[str], final: str) -> str | None:
         import time
 
-        from .compile import Verdict
+        from .verdict import Verdict
 
         work = tempfile.mkdtemp(prefix=f"{key}.", suffix=".tmp", dir=self.directory)
         try:
