@@ -200,7 +200,7 @@ PCH_CASES = [
 
 @pytest.mark.parametrize("mode", ["link", "syntax"])
 def test_pch_and_syntax_first_never_change_a_verdict_or_a_line_number(tmp_path, mode):
-    plain = CompileScorer(mode=mode)
+    plain = CompileScorer(mode=mode, pch=False, fast_link=False)
     fast = CompileScorer(mode=mode, pch=True, pch_dir=tmp_path / "pch", syntax_first=True)
     fast.pch.min_uses = 1  # build a PCH for every preamble, to exercise each one
     for src in PCH_CASES:
@@ -227,7 +227,7 @@ LINK_CASES = [
 @pytest.mark.skipif(shutil.which("ld.gold") is None, reason="GNU gold is not installed")
 def test_fast_link_gives_the_default_linkers_verdicts_and_diagnostics():
     """gold links first; a failure (or any output) is linked again by GNU ld, whose outcome is the result."""
-    plain, fast = CompileScorer(), CompileScorer(fast_link=True)
+    plain, fast = CompileScorer(pch=False, fast_link=False), CompileScorer(pch=False, fast_link=True)
     assert fast.fast_link and fast.speedups()["fast_link"]
     for src in LINK_CASES:
         a, b = plain.score(src), fast.score(src)
@@ -266,7 +266,7 @@ def test_pch_is_built_only_for_shared_preambles(tmp_path):
 
 def test_a_pch_of_a_shared_leading_part_serves_a_longer_preamble(tmp_path):
     """Three programs share <vector>; one adds <map> (seen once): it uses the <vector> PCH, <map> stays in the text."""
-    plain = CompileScorer(mode="link")
+    plain = CompileScorer(mode="link", pch=False, fast_link=False)
     fast = CompileScorer(mode="link", pch=True, pch_dir=tmp_path)
     longer = ("#include <vector>\n// maps too\n#include <map>\n\nint main() {\n  std::map<int, int> m;\n"
               "  std::vector<int> v = m;\n}\n")  # an error on line 7
@@ -281,3 +281,11 @@ def test_a_pch_of_a_shared_leading_part_serves_a_longer_preamble(tmp_path):
     assert res[0].verdict is Verdict.ERROR and res[0].errors[0].line == 7
     text, _ = fast.pch.prepare(longer)
     assert text.split("\n")[:3] == ["", "// maps too", "#include <map>"]  # covered lines blanked, the rest kept
+
+
+def test_the_no_argument_scorer_is_the_fast_one():
+    """An embedding user gets what the commands use: PCH and the gold-first link (where gold exists)."""
+    s = CompileScorer()
+    assert s.pch is not None and s.fast_link == (shutil.which("ld.gold") is not None)
+    assert s.speedups()["pch"] and s.config()["mode"] == "link"
+
