@@ -101,6 +101,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     for handler in logging.getLogger().handlers:
         handler.addFilter(_OncePerKind())
+    # bitsandbytes warns on every import on a CPU that an optional hub-downloaded kernel is missing; its
+    # own NF4 code runs instead (QLoRA on the CPU is tested), so the line says nothing a user can act on
+    logging.getLogger("bitsandbytes.backends.cpu.ops").setLevel(logging.ERROR)
     previous = signal.signal(signal.SIGTERM, _on_sigterm) if _main_thread() else None
     from .errors import CfdpoError
     from .tempdirs import remove_run_temp_root, sweep_dead_roots
