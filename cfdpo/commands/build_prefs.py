@@ -30,6 +30,7 @@ from .common import (
     make_scorer,
     prepare_prompts,
     prompt_fit_summary,
+    run_record,
     sample_and_score,
     summarise_samples,
     write_jsonl,
@@ -82,7 +83,7 @@ def run(args: BuildPrefsArguments) -> dict[str, Any]:
     from ..generation.models import check_model, load_model, resolve_model, set_torch_threads
     from ..prefs.pairs import build_graded_preferences, build_preferences
     from ..prefs.synthetic import make_negatives
-    from ..runinfo import check_or_write_run_config, environment_info, run_directory, write_json
+    from ..runinfo import check_or_write_run_config, run_directory, write_json
 
     t0 = time.time()
     check_model(args.model, args.adapter)
@@ -123,16 +124,10 @@ def run(args: BuildPrefsArguments) -> dict[str, Any]:
         write_jsonl(out / "preferences.jsonl", rows)
         summary.update({
             "synthetic": synthetic_summary,
-            "execution": executor.config() if executor is not None else None,
             "samples_summary": summarise_samples(samples),
             "prompt_fit": prompt_fit_summary(args, out, samples),
             "decoding": asdict(decoding),
-            "scorer": scorer.config(),
-            "scorer_speedups": scorer.speedups(),
-            "config": config,
-            "seed": args.seed,
-            "environment": environment_info(),
-            "wall_s": round(time.time() - t0, 1),
+            **run_record(args, scorer, executor, t0),
         })
         write_json(out / "prefs_summary.json", summary)
         return summary

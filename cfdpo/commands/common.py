@@ -425,6 +425,24 @@ def prompt_fit_summary(args: CommonArguments, out: Path, samples: list[dict[str,
             "skipped": dict(skipped)}
 
 
+def run_record(args: CommonArguments, scorer: CompileScorer, executor: Any, t0: float) -> dict[str, Any]:
+    """What every evaluate / build-prefs result records about how it was made: scorer policy and speed-ups,
+    execution limits, the resolved config, seed, environment (versions, git commit) and wall time."""
+    import time
+
+    from ..runinfo import environment_info
+
+    return {
+        "scorer": scorer.config(),
+        "scorer_speedups": scorer.speedups(),
+        "execution": executor.config() if executor is not None else None,
+        "config": asdict(args),
+        "seed": args.seed,
+        "environment": environment_info(),
+        "wall_s": round(time.time() - t0, 1),
+    }
+
+
 def _gen_skip(p: dict[str, Any], reason: str, detail: str) -> dict[str, Any]:
     return {"stage": "generate", "reason": reason, "id": p["id"], "problem_id": p["problem_id"],
             "path": p["id"], "detail": detail[:300], "prompt_chars": len(p["prompt"])}

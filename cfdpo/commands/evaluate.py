@@ -23,6 +23,7 @@ from .common import (
     make_scorer,
     prepare_prompts,
     prompt_fit_summary,
+    run_record,
     sample_and_score,
     summarise_samples,
 )
@@ -42,7 +43,7 @@ def run(args: EvaluateArguments) -> dict[str, Any]:
     from ..evaluation.compare import guards, per_program
     from ..generation.hf import DecodingConfig
     from ..generation.models import check_model, load_model, set_torch_threads
-    from ..runinfo import check_or_write_run_config, environment_info, run_directory, write_json
+    from ..runinfo import check_or_write_run_config, run_directory, write_json
 
     t0 = time.time()
     check_model(args.model, args.adapter)
@@ -71,13 +72,7 @@ def run(args: EvaluateArguments) -> dict[str, Any]:
             "prompt_fit": prompt_fit_summary(args, out, samples),
             "cleanup_policy": "raw: cut at the first ``` fence, then where the braces balance; "
                               "chat: code of the first fenced block, echoed prompt removed, then brace balance",
-            "scorer": scorer.config(),
-            "scorer_speedups": scorer.speedups(),
-            "execution": executor.config() if executor is not None else None,
-            "config": config,
-            "seed": args.seed,
-            "environment": environment_info(),
-            "wall_s": round(time.time() - t0, 1),
+            **run_record(args, scorer, executor, t0),
         }
         write_json(out / "results.json", results)
         return results
