@@ -29,7 +29,6 @@ separate, explicit opt-in (:mod:`cfdpo.scoring.execution`).
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import json
 import logging
@@ -130,7 +129,6 @@ class CompileResult:
         return [d for d in self.diagnostics if d.kind == "warning"]
 
 
-@functools.lru_cache(maxsize=8)
 class CompileScorer:
     """Compile C++ sources with g++ and judge them.
 

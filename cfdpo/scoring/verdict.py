@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import functools
 import shutil
 import subprocess
 
@@ -29,6 +30,7 @@ class Verdict(str, enum.Enum):
         return self.value
 
 
+@functools.lru_cache(maxsize=8)
 def compiler_version(compiler: str = "g++") -> str:
     """First line of ``<compiler> --version``, e.g. ``g++ (Debian 12.2.0-14) 12.2.0``.
 
