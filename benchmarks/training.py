@@ -12,7 +12,7 @@ process (so its peak resident memory is its own):
       (``truncation_mode keep_end``, ``max_length --cheap-max-length``), reference log-probs
       precomputed once (``precompute_ref_log_probs``); the loss is on completion tokens only in
       both (TRL's completion mask);
-  (c) ``sft``: SFT on (prompt, chosen) of the same rows at the same max_length as (b).
+  (c) ``sft``: SFT on (prompt, chosen) of the same rows at the same max_length and truncation as (b).
 
 Prints per setting the seconds per step, pairs (or rows) per second, tokens per second and peak
 RSS, then ``dpo_over_sft=<(b) s/step / (c) s/step> pairs_per_s_gain=<(b) pairs/s / (a) pairs/s>``.
@@ -39,6 +39,17 @@ def _worker(kind: str, rows_path: str, out: str, steps: int, batch: int, max_len
     from cfdpo.commands.train_common import TrainDataArguments
 
     torch.set_num_threads(threads)
+    import transformers
+
+    timing: dict[str, float] = {}
+    original = transformers.Trainer.train
+
+    def timed_train(self, *args, **kwargs):  # the trainer's own train_runtime (no checkpoint is written)
+        out = original(self, *args, **kwargs)
+        timing["train_runtime"] = out.metrics["train_runtime"]
+        return out
+
+    transformers.Trainer.train = timed_train
     common = dict(output_dir=out, max_steps=steps, per_device_train_batch_size=batch, learning_rate=1e-4,
                   logging_steps=1, save_strategy="no", report_to="none", seed=0, bf16=False,
                   gradient_checkpointing=False, max_length=max_length)
@@ -46,7 +57,8 @@ def _worker(kind: str, rows_path: str, out: str, steps: int, batch: int, max_len
     if kind == "sft":
         from cfdpo.commands.sft import run as sft_run
 
-        sft_run(TrainDataArguments(train_file=rows_path, use_unsloth=False), SFTConfig(**common), model)
+        sft_run(TrainDataArguments(train_file=rows_path, use_unsloth=False),
+                SFTConfig(truncation_mode="keep_end", **common), model)
     else:
         from cfdpo.commands.dpo import PreferenceArguments
         from cfdpo.commands.dpo import run as dpo_run
@@ -54,11 +66,7 @@ def _worker(kind: str, rows_path: str, out: str, steps: int, batch: int, max_len
         extra = dict(truncation_mode="keep_end", precompute_ref_log_probs=True) if kind == "dpo-cheap" else {}
         dpo_run(TrainDataArguments(train_file=rows_path, use_unsloth=False), PreferenceArguments(),
                 DPOConfig(beta=0.1, **common, **extra), model)
-    state = json.loads((Path(out) / "trainer_state.json").read_text()) if (Path(out) / "trainer_state.json").is_file() \
-        else None
-    runtime = None
-    if state:
-        runtime = next((h["train_runtime"] for h in state["log_history"] if "train_runtime" in h), None)
+    runtime = timing.get("train_runtime")
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print("RESULT " + json.dumps({"runtime_s": runtime, "peak_rss_mb": round(peak_mb)}), flush=True)
 
