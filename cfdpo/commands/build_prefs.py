@@ -23,15 +23,12 @@ from pathlib import Path
 from typing import Any
 
 from .common import (
-    RESUME_IGNORE,
     CommonArguments,
-    config_defaults,
     make_exec_scorer,
-    make_scorer,
-    prepare_prompts,
     prompt_fit_summary,
     run_record,
     sample_and_score,
+    start_run,
     summarise_samples,
     write_jsonl,
 )
@@ -83,15 +80,12 @@ def run(args: BuildPrefsArguments) -> dict[str, Any]:
     from ..generation.models import check_model, load_model, resolve_model, set_torch_threads
     from ..prefs.pairs import build_graded_preferences, build_preferences
     from ..prefs.synthetic import make_negatives
-    from ..runinfo import check_or_write_run_config, run_directory, write_json
+    from ..runinfo import run_directory, write_json
 
     t0 = time.time()
     check_model(args.model, args.adapter)
     with run_directory(args.out) as out:
-        config = asdict(args)
-        check_or_write_run_config(out, config, ignore=RESUME_IGNORE, defaults=config_defaults(args))
-        scorer = make_scorer(args)
-        prompts = prepare_prompts(args, scorer, out)
+        scorer, prompts = start_run(args, out)
         decoding = DecodingConfig(do_sample=True, temperature=args.temperature, top_p=args.top_p,
                                   num_samples=args.num_samples, max_new_tokens=args.max_new_tokens, seed=args.seed)
 

@@ -425,6 +425,15 @@ def prompt_fit_summary(args: CommonArguments, out: Path, samples: list[dict[str,
             "skipped": dict(skipped)}
 
 
+def start_run(args: CommonArguments, out: Path) -> tuple[CompileScorer, list[dict[str, Any]]]:
+    """Record (or check, when resuming) the run config in ``out``, build the scorer, prepare the prompts."""
+    from ..runinfo import check_or_write_run_config
+
+    check_or_write_run_config(out, asdict(args), ignore=RESUME_IGNORE, defaults=config_defaults(args))
+    scorer = make_scorer(args)
+    return scorer, prepare_prompts(args, scorer, out)
+
+
 def run_record(args: CommonArguments, scorer: CompileScorer, executor: Any, t0: float) -> dict[str, Any]:
     """What every evaluate / build-prefs result records about how it was made: scorer policy and speed-ups,
     execution limits, the resolved config, seed, environment (versions, git commit) and wall time."""
