@@ -525,7 +525,6 @@ def summarise_samples(samples: list[dict[str, Any]], top: int = 10) -> dict[str,
                 kinds[error_kind(diag)] += 1
                 messages[normalise_message(diag.message)] += 1
     cleanup = Counter(step for s in samples for step in s.get("cleanup") or [])
-    truncated = {s["prompt_id"] for s in samples if s.get("prompt_truncated_chars")}
     return {
         "n": n,
         "compile_rate": round(good / n, 4) if n else None,
@@ -535,7 +534,6 @@ def summarise_samples(samples: list[dict[str, Any]], top: int = 10) -> dict[str,
         "error_kinds": dict(kinds.most_common()),
         "top_errors": messages.most_common(top),
         "cleanup_applied": dict(sorted(cleanup.items())),
-        "prompts_truncated": len(truncated),
         **_exec_summary(samples),
     }
 
