@@ -69,10 +69,9 @@ class LoopArguments(PipelineArguments):
             raise OptionError("stages", "is a pipeline option; cfdpo loop runs --rounds")
 
 
-def _labels(args: LoopArguments) -> dict[str, str]:
-    start = "+SFT" if args.start == "sft" else "Base"
-    return {f"round_{r}": f"{start}+{'DPO' if args.loss == 'sigmoid' else 'DPOP'} r{r}"
-            for r in range(1, args.rounds + 1)}
+def _label(args: LoopArguments, r: int) -> str:
+    """The table label of round ``r``'s policy, e.g. ``+SFT+DPO r2``."""
+    return f"{'+SFT' if args.start == 'sft' else 'Base'}+{'DPO' if args.loss == 'sigmoid' else 'DPOP'} r{r}"
 
 
 def run_loop(args: LoopArguments) -> dict[str, Any]:
@@ -99,7 +98,8 @@ def run_loop(args: LoopArguments) -> dict[str, Any]:
         start_label = "+SFT"
     graded = args.chosen != "reference" or args.pairs != "paper"
     rounds: dict[str, Any] = {}
-    for r, label in enumerate(_labels(args).values(), start=1):
+    for r in range(1, args.rounds + 1):
+        label = _label(args, r)
         rd = out / f"round_{r}"
         log.info("round %d of %d: sampling from %s", r, args.rounds, policy or "the base model")
         # the same seed every round: it also fixes the train/test split (a new seed would leak test programs)
