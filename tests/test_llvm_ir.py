@@ -111,7 +111,7 @@ def test_pairs_and_sentinel_tokens(tiny_model_dir):
 
 @needs_llvm
 def test_llvm_ir_command_end_to_end_and_resume(tmp_path):
-    from cfdpo.commands.llvm_ir import LLVMIRArguments, run
+    from cfdpo.stages.llvm_ir import LLVMIRArguments, run
 
     src = tmp_path / "src"
     src.mkdir()

@@ -44,6 +44,7 @@ __all__ = [
     "build_catalogue",
     "code_size",
     "evaluate_pass_list",
+    "evaluate_pipeline",
     "load_catalogue",
     "pipeline_text",
     "unoptimised_ir",
@@ -211,14 +212,29 @@ def evaluate_pass_list(ir: str, passes: Sequence[str], catalogue: dict[str, Any]
 
     An empty list sizes the input as it is. Failures (``opt_crash``, ``opt_timeout``, ``llc_error``, ...)
     come back in ``failure``; nothing raises for what the passes do.
+
+    Raises:
+        KeyError: a pass name not in the catalogue.
+    """
+    text = pipeline_text(passes, catalogue) if passes else ""
+    return evaluate_pipeline(ir, text, tc, timeout_s, memory_mb, keep_ir)
+
+
+def evaluate_pipeline(ir: str, text: str, tc: LLVMToolchain, timeout_s: float = 60.0, memory_mb: int = 4096,
+                      keep_ir: bool = True) -> PassListResult:
+    """Run ``opt -passes=<text>`` (any pipeline text, e.g. a model's answer) on ``ir``, then size the result.
+
+    ``text`` goes to opt as one argument (never through a shell), in a temporary directory, under the
+    time and address-space limits. An empty text sizes the input as it is. Failures: ``opt_error``
+    (opt refused the pipeline or the IR), ``opt_crash``, ``opt_timeout``, ``llc_error``, ``llc_timeout``,
+    ``size_error``.
     """
     with tempfile.TemporaryDirectory(prefix="cfdpo-opt-", dir=run_temp_root()) as d:
         with open(os.path.join(d, "in.ll"), "w", encoding="utf-8") as f:
             f.write(ir)
         src = "in.ll"
-        if passes:
-            out = run_limited([tc.opt, "-S", f"-passes={pipeline_text(passes, catalogue)}", "-o", "out.ll", "in.ll"],
-                              d, timeout_s, memory_mb)
+        if text:
+            out = run_limited([tc.opt, "-S", f"-passes={text}", "-o", "out.ll", "in.ll"], d, timeout_s, memory_mb)
             if out.timed_out:
                 return PassListResult(None, None, "opt_timeout")
             if out.returncode != 0:
@@ -226,11 +242,11 @@ def evaluate_pass_list(ir: str, passes: Sequence[str], catalogue: dict[str, Any]
                                       "Stack dump" in out.stderr else "opt_error")
             src = "out.ll"
         size, why = _size_in(d, src, tc, timeout_s)
-        text = None
+        ir_text = None
         if keep_ir and size is not None:
             with open(os.path.join(d, src), encoding="utf-8", errors="replace") as f:
-                text = f.read()
-        return PassListResult(size, text, why)
+                ir_text = f.read()
+        return PassListResult(size, ir_text, why)
 
 
 def oz_size(ir: str, tc: LLVMToolchain, timeout_s: float = 60.0) -> SizeResult | None:

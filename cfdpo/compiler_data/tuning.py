@@ -222,7 +222,7 @@ def _build_candidate(ir: str, text: str, language: str, tc: LLVMToolchain, d: st
 
 def validate_pass_list(source: str, language: str, ir: str, passes: Sequence[str], catalogue: dict[str, Any],
                        tc: LLVMToolchain, tests: Sequence[Any], executor: Any,
-                       include_dirs: Sequence[str] = ()) -> Validation:
+                       include_dirs: Sequence[str] = (), pipeline: str | None = None) -> Validation:
     """Build the program with the pass list (opt, llc -O2, link) and with ``clang -O2``; run both on ``tests``.
 
     The pass list is valid when it builds and every test gives the same verdict and output as the
@@ -235,12 +235,13 @@ def validate_pass_list(source: str, language: str, ir: str, passes: Sequence[str
         passes: the pass list (names from ``catalogue``).
         tests: :class:`~cfdpo.scoring.execution.TestCase` list (self-testing programs: input "" and output "").
         executor: an ``ExecutionScorer`` (its limits and sandbox are used).
+        pipeline: pipeline text to run instead of ``passes`` (e.g. a model's answer; ``passes`` is ignored).
     """
     from ..scoring.execution import ExecVerdict
 
     if not tests:
         return Validation("no_tests")
-    text = pipeline_text(list(passes), catalogue) if passes else ""
+    text = pipeline if pipeline is not None else (pipeline_text(list(passes), catalogue) if passes else "")
     tmp = tempfile.mkdtemp(prefix="cfdpo-validate-", dir=run_temp_root())
     try:
         ref_box, cand_box = os.path.join(tmp, "ref"), os.path.join(tmp, "cand")

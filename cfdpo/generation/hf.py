@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 import math
+import re
 import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -21,7 +22,7 @@ from typing import Any
 
 from ..corpus.prompts import is_complete, render_prompt, scan
 
-__all__ = ["DecodingConfig", "batch_seed", "generate_completions"]
+__all__ = ["DecodingConfig", "batch_seed", "generate_answers", "generate_completions"]
 
 log = logging.getLogger(__name__)
 
@@ -118,9 +119,6 @@ def generate_completions(
         For each prompt, ``decoding.num_samples`` raw generated strings (special
         tokens removed, nothing else cleaned).
     """
-    import torch
-    from transformers import StoppingCriteriaList
-
     if not prompts:
         return []
     texts = [render_prompt(p, prompt_format, tokenizer) for p in (model_prompts or prompts)]
@@ -132,7 +130,19 @@ def generate_completions(
         extra = 16 if prompt_format == "chat" else 0  # the fences
         budget = math.ceil(decoding.max_new_tokens_factor * longest) + decoding.max_new_tokens_pad + extra
         budget = min(budget, decoding.max_new_tokens_cap)
-    enc = tokenizer(texts, return_tensors="pt", padding=True, add_special_tokens=False).to(model.device)
+    stop = (lambda start: _stopping(tokenizer, prompts, decoding.num_samples, prompt_format, start)) \
+        if decoding.stop_on_complete else None
+    return _generate(model, tokenizer, texts, budget, decoding, stop, seed_key)
+
+
+def _generate(model: Any, tokenizer: Any, texts: Sequence[str], budget: int, decoding: DecodingConfig,
+              stop: Any, seed_key: str) -> list[list[str]]:
+    """The one ``model.generate`` call of every task: batched, seeded per batch, ``stop(start)`` builds the
+    stopping criterion (or None)."""
+    import torch
+    from transformers import StoppingCriteriaList
+
+    enc = tokenizer(list(texts), return_tensors="pt", padding=True, add_special_tokens=False).to(model.device)
     start = enc["input_ids"].shape[1]
     n = decoding.num_samples
     kwargs: dict[str, Any] = {
@@ -145,10 +155,63 @@ def generate_completions(
         kwargs.update(temperature=decoding.temperature, top_p=decoding.top_p, top_k=0)
     else:
         kwargs.update(temperature=None, top_p=None, top_k=None)
-    if decoding.stop_on_complete:
-        kwargs["stopping_criteria"] = StoppingCriteriaList([_stopping(tokenizer, prompts, n, prompt_format, start)])
+    if stop is not None:
+        kwargs["stopping_criteria"] = StoppingCriteriaList([stop(start)])
     torch.manual_seed(batch_seed(decoding.seed, seed_key))
     with torch.inference_mode():
         out = model.generate(**enc, **kwargs)
     decoded = tokenizer.batch_decode(out[:, start:], skip_special_tokens=True, clean_up_tokenization_spaces=False)
-    return [decoded[i * n:(i + 1) * n] for i in range(len(prompts))]
+    return [decoded[i * n:(i + 1) * n] for i in range(len(texts))]
+
+
+def _pattern_stop(tokenizer: Any, rows: int, pattern: str, start: int) -> Any:
+    import torch
+    from transformers import StoppingCriteria
+
+    rx = re.compile(pattern)
+
+    class _PatternSeen(StoppingCriteria):
+        """Per-row stop once the generated text matches ``pattern``."""
+
+        def __init__(self) -> None:
+            self.done: list[bool] = [False] * rows
+
+        def __call__(self, input_ids: torch.LongTensor, scores: Any, **kwargs: Any) -> torch.BoolTensor:
+            for row in range(input_ids.shape[0]):
+                if not self.done[row]:
+                    text = tokenizer.decode(input_ids[row, start:], skip_special_tokens=True,
+                                            clean_up_tokenization_spaces=False)
+                    self.done[row] = rx.search(text) is not None
+            return torch.tensor(self.done, dtype=torch.bool, device=input_ids.device)  # type: ignore[return-value]
+
+    return _PatternSeen()
+
+
+def generate_answers(model: Any, tokenizer: Any, texts: Sequence[str], decoding: DecodingConfig,
+                     stop_pattern: str | None = None, seed_key: str = "") -> list[str]:
+    """Answer rendered instructions (compiler tasks): one completion per text, cut after ``stop_pattern``.
+
+    Args:
+        model, tokenizer: as for :func:`generate_completions` (left padding).
+        texts: the exact model inputs (already rendered, e.g. through the chat template).
+        decoding: greedy or sampled; ``max_new_tokens`` must be set (there is no reference to size it).
+        stop_pattern: a regular expression; a row stops once its generated text matches, and its answer
+            ends at the match.
+        seed_key: mixed into the batch seed.
+
+    Returns:
+        One answer per text (special tokens removed).
+
+    Raises:
+        ValueError: ``decoding.max_new_tokens`` is None or ``num_samples`` is not 1.
+    """
+    if decoding.max_new_tokens is None or decoding.num_samples != 1:
+        raise ValueError("generate_answers needs a fixed max_new_tokens and one sample per text")
+    if not texts:
+        return []
+    stop = (lambda start: _pattern_stop(tokenizer, len(texts), stop_pattern, start)) if stop_pattern else None
+    outs = [o[0] for o in _generate(model, tokenizer, texts, decoding.max_new_tokens, decoding, stop, seed_key)]
+    if stop_pattern:
+        rx = re.compile(stop_pattern)
+        outs = [o[:m.end()] if (m := rx.search(o)) else o for o in outs]
+    return outs
