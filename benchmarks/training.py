@@ -36,7 +36,7 @@ def _worker(kind: str, rows_path: str, out: str, steps: int, batch: int, max_len
     import torch
     from trl import DPOConfig, ModelConfig, SFTConfig
 
-    from cfdpo.commands.train_common import TrainDataArguments
+    from cfdpo.stages.train_common import TrainDataArguments
 
     torch.set_num_threads(threads)
     import transformers
@@ -55,13 +55,13 @@ def _worker(kind: str, rows_path: str, out: str, steps: int, batch: int, max_len
                   gradient_checkpointing=False, max_length=max_length)
     model = ModelConfig(model_name_or_path=None, use_peft=True, lora_r=16, lora_alpha=16)
     if kind == "sft":
-        from cfdpo.commands.sft import run as sft_run
+        from cfdpo.stages.sft import run as sft_run
 
         sft_run(TrainDataArguments(train_file=rows_path, use_unsloth=False),
                 SFTConfig(truncation_mode="keep_end", **common), model)
     else:
-        from cfdpo.commands.dpo import PreferenceArguments
-        from cfdpo.commands.dpo import run as dpo_run
+        from cfdpo.stages.dpo import PreferenceArguments
+        from cfdpo.stages.dpo import run as dpo_run
 
         extra = dict(truncation_mode="keep_end", precompute_ref_log_probs=True) if kind == "dpo-cheap" else {}
         dpo_run(TrainDataArguments(train_file=rows_path, use_unsloth=False), PreferenceArguments(),

@@ -12,11 +12,11 @@ from pathlib import Path
 
 import pytest
 
-from cfdpo.commands.build_prefs import BuildPrefsArguments
-from cfdpo.commands.build_prefs import run as build_prefs
-from cfdpo.commands.common import read_jsonl
-from cfdpo.commands.evaluate import EvaluateArguments
-from cfdpo.commands.evaluate import run as evaluate
+from cfdpo.stages.build_prefs import BuildPrefsArguments
+from cfdpo.stages.build_prefs import run as build_prefs
+from cfdpo.stages.common import read_jsonl
+from cfdpo.stages.evaluate import EvaluateArguments
+from cfdpo.stages.evaluate import run as evaluate
 
 from .conftest import SAMPLE
 

@@ -7,12 +7,12 @@ import random
 import Levenshtein
 import pytest
 
-from cfdpo.commands.common import CommonArguments, prepare_prompts, run_tests_on, summarise_samples
 from cfdpo.corpus.codenet import read_tests
 from cfdpo.prefs.pairs import build_graded_preferences, rank_of
 from cfdpo.prefs.synthetic import KINDS, corrupt, make_negatives
 from cfdpo.scoring import CompileScorer
 from cfdpo.scoring.execution import ExecutionScorer
+from cfdpo.stages.common import CommonArguments, prepare_prompts, run_tests_on, summarise_samples
 
 from .conftest import SAMPLE
 

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from cfdpo.commands.common import read_jsonl
-from cfdpo.commands.evaluate import EvaluateArguments
-from cfdpo.commands.evaluate import run as evaluate
+from cfdpo.stages.common import read_jsonl
+from cfdpo.stages.evaluate import EvaluateArguments
+from cfdpo.stages.evaluate import run as evaluate
 
 SHORT = "#include <cstdio>\nint main() {\n  int a = {k};\n  printf(\"%d\\n\", a + 1);\n  return 0;\n}\n"
 
@@ -94,8 +94,8 @@ def test_a_long_program_is_truncated_or_skipped_and_its_batch_keeps_its_rows(tin
 
 
 def test_a_batch_whose_generation_fails_is_retried_one_prompt_at_a_time(monkeypatch) -> None:
-    from cfdpo.commands import common
     from cfdpo.generation import hf
+    from cfdpo.stages import common
 
     calls: list[int] = []
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from cfdpo.commands.pipeline import PipelineArguments, run
+from cfdpo.stages.pipeline import PipelineArguments, run
 
 from .conftest import SAMPLE
 

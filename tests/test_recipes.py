@@ -41,21 +41,21 @@ def test_recipe_parses(path: Path):
     if command == "sft":
         from trl import ModelConfig, SFTConfig
 
-        from cfdpo.commands.train_common import TrainDataArguments
+        from cfdpo.stages.train_common import TrainDataArguments
 
         _d, t, m = parse([TrainDataArguments, SFTConfig, ModelConfig], ["--config", str(path), *overrides], "t")
         assert t.learning_rate == cfg["learning_rate"] and m.lora_r == cfg["lora_r"]
     elif command == "dpo":
         from trl import DPOConfig, ModelConfig
 
-        from cfdpo.commands.dpo import PreferenceArguments
-        from cfdpo.commands.train_common import TrainDataArguments
+        from cfdpo.stages.dpo import PreferenceArguments
+        from cfdpo.stages.train_common import TrainDataArguments
 
         _d, p, t, m = parse([TrainDataArguments, PreferenceArguments, DPOConfig, ModelConfig],
                            ["--config", str(path), *overrides], "t")
         assert p.loss in ("sigmoid", "dpop") and t.beta == cfg["beta"]
     elif command == "pipeline":
-        from cfdpo.commands.pipeline import PipelineArguments
+        from cfdpo.stages.pipeline import PipelineArguments
 
         (p,) = parse([PipelineArguments], ["--config", str(path)], "t")
         assert p.stages == cfg["stages"]
@@ -70,7 +70,7 @@ def test_recipe_parses(path: Path):
 
 def test_unknown_recipe_keys_are_an_error(tmp_path):
     from cfdpo.commands._parser import parse
-    from cfdpo.commands.pipeline import PipelineArguments
+    from cfdpo.stages.pipeline import PipelineArguments
 
     bad = tmp_path / "bad.yaml"
     bad.write_text("model: x\nlearning_rat: 0.1\n")

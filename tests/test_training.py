@@ -31,8 +31,8 @@ def _cfgs(tiny: Path, out: Path, cls, **kw):
 def sft_adapter(tiny_model_dir, tmp_path_factory) -> Path:
     from trl import SFTConfig
 
-    from cfdpo.commands.sft import run
-    from cfdpo.commands.train_common import TrainDataArguments
+    from cfdpo.stages.sft import run
+    from cfdpo.stages.train_common import TrainDataArguments
 
     out = tmp_path_factory.mktemp("sft")
     args, model = _cfgs(tiny_model_dir, out, SFTConfig, max_length=512)
@@ -67,8 +67,8 @@ def _prefs_file(tmp_path: Path) -> Path:
 def test_dpo_and_dpop_train_from_the_sft_adapter(tiny_model_dir, sft_adapter, tmp_path, loss):
     from trl import DPOConfig
 
-    from cfdpo.commands.dpo import PreferenceArguments, run
-    from cfdpo.commands.train_common import TrainDataArguments
+    from cfdpo.stages.dpo import PreferenceArguments, run
+    from cfdpo.stages.train_common import TrainDataArguments
 
     out = tmp_path / loss
     args, model = _cfgs(tiny_model_dir, out, DPOConfig, beta=0.1, max_length=256)
@@ -84,8 +84,8 @@ def test_dpo_and_dpop_train_from_the_sft_adapter(tiny_model_dir, sft_adapter, tm
 def test_dpop_logs_its_penalty_from_the_base_model(tiny_model_dir, tmp_path):
     from trl import DPOConfig
 
-    from cfdpo.commands.dpo import PreferenceArguments
-    from cfdpo.commands.train_common import load_jsonl_dataset
+    from cfdpo.stages.dpo import PreferenceArguments
+    from cfdpo.stages.train_common import load_jsonl_dataset
     from cfdpo.training.models import load_for_training
     from cfdpo.training.trainer import PreferenceTrainer
 
@@ -110,8 +110,8 @@ def test_qlora_4bit_trains_on_the_cpu(tiny_model_dir, tmp_path):
     """--load_in_4bit: NF4 base weights through bitsandbytes (QLoRA), LoRA adapters that train, on a CPU."""
     from trl import SFTConfig
 
-    from cfdpo.commands.sft import run
-    from cfdpo.commands.train_common import TrainDataArguments
+    from cfdpo.stages.sft import run
+    from cfdpo.stages.train_common import TrainDataArguments
 
     args, model = _cfgs(tiny_model_dir, tmp_path / "q", SFTConfig, max_length=256)
     model.load_in_4bit = True

@@ -11,7 +11,7 @@ import json
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 
-from .common import RESUME_IGNORE, CommonArguments, config_defaults, make_scorer, prepare_prompts
+from ..stages.common import RESUME_IGNORE, CommonArguments, config_defaults, make_scorer, prepare_prompts
 
 
 @dataclass

@@ -111,7 +111,7 @@ class PipelineArguments:
 
 def evaluate_stage(p: PipelineArguments, out: Path, adapter: str | None) -> dict[str, Any]:
     """Evaluate the model (+ ``adapter``) on the test split into ``out`` (reused when done); returns results."""
-    from ..commands.evaluate import EvaluateArguments, run
+    from .evaluate import EvaluateArguments, run
 
     if (out / "results.json").is_file():
         from ..evaluation.compare import load_evaluation
@@ -130,7 +130,7 @@ def prefs_stage(p: PipelineArguments, out: Path, adapter: str | None, chosen: st
 
     ``graded`` defaults to the pipeline's ``pairs`` policy; ``chosen`` is build-prefs' ``--chosen``.
     """
-    from ..commands.build_prefs import BuildPrefsArguments, run
+    from .build_prefs import BuildPrefsArguments, run
 
     if not (out / "prefs_summary.json").is_file():
         run(BuildPrefsArguments(out=str(out), model=p.model, adapter=adapter, data=p.data, split="train",
@@ -168,8 +168,8 @@ def sft_stage(p: PipelineArguments, out: Path) -> str:
     """LoRA SFT on the masked train split into ``out`` (reused when its adapter exists); returns ``out``."""
     from trl import SFTConfig
 
-    from ..commands.sft import run
-    from ..commands.train_common import TrainDataArguments
+    from .sft import run
+    from .train_common import TrainDataArguments
 
     if not (out / "adapter_model.safetensors").is_file():
         data = TrainDataArguments(data=p.data, limit=p.train_limit, prompt_format=p.prompt_format,
@@ -185,8 +185,8 @@ def dpo_stage(p: PipelineArguments, out: Path, prefs: Path, loss: str, adapter: 
     or from the base model, into ``out`` (reused when its adapter exists); returns ``out``."""
     from trl import DPOConfig
 
-    from ..commands.dpo import PreferenceArguments, run
-    from ..commands.train_common import TrainDataArguments
+    from .dpo import PreferenceArguments, run
+    from .train_common import TrainDataArguments
 
     if not (out / "adapter_model.safetensors").is_file():
         cfg = DPOConfig(beta=p.beta, truncation_mode=truncation_mode,
@@ -198,8 +198,8 @@ def dpo_stage(p: PipelineArguments, out: Path, prefs: Path, loss: str, adapter: 
 
 def run(p: PipelineArguments) -> dict[str, Any]:
     """Run (or resume) every stage and write the report; returns results.json's content."""
-    from ..commands.report import write_report
     from ..runinfo import check_or_write_run_config
+    from .report import write_report
 
     out = Path(p.out)
     out.mkdir(parents=True, exist_ok=True)

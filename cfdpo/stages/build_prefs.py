@@ -1,0 +1,125 @@
+"""``cfdpo build-prefs``: sample completions, judge them with g++, and write preference pairs.
+
+Writes into ``--out``: ``run_config.json``, ``prompts.jsonl``, ``samples.jsonl``
+(scored samples), ``preferences.jsonl`` (TRL standard format: ``prompt``,
+``chosen``, ``rejected`` completions only; plus ``edit_distance``,
+``chosen_source``, ``rejected_verdict``, ``id``) and ``prefs_summary.json``.
+
+Default pairs are the paper's: every bad sample rejected against the reference.
+``--graded`` (implied by ``--run_tests`` and ``--synthetic_negatives``) ranks
+samples error < warning < ok < pass and pairs across ranks (``--chosen``
+reference | sample | best); ``--synthetic_negatives`` adds corrupted references
+that g++ confirms bad (``synthetic.jsonl``). The edit-distance filter and the
+per-prompt cap apply to every pair.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from .common import (
+    CommonArguments,
+    make_exec_scorer,
+    prompt_fit_summary,
+    run_record,
+    sample_and_score,
+    start_run,
+    summarise_samples,
+    write_jsonl,
+)
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class BuildPrefsArguments(CommonArguments):
+    """``cfdpo build-prefs`` arguments."""
+
+    out: str = "runs/prefs"
+    split: str = "train"
+    num_samples: int = field(default=4, metadata={"help": "Sampled completions per prompt."})
+    temperature: float = field(default=1.0, metadata={"help": "Sampling temperature."})
+    top_p: float = field(default=0.95, metadata={"help": "Nucleus sampling mass."})
+    min_edit_distance: int = field(default=10,
+                                   metadata={"help": "Drop pairs whose chosen/rejected differ by fewer characters."})
+    max_pairs_per_prompt: int | None = field(default=None, metadata={"help": "Cap on pairs per prompt."})
+    graded: bool = field(default=False, metadata={
+        "help": "Pairs across graded ranks error < warning < ok (< pass with --run_tests) instead of the "
+                "paper's bad-sample-vs-reference pairs; implied by --run_tests."})
+    chosen: str = field(default="reference", metadata={
+        "help": "Graded pairs: reference (chosen is the original completion), sample (only on-policy samples) "
+                "or best (best sample when it outranks the rejected one, else the reference)."})
+    synthetic_negatives: bool = field(default=False, metadata={
+        "help": "Add synthetic hard negatives: corrupted references (misspelt identifier, dropped ';' or '}', "
+                "changed type) that g++ confirms bad; implies --graded."})
+    synthetic_per_prompt: int = field(default=2, metadata={"help": "Synthetic negatives per prompt, at most."})
+
+    def __post_init__(self) -> None:
+        """Check every value before any work (raises :class:`~cfdpo.errors.OptionError`)."""
+        from ..options import at_least, choice, in_range, positive
+
+        super().__post_init__()
+        at_least("num_samples", self.num_samples, 1)
+        positive("temperature", self.temperature)
+        in_range("top_p", self.top_p, 0, 1, hi_open=False)
+        at_least("min_edit_distance", self.min_edit_distance, 0)
+        at_least("max_pairs_per_prompt", self.max_pairs_per_prompt, 1, optional=True)
+        choice("chosen", self.chosen, ("reference", "sample", "best"))
+        at_least("synthetic_per_prompt", self.synthetic_per_prompt, 1)
+
+
+def run(args: BuildPrefsArguments) -> dict[str, Any]:
+    """Build the preference dataset; returns the summary (also in ``prefs_summary.json``)."""
+    from ..corpus.prompts import render_prompt
+    from ..generation.hf import DecodingConfig
+    from ..generation.models import check_model, load_model, resolve_model, set_torch_threads
+    from ..prefs.pairs import build_graded_preferences, build_preferences
+    from ..prefs.synthetic import make_negatives
+    from ..runinfo import run_directory, write_json
+
+    t0 = time.time()
+    check_model(args.model, args.adapter)
+    with run_directory(args.out) as out:
+        scorer, prompts = start_run(args, out)
+        decoding = DecodingConfig(do_sample=True, temperature=args.temperature, top_p=args.top_p,
+                                  num_samples=args.num_samples, max_new_tokens=args.max_new_tokens, seed=args.seed)
+
+        def load() -> tuple[Any, Any]:
+            set_torch_threads(args.threads)
+            return load_model(args.model, args.adapter, args.device)
+
+        executor = make_exec_scorer(args, scorer)
+        samples = sample_and_score(prompts, args, decoding, scorer, out, load, executor)
+        render = None
+        if args.prompt_format == "chat":
+            from transformers import AutoTokenizer
+
+            tok = AutoTokenizer.from_pretrained(resolve_model(args.model))
+            render = lambda p: render_prompt(p, "chat", tok)
+        synthetic_summary = None
+        if args.graded or args.run_tests or args.synthetic_negatives:
+            synthetic: list[dict[str, Any]] = []
+            if args.synthetic_negatives:
+                synthetic, synthetic_summary = make_negatives(prompts, scorer, args.synthetic_per_prompt,
+                                                              seed=args.seed, workers=args.workers,
+                                                              min_edit_distance=args.min_edit_distance)
+                write_jsonl(out / "synthetic.jsonl", synthetic)
+            rows, summary = build_graded_preferences(prompts, samples, args.min_edit_distance,
+                                                     args.max_pairs_per_prompt, args.chosen, args.prompt_format,
+                                                     render, synthetic)
+        else:
+            rows, summary = build_preferences(prompts, samples, args.min_edit_distance, args.max_pairs_per_prompt,
+                                              args.prompt_format, render)
+        write_jsonl(out / "preferences.jsonl", rows)
+        summary.update({
+            "synthetic": synthetic_summary,
+            "samples_summary": summarise_samples(samples),
+            "prompt_fit": prompt_fit_summary(args, out, samples),
+            "decoding": asdict(decoding),
+            **run_record(args, scorer, executor, t0),
+        })
+        write_json(out / "prefs_summary.json", summary)
+        return summary

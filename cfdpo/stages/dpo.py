@@ -1,0 +1,74 @@
+"""``cfdpo dpo --config recipes/<model>/dpo.yaml --loss sigmoid|dpop [--dpop_lambda 50]``.
+
+Preference training on a build-prefs dataset (``--train_file`` = preferences.jsonl
+or its run directory) with TRL's DPOTrainer and cfdpo's losses: ``sigmoid``
+(DPO, Rafailov et al. 2023) or ``dpop`` (DPO-Positive, Pal et al. 2024, eq. 3).
+Starts from the base model (a new LoRA adapter; the reference is the model with
+the adapter disabled) or from an SFT adapter (``--adapter``: training continues
+on it and a frozen copy is the reference). ``--precompute_ref_log_probs true``
+computes the reference log-probs once before training.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+
+from .train_common import TrainDataArguments
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class PreferenceArguments:
+    """Which preference loss to use."""
+
+    loss: str = field(default="sigmoid", metadata={"help": "sigmoid (DPO) or dpop (DPO-Positive)."})
+    dpop_lambda: float = field(default=50.0, metadata={"help": "DPOP penalty weight λ (paper: 50)."})
+    label_smoothing_eps: float = field(default=0.0, metadata={"help": "Label smoothing for the sigmoid loss."})
+
+    def __post_init__(self) -> None:
+        """Check every value before any work (raises :class:`~cfdpo.errors.OptionError`)."""
+        from ..options import at_least, choice, in_range
+
+        choice("loss", self.loss, ("sigmoid", "dpop"))
+        at_least("dpop_lambda", self.dpop_lambda, 0)
+        in_range("label_smoothing_eps", self.label_smoothing_eps, 0, 0.5, lo_open=False)
+
+
+def loss_kwargs(pref: PreferenceArguments) -> dict[str, Any]:
+    """The keyword arguments of the chosen loss function."""
+    return {"dpop": {"lam": pref.dpop_lambda}, "sigmoid": {"label_smoothing": pref.label_smoothing_eps}}.get(pref.loss, {})
+
+
+def run(data_args: TrainDataArguments, pref: PreferenceArguments, train_args: Any, model_args: Any) -> str:
+    """Train and save the adapter; returns the output directory."""
+    from ..generation.models import check_model, set_torch_threads
+    from ..runinfo import run_directory
+    from ..training.models import cpu_safe_args, load_for_training
+    from ..training.trainer import PreferenceTrainer
+    from .train_common import last_checkpoint, load_jsonl_dataset, record_run
+
+    if not data_args.train_file:
+        raise ValueError("cfdpo dpo needs --train_file: a preferences.jsonl or a build-prefs run directory")
+    check_model(model_args.model_name_or_path, data_args.adapter, option="--model_name_or_path")
+    set_torch_threads()
+    with run_directory(train_args.output_dir) as out:
+        train_args = cpu_safe_args(train_args)
+        ds = load_jsonl_dataset(data_args.train_file, ("prompt", "chosen", "rejected"), "preferences.jsonl")
+        if data_args.limit:
+            ds = ds.select(range(min(data_args.limit, len(ds))))
+        if len(ds) == 0:
+            raise ValueError(f"{data_args.train_file}: no preference pairs")
+        ds = ds.select_columns(["prompt", "chosen", "rejected"])
+        model, tok, peft_cfg = load_for_training(model_args, data_args.adapter, train_args.max_length or 2048,
+                                                 data_args.use_unsloth)
+        record_run(out, data_args, pref, train_args, model_args)
+        trainer = PreferenceTrainer(model=model, args=train_args, train_dataset=ds, processing_class=tok,
+                                    peft_config=peft_cfg, preference_loss=pref.loss, loss_kwargs=loss_kwargs(pref))
+        trainer.train(resume_from_checkpoint=last_checkpoint(str(out)))
+        trainer.save_model(str(out))
+        tok.save_pretrained(str(out))
+        log.info("saved the %s adapter to %s (%d pairs)", pref.loss, out, len(ds))
+        return str(out)

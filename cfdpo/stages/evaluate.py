@@ -1,0 +1,93 @@
+"""``cfdpo evaluate``: compile rate of a model's greedy completions on masked programs.
+
+Writes into ``--out``: ``run_config.json`` (resolved config + environment),
+``prompts.jsonl``, ``samples.jsonl`` (scored samples: raw and cleaned completion,
+verdict, diagnostics) and ``results.json`` (compile rate, verdict counts, error
+kinds, most frequent errors, clean-up applied, scorer policy, versions).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from .common import (
+    CommonArguments,
+    make_exec_scorer,
+    prompt_fit_summary,
+    run_record,
+    sample_and_score,
+    start_run,
+    summarise_samples,
+)
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class EvaluateArguments(CommonArguments):
+    """``cfdpo evaluate`` arguments: greedy decoding, as in the paper's evaluation."""
+
+    out: str = "runs/evaluate"
+
+
+def run(args: EvaluateArguments) -> dict[str, Any]:
+    """Run an evaluation and return the results dict (also written to ``results.json``)."""
+    from ..evaluation.compare import guards, per_program
+    from ..generation.hf import DecodingConfig
+    from ..generation.models import check_model, load_model, set_torch_threads
+    from ..runinfo import run_directory, write_json
+
+    t0 = time.time()
+    check_model(args.model, args.adapter)
+    with run_directory(args.out) as out:
+        scorer, prompts = start_run(args, out)
+        decoding = DecodingConfig(do_sample=False, num_samples=1, max_new_tokens=args.max_new_tokens, seed=args.seed)
+
+        def load() -> tuple[Any, Any]:
+            set_torch_threads(args.threads)
+            return load_model(args.model, args.adapter, args.device)
+
+        executor = make_exec_scorer(args, scorer)
+        samples = sample_and_score(prompts, args, decoding, scorer, out, load, executor)
+        results = {
+            "task": "compile_rate+pass@1" if executor is not None else "compile_rate",
+            "model": args.model,
+            "adapter": args.adapter,
+            **summarise_samples(samples),
+            "guards": guards(samples, prompts),
+            "per_program": per_program(samples),
+            "decoding": asdict(decoding),
+            "prompt_format": args.prompt_format,
+            "prompt_fit": prompt_fit_summary(args, out, samples),
+            "cleanup_policy": "raw: cut at the first ``` fence, then where the braces balance; "
+                              "chat: code of the first fenced block, echoed prompt removed, then brace balance",
+            **run_record(args, scorer, executor, t0),
+        }
+        write_json(out / "results.json", results)
+        return results
+
+
+def _ci(ci: list[float] | None) -> str:
+    return f"[{100 * ci[0]:.1f}, {100 * ci[1]:.1f}]" if ci else "-"
+
+
+def format_table(results: dict[str, Any]) -> str:
+    """A short text table of one evaluation."""
+    lines = [
+        f"model         {results['model']}" + (f" + {results['adapter']}" if results.get("adapter") else ""),
+        f"programs      {results['n']}",
+        f"compile rate  {100 * (results['compile_rate'] or 0):.2f}%  ({results['compiled']}/{results['n']}; "
+        f"95% CI {_ci(results.get('compile_rate_ci'))})",
+        *([f"pass@1        {100 * (results['pass_at_1'] or 0):.2f}%  ({results['passed']}/{results['n_with_tests']} "
+           f"with tests; 95% CI {_ci(results.get('pass_at_1_ci'))}; "
+           + ", ".join(f"{k}={v}" for k, v in results["exec_verdicts"].items()) + ")"]
+          if "pass_at_1" in results else []),
+        "verdicts      " + ", ".join(f"{k}={v}" for k, v in results["verdicts"].items()),
+        "error kinds   " + (", ".join(f"{k}={v}" for k, v in list(results["error_kinds"].items())[:6]) or "-"),
+    ]
+    for msg, count in results["top_errors"][:5]:
+        lines.append(f"  {count:5d}  {msg[:100]}")
+    return "\n".join(lines)
