@@ -10,11 +10,13 @@ from __future__ import annotations
 import json
 import logging
 import os
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
-__all__ = ["append_jsonl", "read_jsonl", "write_jsonl"]
+__all__ = ["append_jsonl", "map_and_append", "read_jsonl", "write_jsonl"]
+
+T = TypeVar("T")
 
 log = logging.getLogger(__name__)
 
@@ -79,3 +81,34 @@ def write_jsonl(path: str | Path, rows: Iterable[dict[str, Any]]) -> None:
     with open(tmp, "w", encoding="utf-8") as f:
         f.writelines(json.dumps(r, ensure_ascii=False) + "\n" for r in rows)
     os.replace(tmp, path)
+
+
+def map_and_append(todo: Sequence[T], one: Callable[[T], tuple[list[dict[str, Any]], list[dict[str, Any]]]],
+                   rows_path: str | Path, drop_path: str | Path, *, total: int, chunk: int = 16,
+                   workers: int | None = None, desc: str = "", unit: str = "program") -> float:
+    """Run ``one`` over ``todo`` in a thread pool, appending its rows and drops chunk by chunk (resumable).
+
+    ``one(item)`` returns ``(rows, drops)``; after each chunk of ``chunk`` items both lists are appended
+    (rows to ``rows_path``, drops to ``drop_path``), so a killed run loses at most one chunk and a rerun
+    that skips what either file holds continues where it stopped. A progress bar counts ``total`` items,
+    the ones not in ``todo`` as done.
+
+    Returns:
+        Seconds spent.
+    """
+    import time
+    from concurrent.futures import ThreadPoolExecutor
+
+    from tqdm.auto import tqdm
+
+    t0 = time.time()
+    with ThreadPoolExecutor(max_workers=workers) as pool, \
+            tqdm(total=total, initial=total - len(todo), desc=desc, unit=unit) as bar:
+        for i in range(0, len(todo), chunk):
+            part = todo[i:i + chunk]
+            results = list(pool.map(one, part))
+            append_jsonl(rows_path, [r for rows, _ in results for r in rows])
+            append_jsonl(drop_path, [d for _, drops in results for d in drops])
+            bar.update(len(part))
+    return time.time() - t0
+

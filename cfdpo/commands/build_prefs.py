@@ -1,16 +1,7 @@
 """``cfdpo build-prefs``: sample completions, judge them with g++, and write preference pairs.
 
-Writes into ``--out``: ``run_config.json``, ``prompts.jsonl``, ``samples.jsonl``
-(scored samples), ``preferences.jsonl`` (TRL standard format: ``prompt``,
-``chosen``, ``rejected`` completions only; plus ``edit_distance``,
-``chosen_source``, ``rejected_verdict``, ``id``) and ``prefs_summary.json``.
-
-Default pairs are the paper's: every bad sample rejected against the reference.
-``--graded`` (implied by ``--run_tests`` and ``--synthetic_negatives``) ranks
-samples error < warning < ok < pass and pairs across ranks (``--chosen``
-reference | sample | best); ``--synthetic_negatives`` adds corrupted references
-that g++ confirms bad (``synthetic.jsonl``). The edit-distance filter and the
-per-prompt cap apply to every pair.
+The command parses options and calls :func:`cfdpo.stages.build_prefs.run`; its module docstring (shown by
+``--help``) describes the run.
 """
 
 from __future__ import annotations
@@ -21,9 +12,10 @@ from pathlib import Path
 
 def main(argv: Sequence[str] | None = None) -> int:
     from ..stages.build_prefs import BuildPrefsArguments, run
+    from ..stages.build_prefs import __doc__ as stage_doc
     from ._parser import parse
 
-    (args,) = parse([BuildPrefsArguments], argv, prog="cfdpo build-prefs", description=__doc__)
+    (args,) = parse([BuildPrefsArguments], argv, prog="cfdpo build-prefs", description=stage_doc)
     s = run(args)
     print(f"prompts {s['prompts']}  samples {s['samples']}  bad {s['bad_samples']}  "
           f"sample compile rate {100 * (s['samples_summary']['compile_rate'] or 0):.2f}%")

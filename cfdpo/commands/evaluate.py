@@ -1,9 +1,7 @@
 """``cfdpo evaluate``: compile rate of a model's greedy completions on masked programs.
 
-Writes into ``--out``: ``run_config.json`` (resolved config + environment),
-``prompts.jsonl``, ``samples.jsonl`` (scored samples: raw and cleaned completion,
-verdict, diagnostics) and ``results.json`` (compile rate, verdict counts, error
-kinds, most frequent errors, clean-up applied, scorer policy, versions).
+The command parses options and calls :func:`cfdpo.stages.evaluate.run`; its module docstring (shown by
+``--help``) describes the run.
 """
 
 from __future__ import annotations
@@ -14,9 +12,10 @@ from pathlib import Path
 
 def main(argv: Sequence[str] | None = None) -> int:
     from ..stages.evaluate import EvaluateArguments, format_table, run
+    from ..stages.evaluate import __doc__ as stage_doc
     from ._parser import parse
 
-    (args,) = parse([EvaluateArguments], argv, prog="cfdpo evaluate", description=__doc__)
+    (args,) = parse([EvaluateArguments], argv, prog="cfdpo evaluate", description=stage_doc)
     results = run(args)
     print(format_table(results))
     print(f"wrote {Path(args.out) / 'results.json'}")

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import logging
 import time
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -108,8 +107,6 @@ def run(a: LLVMIRArguments) -> dict[str, Any]:
     """Build (or continue building) the dataset; returns the summary."""
     from collections import Counter
 
-    from tqdm.auto import tqdm
-
     from ..compiler_data.llvm_ir import (
         clean_ir,
         dedup_minhash,
@@ -119,7 +116,7 @@ def run(a: LLVMIRArguments) -> dict[str, Any]:
         pair_rows,
         verify_ir,
     )
-    from ..jsonl import append_jsonl, read_jsonl, write_jsonl
+    from ..jsonl import map_and_append, read_jsonl, write_jsonl
     from ..runinfo import check_or_write_run_config, write_json
 
     t0 = time.time()
@@ -175,16 +172,8 @@ def run(a: LLVMIRArguments) -> dict[str, Any]:
         return rows, drops
 
     todo = [p for p in progs if any((p["id"], lvl) not in done for lvl in levels)]
-    t_work = time.time()
-    with ThreadPoolExecutor(max_workers=a.workers) as pool, \
-            tqdm(total=len(progs), initial=len(progs) - len(todo), desc="llvm-ir", unit="program") as bar:
-        for i in range(0, len(todo), 16):
-            chunk = todo[i:i + 16]
-            results = list(pool.map(one, chunk))
-            append_jsonl(rows_path, [r for rows, _ in results for r in rows])
-            append_jsonl(drop_path, [d for _, drops in results for d in drops])
-            bar.update(len(chunk))
-    work_s = time.time() - t_work
+    work_s = map_and_append(todo, one, rows_path, drop_path, total=len(progs), chunk=16, workers=a.workers,
+                            desc="llvm-ir")
     rows = read_jsonl(rows_path)
     drops = read_jsonl(drop_path)
     if a.format == "pairs":

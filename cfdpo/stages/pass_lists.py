@@ -132,9 +132,9 @@ def run(a: PassListsArguments, mode: str) -> dict[str, Any]:
         tune_ir,
         validate_pass_list,
     )
+    from ..jsonl import map_and_append, read_jsonl
     from ..runinfo import check_or_write_run_config, write_json
     from ..scoring.execution import ExecutionScorer, TestCase
-    from .common import append_jsonl, read_jsonl
 
     if mode not in ("emulate", "tune"):
         raise ValueError(f"mode must be emulate or tune, got {mode!r}")
@@ -219,16 +219,8 @@ def run(a: PassListsArguments, mode: str) -> dict[str, Any]:
 
     todo = [p for p in progs if p["id"] not in done]
     one = emulate_one if mode == "emulate" else tune_one
-    t_work = time.time()
-    with ThreadPoolExecutor(max_workers=a.workers) as pool, \
-            tqdm(total=len(progs), initial=len(progs) - len(todo), desc=f"pass-lists {mode}", unit="program") as bar:
-        for i in range(0, len(todo), 8):
-            chunk = todo[i:i + 8]
-            results = list(pool.map(one, chunk))
-            append_jsonl(rows_path, [r for rows, _ in results for r in rows])
-            append_jsonl(drop_path, [d for _, ds in results for d in ds])
-            bar.update(len(chunk))
-    work_s = time.time() - t_work
+    work_s = map_and_append(todo, one, rows_path, drop_path, total=len(progs), chunk=8, workers=a.workers,
+                            desc=f"pass-lists {mode}")
     rows = read_jsonl(rows_path)
     drops = read_jsonl(drop_path)
     summary: dict[str, Any] = {
@@ -269,8 +261,8 @@ def _broadcast_and_finish(a: PassListsArguments, rows: list[dict[str, Any]], cat
     """Broadcast the most frequent winning lists, validate adoptions, write ``tuning.jsonl`` rows."""
     from ..compiler_data.passes import evaluate_pass_list, pipeline_text
     from ..compiler_data.tuning import tuning_answer, tuning_prompt, validate_pass_list
+    from ..jsonl import write_jsonl
     from ..scoring.execution import TestCase
-    from .common import write_jsonl
 
     validated = [r for r in rows if r["validation"] in ("valid", "compiler_crash", "behaviour_changed")]
     rejected = [r for r in validated if r["validation"] != "valid"]
