@@ -13,10 +13,12 @@ import sys
 from collections.abc import Sequence
 
 COMMANDS = {
-    "evaluate": ("cfdpo.commands.evaluate", "compile rate of a model's greedy completions on masked programs"),
+    "evaluate": ("cfdpo.commands.evaluate", "compile rate and pass@1 of greedy completions; --repair_turns K: repair@k from compiler feedback"),
     "build-prefs": ("cfdpo.commands.build_prefs", "sample, judge with g++, write (prompt, chosen, rejected) pairs"),
     "sft": ("cfdpo.commands.sft", "supervised fine-tuning with LoRA / QLoRA / unsloth (TRL SFTTrainer)"),
     "dpo": ("cfdpo.commands.dpo", "preference training: --loss sigmoid (DPO) or dpop (DPO-Positive)"),
+    "kto": ("cfdpo.commands.kto", "KTO on unpaired verdicts (prompt, completion, label = compiled) from samples"),
+    "repair-data": ("cfdpo.commands.repair_data", "repair SFT / preference rows from failed samples' compiler feedback"),
     "pipeline": ("cfdpo.commands.pipeline", "base eval, SFT, prefs, DPO and DPOP, evals, report (paper Table 1)"),
     "compare": ("cfdpo.commands.compare", "compare evaluations: Wilson intervals, McNemar tests on per-program verdicts"),
     "loop": ("cfdpo.commands.loop", "on-policy rounds: sample from the policy, judge with g++, DPO, evaluate"),

@@ -28,12 +28,16 @@ class CompareArguments:
     guard_reference: str | None = field(default=None, metadata={
         "help": "Label whose pass@1 interval the gaming flag uses (default: the first baseline)."})
     out: str | None = field(default=None, metadata={"help": "Directory for comparison.json/.md/.png."})
+    turn: int = field(default=0, metadata={
+        "help": "Compare the verdicts after this many repair turns (evaluate --repair_turns); 0: first attempt."})
 
     def __post_init__(self) -> None:
         from ..errors import OptionError
 
         if len(self.runs) < 1:
             raise OptionError("runs", "needs at least one evaluate run directory")
+        if self.turn < 0:
+            raise OptionError("turn", f"must be >= 0, got {self.turn}")
 
 
 def run(args: CompareArguments) -> dict[str, Any]:
@@ -47,7 +51,7 @@ def run(args: CompareArguments) -> dict[str, Any]:
         label, _, path = spec.rpartition("=") if "=" in spec else (Path(spec).name, "", spec)
         if label in evals:
             raise UsageError(f"--runs: the label {label!r} is given twice; name runs as LABEL=DIR")
-        evals[label] = load_evaluation(path)
+        evals[label] = load_evaluation(path, args.turn)
     baselines = [b.strip() for b in (args.baseline or next(iter(evals))).split(",") if b.strip()]
     unknown = [b for b in baselines if b not in evals]
     if unknown:

@@ -214,17 +214,23 @@ def format_answer(completion: str, prompt_format: str = "raw") -> str:
     return completion
 
 
-def chat_messages(prompt: str) -> list[dict[str, str]]:
-    """The chat-format conversation for a masked program (system, one-shot, user)."""
+def chat_messages(prompt: str, feedback: str | None = None) -> list[dict[str, str]]:
+    """The chat-format conversation for a masked program (system, one-shot, user).
+
+    With ``feedback`` (a repair turn, :mod:`cfdpo.corpus.repair`) the last user turn starts with it.
+    """
+    user = f"{FENCE}cpp\n{prompt}\n{FENCE}"
+    if feedback:
+        user = f"{feedback}\n\nComplete the program again, correctly:\n{user}"
     return [
         {"role": "system", "content": CHAT_SYSTEM},
         {"role": "user", "content": f"{FENCE}cpp\n{_EXAMPLE_PROMPT}\n{FENCE}"},
         {"role": "assistant", "content": format_answer(_EXAMPLE_ANSWER, "chat")},
-        {"role": "user", "content": f"{FENCE}cpp\n{prompt}\n{FENCE}"},
+        {"role": "user", "content": user},
     ]
 
 
-def render_prompt(prompt: str, prompt_format: str = "raw", tokenizer: Any = None) -> str:
+def render_prompt(prompt: str, prompt_format: str = "raw", tokenizer: Any = None, feedback: str | None = None) -> str:
     """The exact model input text for a masked program.
 
     Args:
@@ -232,6 +238,8 @@ def render_prompt(prompt: str, prompt_format: str = "raw", tokenizer: Any = None
         prompt_format: ``raw`` (returned unchanged) or ``chat``.
         tokenizer: used for its chat template in ``chat`` format; without a
             template a plain ``System:/User:/Assistant:`` transcript is used.
+        feedback: compiler feedback of a failed attempt (a repair turn): a ``//`` comment block before
+            the program (raw) or the start of the user turn (chat); see :mod:`cfdpo.corpus.repair`.
 
     Raises:
         ValueError: an unknown format.
@@ -239,8 +247,12 @@ def render_prompt(prompt: str, prompt_format: str = "raw", tokenizer: Any = None
     if prompt_format not in PROMPT_FORMATS:
         raise ValueError(f"prompt format must be one of {PROMPT_FORMATS}, got {prompt_format!r}")
     if prompt_format == "raw":
+        if feedback:
+            from .repair import raw_feedback_block
+
+            return raw_feedback_block(feedback) + prompt
         return prompt
-    msgs = chat_messages(prompt)
+    msgs = chat_messages(prompt, feedback)
     if tokenizer is not None and getattr(tokenizer, "chat_template", None):
         return tokenizer.apply_chat_template(msgs, tokenize=False, add_generation_prompt=True)
     lines = [f"{m['role'].capitalize()}: {m['content']}" for m in msgs]

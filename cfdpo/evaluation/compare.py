@@ -69,13 +69,15 @@ def guards(samples: Sequence[Mapping[str, Any]], prompts: Sequence[Mapping[str, 
     }
 
 
-def load_evaluation(path: str | Path) -> dict[str, Any]:
+def load_evaluation(path: str | Path, turn: int | None = None) -> dict[str, Any]:
     """An evaluation's ``results.json`` (from its run directory or the file), with ``per_program``.
 
-    Runs written before ``per_program`` existed get it from their ``samples.jsonl``.
+    Runs written before ``per_program`` existed get it from their ``samples.jsonl``. With ``turn``, the
+    per-program verdicts are those after that many repair turns (``evaluate --repair_turns``; turn 0 is
+    the first attempt).
 
     Raises:
-        InputError: no results.json, or no per-program verdicts to be found.
+        InputError: no results.json, no per-program verdicts to be found, or no such repair turn.
     """
     from ..errors import InputError
 
@@ -94,6 +96,13 @@ def load_evaluation(path: str | Path) -> dict[str, Any]:
         if not samples:
             raise InputError(f"{results_path.parent}: no per-program verdicts (no samples.jsonl)")
         results["per_program"] = per_program(samples)
+    if turn:
+        turns = (results.get("repair") or {}).get("turns") or []
+        if turn >= len(turns):
+            raise InputError(f"{results_path}: no repair turn {turn} (the evaluation ran "
+                             f"{max(len(turns) - 1, 0)}; use evaluate --repair_turns)")
+        results["per_program"] = turns[turn]["per_program"]
+        results["guards"] = {}  # the guards describe the first attempt
     return results
 
 

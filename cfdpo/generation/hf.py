@@ -100,6 +100,7 @@ def generate_completions(
     prompt_format: str = "raw",
     seed_key: str = "",
     model_prompts: Sequence[str] | None = None,
+    feedbacks: Sequence[str | None] | None = None,
 ) -> list[list[str]]:
     """Generate completions for one batch of masked programs.
 
@@ -114,6 +115,8 @@ def generate_completions(
         model_prompts: what the model reads instead of ``prompts`` (e.g. long prompts cut from their
             start by :class:`~cfdpo.generation.fit.PromptFitter`); the stop rule still follows the full
             ``prompts``, since a completion ends where the full program's braces balance.
+        feedbacks: per prompt, compiler feedback of a failed attempt (repair turns) or None; rendered
+            with the prompt by :func:`render_prompt`, never part of the stop rule.
 
     Returns:
         For each prompt, ``decoding.num_samples`` raw generated strings (special
@@ -121,7 +124,8 @@ def generate_completions(
     """
     if not prompts:
         return []
-    texts = [render_prompt(p, prompt_format, tokenizer) for p in (model_prompts or prompts)]
+    fbs = list(feedbacks) if feedbacks is not None else [None] * len(prompts)
+    texts = [render_prompt(p, prompt_format, tokenizer, fb) for p, fb in zip(model_prompts or prompts, fbs)]
     if decoding.max_new_tokens is not None:
         budget = decoding.max_new_tokens
     else:

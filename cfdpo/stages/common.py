@@ -154,7 +154,7 @@ class CommonArguments:
 
 
 #: keys that may change between a run and its resumption
-RESUME_IGNORE = ("out", "workers", "threads", "device", "no_compile_cache", "no_pch", "syntax_first",
+RESUME_IGNORE = ("out", "workers", "threads", "device", "no_compile_cache", "no_pch", "syntax_first", "repair_turns",
                  "no_fast_link")
 
 
@@ -397,6 +397,7 @@ def sample_and_score(
                         "sample_index": k, "prompt": p["prompt"], "completion": comp, "raw_completion": raw,
                         "cleanup": steps, "model": model_name, "decoding": dec_json, "seed": decoding.seed,
                         "prompt_truncated_chars": dropped,
+                        **({"feedback": p["feedback"]} if p.get("feedback") else {}),
                     })
             results = scorer.score_many([r["prompt"] + r["completion"] for r in rows], workers=args.workers)
             for r, res in zip(rows, results):
@@ -471,7 +472,8 @@ def _generate_isolated(model: Any, tok: Any, batch: list[dict[str, Any]], texts:
     def gen(items: list[dict[str, Any]], model_texts: list[str]) -> list[list[str]]:
         return generate_completions(model, tok, [p["prompt"] for p in items],
                                     [p["reference_completion"] for p in items], decoding, prompt_format,
-                                    seed_key=items[0]["id"], model_prompts=model_texts)
+                                    seed_key=items[0]["id"], model_prompts=model_texts,
+                                    feedbacks=[p.get("feedback") for p in items])
 
     try:
         return list(gen(batch, texts)), []

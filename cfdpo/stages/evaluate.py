@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from .common import (
@@ -31,6 +31,15 @@ class EvaluateArguments(CommonArguments):
     """``cfdpo evaluate`` arguments: greedy decoding, as in the paper's evaluation."""
 
     out: str = "runs/evaluate"
+    repair_turns: int = field(default=0, metadata={
+        "help": "Give every failing completion up to K turns of repair from its compiler feedback (repair@k)."})
+
+    def __post_init__(self) -> None:
+        """Check every value before any work (raises :class:`~cfdpo.errors.OptionError`)."""
+        from ..options import in_range
+
+        super().__post_init__()
+        in_range("repair_turns", self.repair_turns, 0, 10, lo_open=False, hi_open=False)
 
 
 def run(args: EvaluateArguments) -> dict[str, Any]:
@@ -66,6 +75,14 @@ def run(args: EvaluateArguments) -> dict[str, Any]:
                               "chat: code of the first fenced block, echoed prompt removed, then brace balance",
             **run_record(args, scorer, executor, t0),
         }
+        if args.repair_turns:
+            from .repair import plot_repair_curve, repair_summary, run_repair_turns
+
+            history = run_repair_turns(prompts, samples, args.repair_turns, args, decoding, scorer, out, load,
+                                       executor)
+            results["repair"] = repair_summary(prompts, history, executor is not None, args.repair_turns)
+            plot_repair_curve(results["repair"], out / "repair_curve.png", args.adapter or args.model)
+            results["wall_s"] = round(time.time() - t0, 1)
         write_json(out / "results.json", results)
         return results
 
@@ -90,4 +107,10 @@ def format_table(results: dict[str, Any]) -> str:
     ]
     for msg, count in results["top_errors"][:5]:
         lines.append(f"  {count:5d}  {msg[:100]}")
+    for t in (results.get("repair") or {}).get("turns", [])[1:]:
+        cr, pa = t["compile_rate"], t["pass_at_1"]
+        lines.append(f"repair@{t['turn']}      compile {100 * (cr['rate'] or 0):.2f}% [{100 * cr['ci_low']:.1f}, "
+                     f"{100 * cr['ci_high']:.1f}]" + (f"  pass@1 {100 * (pa['rate'] or 0):.2f}% [{100 * pa['ci_low']:.1f}, "
+                                                       f"{100 * pa['ci_high']:.1f}]" if pa else "")
+                     + f"  ({t['repaired']} repaired, {t['fixed']} fixed)")
     return "\n".join(lines)
