@@ -54,6 +54,18 @@ def test_recipe_parses(path: Path):
         _d, p, t, m = parse([TrainDataArguments, PreferenceArguments, DPOConfig, ModelConfig],
                            ["--config", str(path), *overrides], "t")
         assert p.loss in ("sigmoid", "dpop") and t.beta == cfg["beta"]
+    elif command == "kto":
+        from trl import KTOConfig, ModelConfig
+
+        from cfdpo.stages.train_common import TrainDataArguments
+
+        _d, t, m = parse([TrainDataArguments, KTOConfig, ModelConfig], ["--config", str(path), *overrides], "t")
+        assert t.beta == cfg["beta"] and m.use_peft
+    elif command == "evaluate":
+        from cfdpo.stages.evaluate import EvaluateArguments
+
+        (e,) = parse([EvaluateArguments], ["--config", str(path)], "t")
+        assert e.limit >= 200 and e.repair_turns == cfg["repair_turns"]  # enough programs to see an effect
     elif command == "pipeline":
         from cfdpo.stages.pipeline import PipelineArguments
 
