@@ -137,3 +137,30 @@ def test_load_in_4bit_without_bitsandbytes_is_refused(monkeypatch):
     with pytest.raises(InputError, match="--load_in_4bit needs bitsandbytes"):
         models.backend_name(use_unsloth=False, load_in_4bit=True)
     assert models.backend_name(use_unsloth=False, load_in_4bit=False) == "plain"
+
+
+def test_unsloth_path_honours_the_lora_settings() -> None:
+    """unsloth is GPU-only; its LoRA arguments are built here, from the same ModelConfig as peft's."""
+    from trl import ModelConfig
+
+    from cfdpo.training.models import UNSLOTH_DEFAULT_TARGETS, lora_config, unsloth_peft_kwargs
+
+    m = ModelConfig(model_name_or_path="x", use_peft=True, lora_r=8, lora_alpha=32, lora_dropout=0.1,
+                    lora_target_modules=["q_proj", "v_proj"], use_rslora=True)
+    kw = unsloth_peft_kwargs(m)
+    assert kw["target_modules"] == ["q_proj", "v_proj"] == sorted(lora_config(m).target_modules)
+    assert (kw["r"], kw["lora_alpha"], kw["lora_dropout"], kw["use_rslora"]) == (8, 32, 0.1, True)
+    m.lora_target_modules = None
+    assert unsloth_peft_kwargs(m)["target_modules"] == list(UNSLOTH_DEFAULT_TARGETS)
+
+
+@pytest.mark.parametrize("option, value", [("--loss_type", "ipo"), ("--label_smoothing", "0.2"),
+                                           ("--use_liger_kernel", "true"), ("--ld_alpha", "0.5")])
+def test_dpo_refuses_trl_loss_options_it_would_ignore(capfd, tmp_path, option, value) -> None:
+    from cfdpo.cli import main
+
+    code = main(["dpo", "--train_file", str(_prefs_file(tmp_path)), "--output_dir", str(tmp_path / "o"),
+                 "--bf16", "false", option, value])
+    err = capfd.readouterr().err.strip().splitlines()
+    assert code == 2 and len(err) == 1 and err[0].startswith(f"cfdpo dpo: error: {option} is not used by cfdpo dpo")
+    assert not (tmp_path / "o").exists()

@@ -62,8 +62,12 @@ def check_training_args(*configs: Any) -> None:
     """Range checks for the TRL/transformers training options that they leave unchecked.
 
     Raises:
-        OptionError: learning rate not > 0, batch size, steps or epochs out of range, a negative weight decay.
+        OptionError: learning rate not > 0, batch size, steps or epochs out of range, a negative weight decay;
+            a DPO loss option of TRL's that cfdpo's own losses would silently ignore (:data:`DPO_IGNORED`).
     """
+    import dataclasses
+
+    from ..errors import OptionError
     from ..options import at_least, positive
 
     for c in configs:
@@ -81,6 +85,19 @@ def check_training_args(*configs: Any) -> None:
             positive("beta", c.beta)
         if hasattr(c, "lora_r") and getattr(c, "use_peft", False):
             at_least("lora_r", c.lora_r, 1)
+        if type(c).__name__ == "DPOConfig":
+            defaults = {f.name: (f.default_factory() if f.default_factory is not dataclasses.MISSING  # type: ignore[misc]
+                                 else f.default) for f in dataclasses.fields(c) if f.name in DPO_IGNORED}
+            for name, default in defaults.items():
+                if getattr(c, name) != default:
+                    raise OptionError(name, f"is not used by cfdpo dpo, whose loss is --loss sigmoid|dpop "
+                                            f"(--dpop_lambda, --label_smoothing_eps); got {getattr(c, name)!r}")
+
+
+#: TRL DPOConfig options that only TRL's own loss reads: cfdpo's PreferenceTrainer computes its loss itself
+#: (:mod:`cfdpo.training.losses`), so these are refused rather than silently ignored
+DPO_IGNORED = ("loss_type", "loss_weights", "ld_alpha", "f_divergence_type", "f_alpha_divergence_coef",
+               "label_smoothing", "use_weighting", "discopop_tau", "use_liger_kernel")
 
 
 def load_jsonl_dataset(path: str, required: tuple[str, ...], default_name: str) -> Any:

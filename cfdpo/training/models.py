@@ -51,6 +51,22 @@ def lora_config(model_args: Any) -> Any:
     )
 
 
+#: unsloth's LoRA targets when ``lora_target_modules`` is not given (every linear layer of a Llama block)
+UNSLOTH_DEFAULT_TARGETS = ("q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj")
+
+
+def unsloth_peft_kwargs(model_args: Any) -> dict[str, Any]:
+    """``FastLanguageModel.get_peft_model`` arguments from TRL's ``ModelConfig``: the same LoRA settings as
+    :func:`lora_config` (rank, alpha, dropout, ``lora_target_modules``, modules to save, rsLoRA)."""
+    targets = model_args.lora_target_modules
+    if isinstance(targets, str):
+        targets = None if targets == "all-linear" else [targets]
+    return {"r": model_args.lora_r, "lora_alpha": model_args.lora_alpha, "lora_dropout": model_args.lora_dropout,
+            "target_modules": list(targets) if targets else list(UNSLOTH_DEFAULT_TARGETS),
+            "modules_to_save": model_args.lora_modules_to_save, "use_rslora": model_args.use_rslora,
+            "use_gradient_checkpointing": "unsloth"}
+
+
 def cpu_safe_args(args: Any) -> Any:
     """Turn off what TRL enables by default but a CPU cannot do (bf16, gradient checkpointing)."""
     import torch
@@ -100,11 +116,7 @@ def load_for_training(model_args: Any, adapter: str | None = None, max_seq_lengt
 
             model = PeftModel.from_pretrained(model, adapter, is_trainable=True)
         else:
-            cfg = lora_config(model_args)
-            model = FastLanguageModel.get_peft_model(
-                model, r=cfg.r, lora_alpha=cfg.lora_alpha, lora_dropout=cfg.lora_dropout,
-                target_modules=["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"],
-                use_gradient_checkpointing="unsloth")
+            model = FastLanguageModel.get_peft_model(model, **unsloth_peft_kwargs(model_args))
         peft_cfg = None
     else:
         kwargs: dict[str, Any] = {"dtype": torch.bfloat16 if torch.cuda.is_available() else torch.float32}
