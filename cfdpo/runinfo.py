@@ -118,7 +118,9 @@ def check_or_write_run_config(out_dir: str | Path, config: dict[str, Any], ignor
             )
         log.info("resuming the run in %s", out_dir)
         return True
-    write_json(path, {"config": config, "environment": environment_info()})
+    from .schemas import SCHEMA_VERSION
+
+    write_json(path, {"config": config, "schema_version": SCHEMA_VERSION, "environment": environment_info()})
     return False
 
 

@@ -252,7 +252,7 @@ def test_compiler_eval_command_end_to_end_resume_and_bad_rows(tmp_path: Path, ti
     code = main(["compiler-eval", "--task", "disassemble", "--data", str(bad), "--model", str(tiny_model_dir),
                  "--out", str(tmp_path / "bad-out")])
     err = capfd.readouterr().err
-    assert code == 1 and f"{bad}:1: row has no ir" in err and "Traceback" not in err
+    assert code == 1 and f"{bad}:1: missing field(s) opt_level, ir of a disassembly.jsonl row" in err and "Traceback" not in err
     assert not (tmp_path / "bad-out").exists()
     code = main(["compiler-eval", "--task", "tune", "--data", str(tmp_path / "ir"), "--model", str(tiny_model_dir)])
     assert code == 1 and "no tuning.jsonl in this directory" in capfd.readouterr().err

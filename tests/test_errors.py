@@ -141,7 +141,7 @@ def test_train_files_empty_malformed_or_missing_columns(capfd, tmp_path) -> None
     _one_error(capfd, 1, f"{bad}:2: not valid JSON", "dpo", "--train_file", str(bad), "--output_dir", str(out))
     miss = tmp_path / "miss.jsonl"
     miss.write_text('{"prompt": "a", "chosen": "b"}\n')
-    _one_error(capfd, 1, f"{miss}:1: missing column(s) rejected", "dpo", "--train_file", str(miss),
+    _one_error(capfd, 1, f"{miss}:1: missing field(s) rejected", "dpo", "--train_file", str(miss),
                "--output_dir", str(out))
     _one_error(capfd, 1, "--train_file nope.jsonl: no such file", "dpo", "--train_file", "nope.jsonl",
                "--output_dir", str(out))

@@ -91,7 +91,7 @@ def test_dpop_logs_its_penalty_from_the_base_model(tiny_model_dir, tmp_path):
 
     args, model_args = _cfgs(tiny_model_dir, tmp_path / "o", DPOConfig, beta=0.1, max_length=256)
     model, tok, peft_cfg = load_for_training(model_args)
-    ds = load_jsonl_dataset(str(_prefs_file(tmp_path)), ("prompt", "chosen", "rejected"), "x").select_columns(
+    ds = load_jsonl_dataset(str(_prefs_file(tmp_path)), "preferences", "x").select_columns(
         ["prompt", "chosen", "rejected"])
     pref = PreferenceArguments(loss="dpop")
     tr = PreferenceTrainer(model=model, args=args, train_dataset=ds, processing_class=tok, peft_config=peft_cfg,

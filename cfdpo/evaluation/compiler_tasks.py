@@ -48,7 +48,6 @@ from .stats import rate
 
 __all__ = [
     "DISASSEMBLY_PROMPT",
-    "REQUIRED_FIELDS",
     "TASKS",
     "assembles",
     "extract_code",
@@ -66,14 +65,6 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 TASKS = ("emulate", "tune", "disassemble")
-
-#: the fields a dataset row needs for each task (rows of ``pass-lists emulate``, ``pass-lists tune`` and
-#: ``llvm-ir --disassembly``)
-REQUIRED_FIELDS = {
-    "emulate": ("id", "input_ir", "pass_text", "output_ir", "output_size"),
-    "tune": ("id", "input_ir", "size", "oz_size"),
-    "disassemble": ("id", "asm", "ir"),
-}
 
 #: LLM Compiler's disassembly instruction
 DISASSEMBLY_PROMPT = "Disassemble this code to LLVM-IR:"

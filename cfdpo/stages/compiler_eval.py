@@ -92,12 +92,12 @@ def load_rows(task: str, data: str | Path) -> tuple[Path, list[dict[str, Any]]]:
     (``source``, ``language``, ``tests``, ``include_dir``), so that differential testing can run.
 
     Raises:
-        InputError: a missing file, an empty one, a malformed line or a row without a field the task
-            needs (naming the file and line).
+        InputError: a missing file, an empty one, a malformed line or a row that does not fit the task's
+            schema (:data:`cfdpo.schemas.SCHEMAS`; naming the file and line).
     """
     from ..errors import InputError
-    from ..evaluation.compiler_tasks import REQUIRED_FIELDS
     from ..jsonl import read_jsonl
+    from ..schemas import validate_rows
 
     path = Path(data)
     name, maker = DATA_FILES[task]
@@ -110,12 +110,10 @@ def load_rows(task: str, data: str | Path) -> tuple[Path, list[dict[str, Any]]]:
     rows = read_jsonl(path)
     if not rows:
         raise InputError(f"{path}: no rows")
-    need = REQUIRED_FIELDS[task]
-    for i, r in enumerate(rows, 1):
-        missing = [k for k in need if k not in r]
-        if missing:
-            raise InputError(f"{path}:{i}: row has no {', '.join(missing)} (a {task} row needs {', '.join(need)}; "
-                             f"make the rows with `{maker}`)")
+    try:
+        validate_rows({"emulate": "emulation", "tune": "tuning", "disassemble": "disassembly"}[task], rows, path)
+    except InputError as e:
+        raise InputError(f"{e} (make the rows with `{maker}`)") from None
     progs = path.parent / "programs.jsonl"
     if task == "tune" and progs.is_file() and any("source" not in r for r in rows):
         by_id = {p["id"]: p for p in read_jsonl(progs, repair=True)}

@@ -56,7 +56,7 @@ def run(data_args: TrainDataArguments, pref: PreferenceArguments, train_args: An
     set_torch_threads()
     with run_directory(train_args.output_dir) as out:
         train_args = cpu_safe_args(train_args)
-        ds = load_jsonl_dataset(data_args.train_file, ("prompt", "chosen", "rejected"), "preferences.jsonl")
+        ds = load_jsonl_dataset(data_args.train_file, "preferences", "preferences.jsonl")
         if data_args.limit:
             ds = ds.select(range(min(data_args.limit, len(ds))))
         if len(ds) == 0:

@@ -58,9 +58,15 @@ def kto_rows(path: str, prompt_format: str, tokenizer: Any, limit: int | None = 
         p = p / "samples.jsonl"
     if not p.is_file():
         raise InputError(f"--train_file {p}: no such file (a samples.jsonl or its run directory is expected)")
-    rows = read_jsonl(p)
+    from ..schemas import validate_rows
+
+    try:
+        rows = read_jsonl(p)
+    except ValueError as e:
+        raise InputError(str(e)) from None
     if not rows:
         raise InputError(f"{p}: no rows")
+    validate_rows("kto_rows" if "label" in rows[0] else "samples", rows, p)
     out = []
     run_tests = any("exec_verdict" in r for r in rows)
     for i, r in enumerate(rows, 1):

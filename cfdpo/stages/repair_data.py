@@ -124,8 +124,9 @@ def run(a: RepairDataArguments) -> dict[str, Any]:
         InputError: ``a.samples`` has no prompts.jsonl or samples.jsonl, or no sample is judged.
     """
     from ..errors import InputError
-    from ..jsonl import read_jsonl, write_jsonl
+    from ..jsonl import write_jsonl
     from ..runinfo import check_or_write_run_config, run_directory, write_json
+    from ..schemas import read_rows
 
     t0 = time.time()
     src = Path(a.samples)
@@ -134,12 +135,12 @@ def run(a: RepairDataArguments) -> dict[str, Any]:
     for name in ("prompts.jsonl", "samples.jsonl"):
         if not (src / name).is_file():
             raise InputError(f"{a.samples}: no {name} (a build-prefs or evaluate run directory is expected)")
-    prompts = read_jsonl(src / "prompts.jsonl")
-    samples = read_jsonl(src / "samples.jsonl")
+    prompts = read_rows("prompts", src / "prompts.jsonl")
+    samples = read_rows("samples", src / "samples.jsonl")
     turns = sorted(src.glob("repair_*/samples.jsonl"))
     for f in turns:
-        samples += read_jsonl(f)
-    if not samples or "verdict" not in samples[0]:
+        samples += read_rows("samples", f)
+    if not samples:
         raise InputError(f"{src / 'samples.jsonl'}: no judged samples")
     with run_directory(a.out) as out:
         check_or_write_run_config(out, {**asdict(a), "samples": str(src.resolve())}, ignore=("out",))

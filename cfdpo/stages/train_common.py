@@ -100,35 +100,27 @@ DPO_IGNORED = ("loss_type", "loss_weights", "ld_alpha", "f_divergence_type", "f_
                "label_smoothing", "use_weighting", "discopop_tau", "use_liger_kernel")
 
 
-def load_jsonl_dataset(path: str, required: tuple[str, ...], default_name: str) -> Any:
-    """Load a JSONL file (or ``DIR/default_name``) as a Dataset and check its rows.
+def load_jsonl_dataset(path: str, kind: str, default_name: str) -> Any:
+    """Load a JSONL file (or ``DIR/default_name``) as a Dataset, its rows checked against the schema ``kind``
+    (:data:`cfdpo.schemas.SCHEMAS`: ``sft_rows``, ``preferences``, ...).
 
     Raises:
         InputError: no such file; a line that is not a JSON object (``file:line``); no rows; a row
-            without a required column (``file:line``, naming the columns).
+            without a required field or with a field of the wrong type (``file:line``).
     """
     import datasets
 
     from ..errors import InputError
-    from .common import read_jsonl
+    from ..schemas import read_rows
 
     p = Path(path)
     if p.is_dir():
         p = p / default_name
     if not p.is_file():
         raise InputError(f"--train_file {p}: no such file")
-    try:
-        rows = read_jsonl(p)
-    except ValueError as e:
-        raise InputError(str(e)) from None
+    rows = read_rows(kind, p)
     if not rows:
         raise InputError(f"{p}: no rows (an empty train file)")
-    for i, row in enumerate(rows, start=1):
-        if not isinstance(row, dict):
-            raise InputError(f"{p}:{i}: a row must be a JSON object, got {type(row).__name__}")
-        missing = [c for c in required if c not in row]
-        if missing:
-            raise InputError(f"{p}:{i}: missing column(s) {', '.join(missing)}; has {', '.join(row) or 'none'}")
     return datasets.Dataset.from_list(rows)
 
 
@@ -144,7 +136,7 @@ def sft_rows(d: TrainDataArguments, seed: int, out: Path, tokenizer: Any) -> Any
     from ..corpus.prompts import format_answer, render_prompt
 
     if d.train_file:
-        ds = load_jsonl_dataset(d.train_file, ("prompt", "completion"), "train.jsonl")
+        ds = load_jsonl_dataset(d.train_file, "sft_rows", "train.jsonl")
         return ds.select(range(min(d.limit, len(ds)))) if d.limit else ds
     rows = _corpus_prompts(d, seed, out)
     return datasets.Dataset.from_list([
@@ -164,6 +156,7 @@ def last_checkpoint(output_dir: str) -> str | None:
 def record_run(out: Path, *configs: Any) -> None:
     """Write run_config.json: every config dataclass, resolved, plus the environment."""
     from ..runinfo import environment_info, write_json
+    from ..schemas import SCHEMA_VERSION
 
     resolved: dict[str, Any] = {}
     for c in configs:
@@ -172,4 +165,5 @@ def record_run(out: Path, *configs: Any) -> None:
         except AttributeError:
             d = asdict(c)
         resolved[type(c).__name__] = d
-    write_json(out / "run_config.json", {"config": resolved, "environment": environment_info()})
+    write_json(out / "run_config.json", {"config": resolved, "schema_version": SCHEMA_VERSION,
+                                         "environment": environment_info()})
