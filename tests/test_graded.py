@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import functools
 import random
 
 import Levenshtein
 import pytest
 
 from cfdpo.corpus.codenet import read_tests
-from cfdpo.prefs.pairs import build_graded_preferences, rank_of
+from cfdpo.prefs.pairs import build_preferences, rank_of
+
+graded = functools.partial(build_preferences, policy="graded")
 from cfdpo.prefs.synthetic import KINDS, corrupt, make_negatives
 from cfdpo.scoring import CompileScorer
 from cfdpo.scoring.execution import ExecutionScorer
@@ -39,7 +42,7 @@ def test_ranks() -> None:
 
 
 def test_graded_pairs_reference_policy() -> None:
-    rows, summary = build_graded_preferences([P], SAMPLES, min_edit_distance=1, chosen="reference")
+    rows, summary = graded([P], SAMPLES, min_edit_distance=1, chosen="reference")
     # the reference (rank 3 with tests) beats ranks 0, 1, 2; the passing sample is never rejected
     assert sorted((r["chosen_rank"], r["rejected_rank"]) for r in rows) == [(3, 0), (3, 1), (3, 2)]
     assert all(r["chosen"] == P["reference_completion"] and r["chosen_source"] == "reference" for r in rows)
@@ -51,27 +54,27 @@ def test_graded_pairs_reference_policy() -> None:
 
 
 def test_graded_pairs_sample_and_best_policies() -> None:
-    rows, _ = build_graded_preferences([P], SAMPLES, min_edit_distance=1, chosen="sample")
+    rows, _ = graded([P], SAMPLES, min_edit_distance=1, chosen="sample")
     pairs = sorted((r["chosen_rank"], r["rejected_rank"]) for r in rows)
     assert pairs == [(1, 0), (2, 0), (2, 1), (3, 0), (3, 1), (3, 2)]
     assert all(r["chosen_source"] == "sample" for r in rows)
-    best, _ = build_graded_preferences([P], SAMPLES, min_edit_distance=1, chosen="best")
+    best, _ = graded([P], SAMPLES, min_edit_distance=1, chosen="best")
     assert sorted((r["chosen_rank"], r["rejected_rank"]) for r in best) == [(3, 0), (3, 1), (3, 2)]
     assert all(r["chosen"] == SAMPLES[3]["completion"] for r in best)
     # the best sample itself is rejected against nothing better than the reference: same rank, no pair
-    capped, summary = build_graded_preferences([P], SAMPLES, min_edit_distance=1, chosen="sample",
+    capped, summary = graded([P], SAMPLES, min_edit_distance=1, chosen="sample",
                                                max_pairs_per_prompt=2)
     got = [(r["chosen_rank"], r["rejected_rank"]) for r in capped]
     assert got[0] == (3, 0) and got[1][0] - got[1][1] == 2  # widest rank gaps first
     assert summary["dropped"]["max_pairs_per_prompt"] == 4
     with pytest.raises(ValueError, match="chosen"):
-        build_graded_preferences([P], SAMPLES, chosen="worst")
+        graded([P], SAMPLES, chosen="worst")
 
 
 def test_edit_distance_filter_applies_to_synthetic_pairs() -> None:
     synth = [{"prompt_id": "A/1", "kind": "drop_semicolon", "completion": "  return 0\n}", "verdict": "error"},
              {"prompt_id": "A/1", "kind": "misspell", "completion": "  retrun 0;\n}", "verdict": "error"}]
-    rows, summary = build_graded_preferences([P], [], min_edit_distance=2, synthetic=synth)
+    rows, summary = graded([P], [], min_edit_distance=2, synthetic=synth)
     assert [r["rejected_source"] for r in rows] == ["synthetic:misspell"]  # distance 2 kept, 1 dropped
     assert summary["dropped"] == {"edit_distance_synthetic": 1}
     assert rows[0]["chosen"] == P["reference_completion"] and rows[0]["chosen_rank"] == 2  # no tests: top is 2

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import Levenshtein
+import pytest
 
 from cfdpo.prefs.pairs import build_preferences
 
@@ -35,7 +36,7 @@ def test_pairs_follow_the_paper():
     assert r["edit_distance"] == Levenshtein.distance(r["chosen"], r["rejected"])
     assert all(x["prompt"] not in x["chosen"] for x in rows)  # completions only
     assert summary["pairs_kept"] == 3 and summary["prompts_with_pairs"] == 2
-    assert summary["dropped"] == {"edit_distance": 1, "duplicate_rejected": 1}
+    assert summary["dropped"] == {"edit_distance": 1, "duplicate": 1}
     assert summary["bad_samples"] == 5 and summary["samples"] == 6
     assert summary["edit_distance_mean"] == round(sum(x["edit_distance"] for x in rows) / 3, 2)
 
@@ -48,3 +49,24 @@ def test_cap_and_threshold_and_chat_format():
     assert rows[0]["chosen"] == "```cpp\nrn 0;\n}\n```" and rows[0]["prompt"].startswith("<user>")
     rows, summary = build_preferences(PROMPTS, SAMPLES, min_edit_distance=1000)
     assert rows == [] and summary["edit_distance_mean"] is None
+
+
+@pytest.mark.parametrize("policy, chosen", [("paper", "reference"), ("paper", "best"), ("graded", "reference"),
+                                            ("graded", "best"), ("graded", "sample")])
+@pytest.mark.parametrize("warnings", ["error", "allow"])
+def test_every_pair_policy_follows_the_warnings_policy(policy, chosen, warnings):
+    """A sample that compiles with a warning is rejected exactly when the run's policy counts warnings as
+    failures (its ``good`` is False), whatever the pairing policy."""
+    warn = {**sample("A/s1", 0, "rn 0; int unused_variable_here;\n}", "warning"), "good": warnings == "allow"}
+    err = sample("A/s1", 1, "rn x + y + z + w;\n}}}", "error")
+    ok = sample("A/s1", 2, "rn 0 + 0 + 0;\n}", "ok")  # with chosen=sample, only a sample can be chosen
+    rows, _ = build_preferences(PROMPTS[:1], [warn, err, ok], min_edit_distance=1, policy=policy, chosen=chosen)
+    rejected = {r["rejected"] for r in rows}
+    assert err["completion"] in rejected
+    assert (warn["completion"] in rejected) == (warnings == "error")
+    assert ok["completion"] not in rejected
+
+
+def test_unknown_policies_are_refused():
+    with pytest.raises(ValueError, match="policy must be one of"):
+        build_preferences(PROMPTS, SAMPLES, policy="bestest")

@@ -2,7 +2,8 @@
 
 Following Jain et al. (Sec. 3.2), a pair is built from each *bad* sample of a
 prompt: ``chosen`` is the original (reference) completion, which compiles, and
-``rejected`` is the sample. Pairs whose chosen and rejected completions are
+``rejected`` is the sample; the graded policy and on-policy chosen sides
+generalise it (:func:`build_preferences`). Pairs whose chosen and rejected completions are
 nearly identical are dropped: the paper's CodeLlama run collapsed with a mean
 Levenshtein distance of 108 between them against 224 for Gemma (Sec. 5).
 
@@ -22,7 +23,7 @@ import Levenshtein
 
 from ..corpus.prompts import format_answer
 
-__all__ = ["build_graded_preferences", "build_preferences", "edit_distance", "rank_of"]
+__all__ = ["CHOSEN_POLICIES", "PAIR_POLICIES", "build_preferences", "edit_distance", "rank_of"]
 
 
 def edit_distance(a: str, b: str) -> int:
@@ -30,110 +31,22 @@ def edit_distance(a: str, b: str) -> int:
     return Levenshtein.distance(a, b)
 
 
-def build_preferences(
-    prompts: Iterable[dict[str, Any]],
-    samples: Iterable[dict[str, Any]],
-    min_edit_distance: int = 10,
-    max_pairs_per_prompt: int | None = None,
-    prompt_format: str = "raw",
-    render: Callable[[str], str] | None = None,
-) -> tuple[list[dict[str, Any]], dict[str, Any]]:
-    """Build (prompt, chosen, rejected) rows from scored samples.
-
-    Args:
-        prompts: prompt rows (``id``, ``problem_id``, ``prompt``, ``reference_completion``).
-        samples: scored sample rows (``prompt_id``, ``sample_index``, ``completion``,
-            ``verdict``, ``good``).
-        min_edit_distance: drop pairs whose chosen/rejected code differ by fewer
-            characters (Levenshtein) than this.
-        max_pairs_per_prompt: keep at most this many pairs per prompt (in sample
-            order); None keeps all.
-        prompt_format: how completions are written as answers (``chat`` fences them).
-        render: maps the masked program to the model input; identity by default.
-
-    Returns:
-        ``(rows, summary)``. Rows are in prompt order, then sample order, with
-        ``id, prompt_id, problem_id, prompt, chosen, rejected, edit_distance,
-        chosen_source, rejected_verdict``. The summary counts pairs kept and
-        dropped by reason, and the edit-distance statistics.
-    """
-    by_prompt: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    n_samples = 0
-    n_bad = 0
-    verdicts: Counter = Counter()
-    for s in samples:
-        by_prompt[s["prompt_id"]].append(s)
-        n_samples += 1
-        n_bad += not s["good"]
-        verdicts[s["verdict"]] += 1
-    render = render or (lambda p: p)
-    rows: list[dict[str, Any]] = []
-    dropped: Counter = Counter()
-    prompts_with_pairs = 0
-    n_prompts = 0
-    for p in prompts:
-        n_prompts += 1
-        ref = p["reference_completion"]
-        seen: set[str] = set()
-        kept = 0
-        for s in sorted(by_prompt.get(p["id"], []), key=lambda r: r["sample_index"]):
-            if s["good"]:
-                continue
-            comp = s["completion"]
-            if comp in seen:
-                dropped["duplicate_rejected"] += 1
-                continue
-            seen.add(comp)
-            dist = edit_distance(ref, comp)
-            if dist < min_edit_distance:
-                dropped["edit_distance"] += 1
-                continue
-            if max_pairs_per_prompt is not None and kept >= max_pairs_per_prompt:
-                dropped["max_pairs_per_prompt"] += 1
-                continue
-            kept += 1
-            rows.append({
-                "id": f"{p['id']}#{s['sample_index']}",
-                "prompt_id": p["id"],
-                "problem_id": p["problem_id"],
-                "prompt": render(p["prompt"]),
-                "chosen": format_answer(ref, prompt_format),
-                "rejected": format_answer(comp, prompt_format),
-                "edit_distance": dist,
-                "chosen_source": "reference",
-                "rejected_verdict": s["verdict"],
-            })
-        prompts_with_pairs += kept > 0
-    dists = [r["edit_distance"] for r in rows]
-    summary = {
-        "prompts": n_prompts,
-        "samples": n_samples,
-        "sample_verdicts": dict(verdicts),
-        "bad_samples": n_bad,
-        "pairs_kept": len(rows),
-        "prompts_with_pairs": prompts_with_pairs,
-        "dropped": dict(dropped),
-        "min_edit_distance": min_edit_distance,
-        "max_pairs_per_prompt": max_pairs_per_prompt,
-        "chosen": "reference",
-        "edit_distance_mean": round(statistics.fmean(dists), 2) if dists else None,
-        "edit_distance_median": statistics.median(dists) if dists else None,
-    }
-    return rows, summary
-
-
 #: rank of a compile verdict: error-like < warning < ok (a passing run ranks above, see :func:`rank_of`)
 _COMPILE_RANK = {"ok": 2, "warning": 1}
 CHOSEN_POLICIES = ("reference", "sample", "best")
+PAIR_POLICIES = ("paper", "graded")
 
 
 def rank_of(sample: dict[str, Any]) -> int:
-    """Graded rank of a scored sample: 0 error (or timeout / resource limit), 1 warning, 2 compiles
-    cleanly, 3 compiles cleanly and passes all its tests (only when tests were run).
+    """Graded rank of a scored sample: 0 error (or timeout / resource limit), 1 warning that the run's
+    warnings policy counts as a failure (``good`` is False), 2 compiles (cleanly, or with warnings the
+    policy allows), 3 compiles and passes all its tests (only when tests were run).
 
     The reference completion of an accepted program ranks at the top (3 with tests, else 2).
     """
     r = _COMPILE_RANK.get(sample.get("verdict", ""), 0)
+    if r == 1 and sample.get("good", False):
+        r = 2  # warnings allowed by the policy: as good as a clean compile
     if r == 2 and sample.get("passed"):
         return 3
     return r
@@ -144,28 +57,37 @@ def _reject_label(s: dict[str, Any]) -> str:
     return ev if s.get("verdict") == "ok" and ev not in (None, "pass") else s["verdict"]
 
 
-def build_graded_preferences(
+def build_preferences(
     prompts: Iterable[dict[str, Any]],
     samples: Iterable[dict[str, Any]],
     min_edit_distance: int = 10,
     max_pairs_per_prompt: int | None = None,
-    chosen: str = "reference",
     prompt_format: str = "raw",
     render: Callable[[str], str] | None = None,
+    *,
+    policy: str = "paper",
+    chosen: str = "reference",
     synthetic: Iterable[dict[str, Any]] = (),
 ) -> tuple[list[dict[str, Any]], dict[str, Any]]:
-    """Pairs across graded ranks (error < warning < ok < pass): every candidate ranked below its chosen.
+    """(prompt, chosen, rejected) rows from scored samples: the one pair builder, its policy a parameter.
 
-    The paper's own suggestion (Sec. 6: use warnings and richer feedback) made concrete: a sample that
-    compiles but fails its tests is rejected against one that passes, a warning against a clean compile.
+    ``policy="paper"`` (Jain et al., Sec. 3.2): every *bad* sample (``good`` False: it does not compile
+    under the run's warnings policy) is rejected against its chosen; good samples are never rejected.
+    ``policy="graded"``: ranks error < warning-as-failure < compiles < passes its tests (:func:`rank_of`)
+    and every candidate is rejected against a chosen that outranks it: the paper's own suggestion
+    (Sec. 6: use warnings and richer feedback) made concrete, e.g. a sample that compiles but fails its
+    tests against one that passes. Both follow the same warnings policy, through ``good``.
 
     Args:
         prompts: prompt rows (``id``, ``problem_id``, ``prompt``, ``reference_completion``; the reference
             ranks at the top: 3 when any sample was run on tests, else 2).
         samples: scored samples (``prompt_id``, ``sample_index``, ``completion``, ``verdict``, and with
             tests ``exec_verdict``/``passed``).
-        min_edit_distance: applies to every pair (Levenshtein, characters).
-        max_pairs_per_prompt: cap; pairs with the widest rank gap, then the largest edit distance, first.
+        min_edit_distance: applies to every pair (Levenshtein, characters): near-identical pairs make DPO
+            collapse (the paper's CodeLlama run: mean distance 108 against 224 for Gemma, Sec. 5).
+        max_pairs_per_prompt: cap; pairs with the widest rank gap first, then (graded) the largest edit
+            distance, else (paper) in sample order.
+        policy: ``paper`` or ``graded`` (above).
         chosen: ``reference`` (chosen is always the reference completion), ``sample`` (only on-policy
             samples, each paired with every sample ranked below it) or ``best`` (the best-ranked sample
             when it outranks the rejected one, else the reference).
@@ -176,17 +98,27 @@ def build_graded_preferences(
             against the reference.
 
     Returns:
-        ``(rows, summary)`` like :func:`build_preferences`, rows with ``chosen_source`` (reference|sample),
-        ``rejected_source`` (sample|synthetic:<kind>), ``chosen_rank``, ``rejected_rank``, ``rejected_verdict``.
+        ``(rows, summary)``: rows in TRL's preference format (``prompt`` is the model input, ``chosen`` and
+        ``rejected`` completions only) with ``id, prompt_id, problem_id, edit_distance, chosen_source``
+        (reference|sample), ``rejected_source`` (sample|synthetic:<kind>), ``chosen_rank``,
+        ``rejected_rank``, ``rejected_verdict``; the summary counts samples, pairs kept, drops by reason
+        and edit-distance statistics.
 
     Raises:
-        ValueError: an unknown ``chosen`` policy.
+        ValueError: an unknown ``policy`` or ``chosen``.
     """
+    if policy not in PAIR_POLICIES:
+        raise ValueError(f"policy must be one of {PAIR_POLICIES}, got {policy!r}")
     if chosen not in CHOSEN_POLICIES:
         raise ValueError(f"chosen must be one of {CHOSEN_POLICIES}, got {chosen!r}")
     samples = list(samples)
     tested = any("exec_verdict" in s for s in samples)
     top = 3 if tested else 2
+    if policy == "paper":
+        top = 1
+        rank = lambda s: 1 if s["good"] else 0
+    else:
+        rank = rank_of
     by_prompt: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for s in samples:
         by_prompt[s["prompt_id"]].append(s)
@@ -203,7 +135,7 @@ def build_graded_preferences(
         ref = {"completion": p["reference_completion"], "rank": top, "source": "reference", "label": "reference"}
         cands = []
         for s in sorted(by_prompt.get(p["id"], []), key=lambda r: r["sample_index"]):
-            r = rank_of(s)
+            r = rank(s)
             ranks[r] += 1
             cands.append({"completion": s["completion"], "rank": r, "source": "sample", "label": _reject_label(s),
                           "index": s["sample_index"]})
@@ -234,13 +166,13 @@ def build_graded_preferences(
                 dropped["edit_distance" if rej["source"] == "sample" else "edit_distance_synthetic"] += 1
                 continue
             scored.append((w["rank"] - rej["rank"], dist, w, rej))
-        scored.sort(key=lambda t: (-t[0], -t[1]))
+        scored.sort(key=(lambda t: (-t[0], -t[1])) if policy == "graded" else (lambda t: -t[0]))
         if max_pairs_per_prompt is not None and len(scored) > max_pairs_per_prompt:
             dropped["max_pairs_per_prompt"] += len(scored) - max_pairs_per_prompt
             scored = scored[:max_pairs_per_prompt]
         for k, (_gap, dist, w, rej) in enumerate(scored):
             rows.append({
-                "id": f"{p['id']}#g{k}",
+                "id": f"{p['id']}#g{k}" if policy == "graded" else f"{p['id']}#{rej['index']}",
                 "prompt_id": p["id"],
                 "problem_id": p["problem_id"],
                 "prompt": render(p["prompt"]),
@@ -269,7 +201,8 @@ def build_graded_preferences(
         "min_edit_distance": min_edit_distance,
         "max_pairs_per_prompt": max_pairs_per_prompt,
         "chosen": chosen,
-        "graded": True,
+        "policy": policy,
+        "graded": policy == "graded",
         "edit_distance_mean": round(statistics.fmean(dists), 2) if dists else None,
         "edit_distance_median": statistics.median(dists) if dists else None,
     }

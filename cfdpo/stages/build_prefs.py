@@ -76,7 +76,7 @@ def run(args: BuildPrefsArguments) -> dict[str, Any]:
     from ..corpus.prompts import render_prompt
     from ..generation.hf import DecodingConfig
     from ..generation.models import check_model, load_model, resolve_model, set_torch_threads
-    from ..prefs.pairs import build_graded_preferences, build_preferences
+    from ..prefs.pairs import build_preferences
     from ..prefs.synthetic import make_negatives
     from ..runinfo import run_directory, write_json
 
@@ -100,19 +100,16 @@ def run(args: BuildPrefsArguments) -> dict[str, Any]:
             tok = AutoTokenizer.from_pretrained(resolve_model(args.model))
             render = lambda p: render_prompt(p, "chat", tok)
         synthetic_summary = None
-        if args.graded or args.run_tests or args.synthetic_negatives:
-            synthetic: list[dict[str, Any]] = []
-            if args.synthetic_negatives:
-                synthetic, synthetic_summary = make_negatives(prompts, scorer, args.synthetic_per_prompt,
-                                                              seed=args.seed, workers=args.workers,
-                                                              min_edit_distance=args.min_edit_distance)
-                write_jsonl(out / "synthetic.jsonl", synthetic)
-            rows, summary = build_graded_preferences(prompts, samples, args.min_edit_distance,
-                                                     args.max_pairs_per_prompt, args.chosen, args.prompt_format,
-                                                     render, synthetic)
-        else:
-            rows, summary = build_preferences(prompts, samples, args.min_edit_distance, args.max_pairs_per_prompt,
-                                              args.prompt_format, render)
+        synthetic: list[dict[str, Any]] = []
+        if args.synthetic_negatives:
+            synthetic, synthetic_summary = make_negatives(prompts, scorer, args.synthetic_per_prompt,
+                                                          seed=args.seed, workers=args.workers,
+                                                          min_edit_distance=args.min_edit_distance)
+            write_jsonl(out / "synthetic.jsonl", synthetic)
+        graded = args.graded or args.run_tests or args.synthetic_negatives
+        rows, summary = build_preferences(prompts, samples, args.min_edit_distance, args.max_pairs_per_prompt,
+                                          args.prompt_format, render, policy="graded" if graded else "paper",
+                                          chosen=args.chosen, synthetic=synthetic)
         write_jsonl(out / "preferences.jsonl", rows)
         summary.update({
             "synthetic": synthetic_summary,
