@@ -37,7 +37,6 @@ import shutil
 import subprocess
 import tempfile
 import threading
-import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -46,7 +45,7 @@ from typing import Any
 
 from ..tempdirs import run_temp_root
 from .diagnostics import SOURCE_NAME, Diagnostic, parse_gcc_output
-from .limits import kill_group, wait_exit
+from .limits import launch
 from .pch import PCHCache
 from .sandbox import Limits, Sandbox
 from .verdict import Verdict, compiler_version
@@ -422,20 +421,14 @@ class CompileScorer:
         preexec = self.sandbox.preexec(limits)
         env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LC_ALL": "C", "LANG": "C", "TMPDIR": workdir}
         err_path = os.path.join(workdir, "stderr.txt")
-        t0 = time.perf_counter()
-        timed_out = False
         with open(err_path, "wb") as err:
             try:
-                proc = subprocess.Popen(full, cwd=workdir, env=env, stdin=subprocess.DEVNULL, stdout=err, stderr=err,
-                                        start_new_session=True, preexec_fn=preexec)
+                rc, timed_out, seconds = launch(full, workdir, env, subprocess.DEVNULL, err, err, self.timeout_s,
+                                                preexec)
             except OSError as e:
                 log.error("could not start %s: %s", self.compiler, e)
                 raise _StartError(str(e)) from e
-            rc: int | None = wait_exit(proc, self.timeout_s)
-            if rc is None:
-                timed_out = True
-                kill_group(proc)
-        elapsed = (time.perf_counter() - t0) * 1000.0
+        elapsed = seconds * 1000.0
         stderr, truncated = _read_capped(err_path, max(self.max_stderr_chars, 4_000_000))
         os.remove(err_path)
         return rc, timed_out, stderr, truncated, elapsed

@@ -48,7 +48,6 @@ import logging
 import os
 import shutil
 import signal
-import subprocess
 import tempfile
 import time
 from collections.abc import Iterable, Sequence
@@ -59,7 +58,7 @@ from typing import Any
 from ..tempdirs import run_temp_root
 from .compile import CompileResult, CompileScorer
 from .diagnostics import SOURCE_NAME
-from .limits import become_subreaper, kill_group, proc_stats, reap_orphans, wait_exit
+from .limits import become_subreaper, launch, proc_stats, reap_orphans
 from .sandbox import Limits, Sandbox, UidPool
 
 __all__ = ["ExecVerdict", "ExecutionResult", "ExecutionScorer", "TestCase", "TestResult", "outputs_match", "row_tests"]
@@ -291,19 +290,13 @@ class ExecutionScorer:
         env = {"PATH": "/usr/bin:/bin", "LC_ALL": "C", "LANG": "C", "HOME": box}
         with self.uids.take() as uid:
             argv = self.sandbox.wrap(["./prog"], box, self.limits, writable=False, uid=uid)
-            t0 = time.perf_counter()
-            timed_out = False
             with open(in_path, "rb") as fin, open(out_path, "wb") as fout, open(err_path, "wb") as ferr:
                 try:
-                    proc = subprocess.Popen(argv, cwd=box, env=env, stdin=fin, stdout=fout, stderr=ferr,
-                                            start_new_session=True, preexec_fn=self.sandbox.preexec(self.limits))
+                    rc, timed_out, seconds = launch(argv, box, env, fin, fout, ferr, self.wall_limit_s,
+                                                    self.sandbox.preexec(self.limits))
                 except OSError as e:
                     return TestResult(ExecVerdict.RUNTIME_ERROR, None, None, 0.0, "", f"cannot start: {e}")
-                rc: int | None = wait_exit(proc, self.wall_limit_s)
-                if rc is None:
-                    timed_out = True
-                    kill_group(proc)
-            elapsed = (time.perf_counter() - t0) * 1000.0
+            elapsed = seconds * 1000.0
             if self.sandbox.kind == "rlimits" and self.sandbox.is_root:
                 _kill_uid(uid)  # children that left the process group (a fork bomb's)
         limit = self.output_limit_kb * 1024

@@ -1,45 +1,28 @@
-"""Running a tool under resource limits: address space, file size, no core dumps, a wall-clock timeout.
+"""The one process launcher: every compile, test run and LLVM tool call starts and ends here.
 
-Limits are applied with util-linux ``prlimit`` when it is installed (safe in a
-threaded program), else with ``preexec_fn``. The process runs in its own
-session, so a timeout kills its whole process group.
+:func:`launch` starts an argv built by :class:`~cfdpo.scoring.sandbox.Sandbox`
+(namespaces and/or ``prlimit`` limits) in its own session, waits on a pidfd
+with a wall-clock timeout and kills the whole process group when it runs over.
+:func:`run_limited` is the short form for trusted tools (clang, opt, llc,
+llvm-as) on untrusted input: resource limits only (address space, file size,
+no core dumps), stdin closed, stdout discarded, stderr captured. The rest
+(subreaper, orphan reaping) serves the execution sandbox.
 """
 
 from __future__ import annotations
 
+import functools
 import os
 import select
-import shutil
 import signal
 import subprocess
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
-__all__ = ["RunOutcome", "become_subreaper", "kill_group", "limited_argv", "proc_stats", "reap_orphans", "run_limited", "wait_exit"]
-
-_PRLIMIT = shutil.which("prlimit")
-
-
-def limited_argv(cmd: list[str], memory_mb: int, output_mb: int) -> tuple[list[str], Callable[[], None] | None]:
-    """``cmd`` wrapped so that it runs with ``RLIMIT_AS``/``RLIMIT_FSIZE`` limits and no core dumps.
-
-    Returns ``(argv, preexec_fn)``; ``preexec_fn`` is None when ``prlimit`` does the work.
-    """
-    as_bytes = memory_mb * 1024 * 1024
-    fsize = output_mb * 1024 * 1024
-    if _PRLIMIT:
-        return [_PRLIMIT, f"--as={as_bytes}", f"--fsize={fsize}", "--core=0", "--", *cmd], None
-
-    def _preexec() -> None:  # pragma: no cover - only without util-linux
-        import resource
-
-        resource.setrlimit(resource.RLIMIT_AS, (as_bytes, as_bytes))
-        resource.setrlimit(resource.RLIMIT_FSIZE, (fsize, fsize))
-        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-
-    return cmd, _preexec
-
+__all__ = ["RunOutcome", "become_subreaper", "kill_group", "launch", "proc_stats", "reap_orphans", "run_limited",
+           "wait_exit"]
 
 def wait_exit(proc: subprocess.Popen, timeout_s: float) -> int | None:
     """Wait for ``proc`` to exit, at most ``timeout_s`` seconds; its exit status, or None on timeout.
@@ -157,21 +140,56 @@ class RunOutcome:
     elapsed_s: float
 
 
+def launch(argv: list[str], cwd: str, env: dict[str, str], stdin: Any, stdout: Any, stderr: Any,
+           timeout_s: float, preexec: Callable[[], None] | None = None) -> tuple[int | None, bool, float]:
+    """Start ``argv`` in its own session and wait for it, at most ``timeout_s`` seconds (wall clock).
+
+    Returns:
+        ``(returncode, timed_out, seconds)``: ``returncode`` is None when it ran over (its whole process
+        group is then killed).
+
+    Raises:
+        OSError: the program could not be started.
+    """
+    t0 = time.perf_counter()
+    proc = subprocess.Popen(argv, cwd=cwd, env=env, stdin=stdin, stdout=stdout, stderr=stderr,
+                            start_new_session=True, preexec_fn=preexec)
+    rc = wait_exit(proc, timeout_s)
+    if rc is None:
+        kill_group(proc)
+    return rc, rc is None, time.perf_counter() - t0
+
+
 def run_limited(cmd: list[str], cwd: str, timeout_s: float, memory_mb: int = 2048, output_mb: int = 256,
                 env: dict[str, str] | None = None, max_stderr: int = 20_000) -> RunOutcome:
-    """Run ``cmd`` in ``cwd`` with stdin closed, limits and a timeout; stdout is discarded."""
-    argv, preexec = limited_argv(cmd, memory_mb, output_mb)
+    """Run a trusted tool on untrusted input in ``cwd``: address-space and file-size limits, no core dumps,
+    stdin closed, stdout discarded, a timeout (:func:`launch`); stderr is captured (capped).
+
+    A tool that cannot be started gives returncode 127 and the error in ``stderr``.
+    """
+    from .sandbox import Limits
+
+    limits = Limits(memory_mb=memory_mb, output_mb=output_mb)
+    box = _rlimits_sandbox()
+    argv = box.wrap(cmd, cwd, limits)
     env = env or {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LC_ALL": "C", "LANG": "C", "TMPDIR": cwd}
     err_path = os.path.join(cwd, ".stderr")
     t0 = time.perf_counter()
     with open(err_path, "wb") as err:
-        proc = subprocess.Popen(argv, cwd=cwd, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                                stderr=err, start_new_session=True, preexec_fn=preexec)
-        rc: int | None = wait_exit(proc, timeout_s)
-        timed_out = rc is None
-        if timed_out:
-            kill_group(proc)
+        try:
+            rc, timed_out, _ = launch(argv, cwd, env, subprocess.DEVNULL, subprocess.DEVNULL, err, timeout_s,
+                                      box.preexec(limits))
+        except OSError as e:
+            rc, timed_out = 127, False
+            err.write(f"cannot start {cmd[0]}: {e}".encode())
     with open(err_path, "rb") as f:
         stderr = f.read(max_stderr).decode("utf-8", "replace")
     os.remove(err_path)
     return RunOutcome(rc, stderr, timed_out, time.perf_counter() - t0)
+
+
+@functools.lru_cache(maxsize=1)
+def _rlimits_sandbox() -> Any:
+    from .sandbox import Sandbox
+
+    return Sandbox("rlimits")
