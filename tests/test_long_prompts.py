@@ -99,7 +99,7 @@ def test_a_batch_whose_generation_fails_is_retried_one_prompt_at_a_time(monkeypa
 
     calls: list[int] = []
 
-    def fake(model, tok, prompts, refs, decoding, fmt, seed_key="", model_prompts=None):
+    def fake(model, tok, prompts, refs, decoding, fmt, seed_key="", model_prompts=None, feedbacks=None):
         calls.append(len(prompts))
         if any("BOOM" in p for p in prompts):
             raise RuntimeError("DefaultCPUAllocator: can't allocate memory: you tried to allocate 592 GB")

@@ -26,6 +26,7 @@ from ..evaluation.stats import wilson_interval
 from ..jsonl import append_jsonl, read_jsonl, write_jsonl
 from ..scoring import CompileScorer
 from ..scoring.diagnostics import Diagnostic, error_kind, normalise_message
+from .configs import CompileOptions, CorpusOptions, TestOptions
 
 __all__ = [
     "CommonArguments",
@@ -45,62 +46,20 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 
-def _default_data() -> str:
-    from ..corpus.codenet import sample_corpus_path
-
-    return str(sample_corpus_path())
-
-
 @dataclass
-class CommonArguments:
-    """Arguments shared by ``evaluate`` and ``build-prefs`` (YAML keys = these field names)."""
+class CommonArguments(CorpusOptions, CompileOptions, TestOptions):
+    """Arguments shared by ``evaluate`` and ``build-prefs`` (YAML keys = these field names): the corpus,
+    compile and test option groups (:mod:`cfdpo.stages.configs`) plus the model and generation."""
 
     out: str = field(default="runs/run", metadata={"help": "Run directory (created; resumed when it exists)."})
     model: str = field(default="smollm2-135m-instruct",
                        metadata={"help": "HF model id or local path; default: the bundled SmolLM2-135M-Instruct."})
     adapter: str | None = field(default=None, metadata={"help": "PEFT adapter directory to apply to --model."})
-    data: str = field(default_factory=_default_data,
-                      metadata={"help": "CodeNet-layout corpus root (default: the bundled sample)."})
-    split: str = field(default="test", metadata={"help": "Split to use: train or test."})
-    train_per_problem: int = field(default=5, metadata={"help": "Train programs per problem (paper: 5)."})
-    test_per_problem: int = field(default=2, metadata={"help": "Test programs per problem (paper: 2)."})
-    limit: int | None = field(default=None, metadata={"help": "Use at most this many programs of the split."})
-    max_program_chars: int | None = field(default=None, metadata={
-        "help": "Skip corpus programs longer than this many characters (long prompts are slow on a CPU)."})
-    require_tests: bool = field(default=False, metadata={"help": "Use only problems that have sample tests."})
-    compile_check: bool = field(default=True, metadata={"help": "Drop corpus programs that do not compile cleanly."})
-    mask_ratio: float = field(default=0.1, metadata={"help": "Fraction of characters masked from the end (paper: 0.1)."})
-    mask_mode: str = field(default="chars", metadata={"help": "chars (paper) or lines."})
-    prompt_format: str = field(default="raw", metadata={"help": "raw (continue the code) or chat (fenced answer)."})
     seed: int = field(default=0, metadata={"help": "Seed for the split and for sampling."})
     batch_size: int = field(default=8, metadata={"help": "Prompts per generation batch."})
     max_new_tokens: int | None = field(default=None,
                                        metadata={"help": "Fixed token budget; default 2x the reference length + 16."})
     shard: str = field(default="0/1", metadata={"help": "I/N: process the I-th of N contiguous shards (job arrays)."})
-    std: str = field(default="c++17", metadata={"help": "C++ standard passed as -std= (paper: c++17)."})
-    compile_mode: str = field(default="link", metadata={"help": "link, object or syntax."})
-    warnings: str = field(default="error",
-                          metadata={"help": "error: a compile with warnings is bad (paper); allow: only errors are bad."})
-    gxx_flags: str = field(default="", metadata={"help": "Extra g++ flags, space separated (e.g. '-Wall')."})
-    compile_timeout_s: float = field(default=30.0, metadata={"help": "Wall-clock limit per compile, seconds."})
-    compile_memory_mb: int = field(default=2048, metadata={"help": "Address-space limit per compile, MiB."})
-    workers: int | None = field(default=None, metadata={"help": "Parallel compiles (default: CPU count)."})
-    no_compile_cache: bool = field(default=False, metadata={"help": "Do not use the shared compile-result cache."})
-    no_pch: bool = field(default=False, metadata={"help": "Do not compile against precompiled include preambles."})
-    syntax_first: bool = field(default=False,
-                               metadata={"help": "Run -fsyntax-only first and stop on an error (fast when most fail)."})
-    no_fast_link: bool = field(default=False, metadata={
-        "help": "Link with the default linker only (by default GNU gold links first and the default linker "
-                "re-links whenever gold fails or prints anything, so verdicts and diagnostics are the same)."})
-    isolation: str = field(default="auto", metadata={
-        "help": "Sandbox for compiling and running: auto (bubblewrap namespaces when usable), bwrap or rlimits."})
-    run_tests: bool = field(default=False, metadata={
-        "help": "Run compiled completions on the problem's sample tests (executes model-written code in a "
-                "sandbox; opt-in). Adds pass@1 and exec verdicts."})
-    time_limit_s: float = field(default=2.0, metadata={"help": "CPU seconds per test run (--run_tests)."})
-    run_memory_mb: int = field(default=512, metadata={"help": "Address-space limit per test run, MiB."})
-    float_tolerance: float | None = field(default=None,
-                                          metadata={"help": "Compare float output tokens within this tolerance."})
     threads: int | None = field(default=None, metadata={"help": "torch CPU threads (default: $CFDPO_THREADS or CPUs)."})
     device: str | None = field(default=None, metadata={"help": "cpu or cuda (default: cuda when available)."})
     max_prompt_tokens: int | None = field(default=None, metadata={
@@ -113,37 +72,17 @@ class CommonArguments:
 
     def __post_init__(self) -> None:
         """Check every value before any work (raises :class:`~cfdpo.errors.OptionError`)."""
-        from ..corpus.masking import MASK_MODES
-        from ..corpus.prompts import PROMPT_FORMATS
-        from ..options import at_least, choice, in_range, matches, positive
-        from ..scoring.compile import CompileScorer
-        from ..scoring.sandbox import Sandbox
+        from ..options import at_least, choice, matches
 
-        choice("split", self.split, ("train", "test"))
-        at_least("train_per_problem", self.train_per_problem, 0)
-        at_least("test_per_problem", self.test_per_problem, 0)
-        at_least(f"{self.split}_per_problem", getattr(self, f"{self.split}_per_problem"), 1)
-        at_least("limit", self.limit, 1, optional=True)
-        at_least("max_program_chars", self.max_program_chars, 2, optional=True)
-        in_range("mask_ratio", self.mask_ratio, 0, 1)
-        choice("mask_mode", self.mask_mode, MASK_MODES)
-        choice("prompt_format", self.prompt_format, PROMPT_FORMATS)
+        self.check_corpus_options()
+        self.check_compile_options()
+        self.check_test_options()
         at_least("batch_size", self.batch_size, 1)
         at_least("max_new_tokens", self.max_new_tokens, 1, optional=True)
         try:
             parse_shard(self.shard)
         except ValueError as e:
             raise OptionError("shard", str(e).split(" ", 1)[1]) from None
-        matches("std", self.std, r"(c|gnu)\+\+\w+", "a C++ standard such as c++17 or gnu++20")
-        choice("compile_mode", self.compile_mode, CompileScorer.MODES)
-        choice("warnings", self.warnings, CompileScorer.WARNING_POLICIES)
-        positive("compile_timeout_s", self.compile_timeout_s)
-        at_least("compile_memory_mb", self.compile_memory_mb, 64)
-        at_least("workers", self.workers, 1, optional=True)
-        choice("isolation", self.isolation, Sandbox.LEVELS)
-        positive("time_limit_s", self.time_limit_s)
-        at_least("run_memory_mb", self.run_memory_mb, 16)
-        at_least("float_tolerance", self.float_tolerance, 0, optional=True)
         at_least("threads", self.threads, 1, optional=True)
         if self.device is not None:
             matches("device", self.device, r"cpu|cuda(:\d+)?", "cpu, cuda or cuda:N")

@@ -52,6 +52,7 @@ def run(data_args: TrainDataArguments, pref: PreferenceArguments, train_args: An
 
     if not data_args.train_file:
         raise ValueError("cfdpo dpo needs --train_file: a preferences.jsonl or a build-prefs run directory")
+    data_args.refuse_corpus_options("dpo")
     check_model(model_args.model_name_or_path, data_args.adapter, option="--model_name_or_path")
     set_torch_threads()
     with run_directory(train_args.output_dir) as out:

@@ -99,6 +99,7 @@ def run(data_args: TrainDataArguments, train_args: Any, model_args: Any) -> str:
     if not data_args.train_file:
         raise ValueError("cfdpo kto needs --train_file: a samples.jsonl (build-prefs, evaluate, loop round) or its "
                          "run directory")
+    data_args.refuse_corpus_options("kto", ("limit", "prompt_format"))
     check_model(model_args.model_name_or_path, data_args.adapter, option="--model_name_or_path")
     set_torch_threads()
     with run_directory(train_args.output_dir) as out:

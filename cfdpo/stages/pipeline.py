@@ -21,7 +21,9 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..errors import OptionError
 from ..generation.models import DEFAULT_MODEL
+from .configs import CompileOptions, CorpusOptions, TestOptions, group_values
 
 __all__ = ["STAGE_LABELS", "PipelineArguments", "dpo_stage", "evaluate_stage", "prefs_stage", "run", "sft_stage"]
 
@@ -30,21 +32,17 @@ log = logging.getLogger(__name__)
 STAGE_LABELS = {"base": "Base", "sft": "+SFT", "dpo": "+DPO", "sft+dpo": "+SFT+DPO", "sft+dpop": "+SFT+DPOP"}
 
 
-def _sample() -> str:
-    from ..corpus.codenet import sample_corpus_path
-
-    return str(sample_corpus_path())
-
-
 @dataclass
-class PipelineArguments:
-    """Everything the pipeline needs (YAML keys = these field names)."""
+class PipelineArguments(CorpusOptions, CompileOptions, TestOptions):
+    """Everything the pipeline needs (YAML keys = these field names): the corpus, compile and test option
+    groups (:mod:`cfdpo.stages.configs`), handed whole to every stage, plus sampling and training.
+
+    ``split`` and ``limit`` are set per stage (``eval_limit``, ``train_limit``, ``prefs_limit``) and refused here.
+    """
 
     out: str = field(default="runs/pipeline", metadata={"help": "Pipeline directory."})
     model: str = field(default=DEFAULT_MODEL, metadata={"help": "Base model id or path."})
-    data: str = field(default_factory=_sample, metadata={"help": "CodeNet-layout corpus."})
     stages: str = field(default="base,sft,sft+dpo,sft+dpop,dpo", metadata={"help": "Rows of the table to produce."})
-    prompt_format: str = "raw"
     seed: int = 0
     eval_limit: int | None = field(default=None, metadata={"help": "Test programs to evaluate on."})
     train_limit: int | None = field(default=None, metadata={"help": "Train programs for SFT."})
@@ -55,11 +53,6 @@ class PipelineArguments:
     min_edit_distance: int = 10
     max_pairs_per_prompt: int | None = None
     batch_size: int = 8
-    warnings: str = "error"
-    compile_check: bool = True
-    max_program_chars: int | None = field(default=None, metadata={"help": "Skip longer corpus programs."})
-    require_tests: bool = field(default=False, metadata={"help": "Only problems with sample tests."})
-    run_tests: bool = field(default=False, metadata={"help": "Also run completions on sample tests: pass@1."})
     pairs: str = field(default="paper", metadata={
         "help": "paper (bad samples vs the reference), graded (error < warning < ok < pass) or "
                 "graded+synthetic (plus synthetic negatives)."})
@@ -83,20 +76,21 @@ class PipelineArguments:
 
     def __post_init__(self) -> None:
         """Check every value before any work (raises :class:`~cfdpo.errors.OptionError`)."""
-        from ..corpus.prompts import PROMPT_FORMATS
-        from ..errors import OptionError
         from ..options import at_least, choice, in_range, positive
 
+        self.check_corpus_options()
+        self.check_compile_options()
+        self.check_test_options()
+        if self.split != "test" or self.limit is not None:
+            raise OptionError("split" if self.split != "test" else "limit",
+                              "is set per stage by the pipeline: use eval_limit, train_limit and prefs_limit")
         unknown = [s for s in (x.strip() for x in self.stages.split(",")) if s and s not in STAGE_LABELS]
         if unknown or not self.stages.strip():
             raise OptionError("stages", f"must be a comma-separated subset of {','.join(STAGE_LABELS)}, "
                                         f"got {self.stages!r}")
-        choice("prompt_format", self.prompt_format, PROMPT_FORMATS)
         choice("pairs", self.pairs, ("paper", "graded", "graded+synthetic"))
-        choice("warnings", self.warnings, ("error", "allow"))
         for name in ("eval_limit", "train_limit", "prefs_limit", "max_pairs_per_prompt", "threads"):
             at_least(name, getattr(self, name), 1, optional=True)
-        at_least("max_program_chars", self.max_program_chars, 2, optional=True)
         for name in ("num_samples", "batch_size", "lora_r", "max_length", "sft_max_steps", "sft_batch_size",
                      "dpo_max_steps", "dpo_batch_size", "gradient_accumulation_steps"):
             at_least(name, getattr(self, name), 1)
@@ -109,6 +103,12 @@ class PipelineArguments:
         at_least("weight_decay", self.weight_decay, 0)
 
 
+def _groups(p: PipelineArguments, split: str, limit: int | None) -> dict[str, Any]:
+    """The corpus, compile and test option groups of the pipeline, whole, with the stage's split and limit."""
+    return {**group_values(p, CorpusOptions), "split": split, "limit": limit, **group_values(p, CompileOptions),
+            **group_values(p, TestOptions)}
+
+
 def evaluate_stage(p: PipelineArguments, out: Path, adapter: str | None) -> dict[str, Any]:
     """Evaluate the model (+ ``adapter``) on the test split into ``out`` (reused when done); returns results."""
     from .evaluate import EvaluateArguments, run
@@ -117,11 +117,8 @@ def evaluate_stage(p: PipelineArguments, out: Path, adapter: str | None) -> dict
         from ..evaluation.compare import load_evaluation
 
         return load_evaluation(out)
-    return run(EvaluateArguments(out=str(out), model=p.model, adapter=adapter, data=p.data, split="test",
-                                 limit=p.eval_limit, prompt_format=p.prompt_format, seed=p.seed,
-                                 batch_size=p.batch_size, warnings=p.warnings, threads=p.threads,
-                                 compile_check=p.compile_check, max_program_chars=p.max_program_chars,
-                                 require_tests=p.require_tests, run_tests=p.run_tests))
+    return run(EvaluateArguments(**_groups(p, split="test", limit=p.eval_limit), out=str(out), model=p.model,
+                                 adapter=adapter, seed=p.seed, batch_size=p.batch_size, threads=p.threads))
 
 
 def prefs_stage(p: PipelineArguments, out: Path, adapter: str | None, chosen: str = "reference",
@@ -133,14 +130,10 @@ def prefs_stage(p: PipelineArguments, out: Path, adapter: str | None, chosen: st
     from .build_prefs import BuildPrefsArguments, run
 
     if not (out / "prefs_summary.json").is_file():
-        run(BuildPrefsArguments(out=str(out), model=p.model, adapter=adapter, data=p.data, split="train",
-                                limit=p.prefs_limit, prompt_format=p.prompt_format,
-                                seed=p.seed,
-                                batch_size=p.batch_size, warnings=p.warnings, num_samples=p.num_samples,
-                                temperature=p.temperature, top_p=p.top_p, min_edit_distance=p.min_edit_distance,
-                                max_pairs_per_prompt=p.max_pairs_per_prompt, threads=p.threads,
-                                compile_check=p.compile_check, max_program_chars=p.max_program_chars,
-                                require_tests=p.require_tests, run_tests=p.run_tests,
+        run(BuildPrefsArguments(**_groups(p, split="train", limit=p.prefs_limit), out=str(out), model=p.model,
+                                adapter=adapter, seed=p.seed, batch_size=p.batch_size, threads=p.threads,
+                                num_samples=p.num_samples, temperature=p.temperature, top_p=p.top_p,
+                                min_edit_distance=p.min_edit_distance, max_pairs_per_prompt=p.max_pairs_per_prompt,
                                 graded=p.pairs != "paper" if graded is None else graded, chosen=chosen,
                                 synthetic_negatives=p.pairs == "graded+synthetic"))
     return out
@@ -172,8 +165,8 @@ def sft_stage(p: PipelineArguments, out: Path) -> str:
     from .train_common import TrainDataArguments
 
     if not (out / "adapter_model.safetensors").is_file():
-        data = TrainDataArguments(data=p.data, limit=p.train_limit, prompt_format=p.prompt_format,
-                                  compile_check=p.compile_check)
+        data = TrainDataArguments(**{k: v for k, v in _groups(p, split="train", limit=p.train_limit).items()
+                                     if k not in group_values(p, TestOptions)})
         run(data, SFTConfig(**_common_train(p, out, p.sft_learning_rate, p.sft_max_steps, p.sft_batch_size)),
             _model_config(p))
     return str(out)

@@ -7,54 +7,47 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .configs import CompileOptions, CorpusOptions, group_values, refuse_non_defaults
+
 log = logging.getLogger(__name__)
 
 __all__ = ["TrainDataArguments", "check_training_args", "last_checkpoint", "load_jsonl_dataset", "record_run", "sft_rows"]
 
 
 @dataclass
-class TrainDataArguments:
-    """Where training data comes from (YAML keys = these field names)."""
+class TrainDataArguments(CorpusOptions, CompileOptions):
+    """Where training data comes from (YAML keys = these field names): ``--train_file``, or the masked
+    corpus (the corpus and compile option groups of :mod:`cfdpo.stages.configs`, the same as evaluate's)."""
 
-    data: str | None = field(default=None, metadata={
-        "help": "CodeNet-layout corpus for SFT (masked train split); default: the bundled sample."})
     train_file: str | None = field(default=None, metadata={
         "help": "A JSONL file or run directory instead of --data: prompt/completion rows for SFT "
                 "(e.g. IR pairs), preferences.jsonl (or a build-prefs run dir) for DPO."})
     split: str = field(default="train", metadata={"help": "Corpus split to train on."})
-    limit: int | None = field(default=None, metadata={"help": "Use at most this many programs / pairs."})
-    train_per_problem: int = field(default=5, metadata={"help": "Train programs per problem (paper: 5)."})
-    test_per_problem: int = field(default=2, metadata={"help": "Test programs per problem (paper: 2)."})
-    compile_check: bool = field(default=True, metadata={"help": "Drop corpus programs that do not compile."})
-    mask_ratio: float = field(default=0.1, metadata={"help": "Fraction masked from the end (paper: 0.1)."})
-    mask_mode: str = field(default="chars", metadata={"help": "chars or lines."})
-    prompt_format: str = field(default="raw", metadata={"help": "raw or chat."})
     adapter: str | None = field(default=None, metadata={
         "help": "An existing LoRA adapter to continue from (e.g. the SFT adapter for DPO)."})
     use_unsloth: bool = field(default=True, metadata={"help": "Use unsloth when installed and CUDA is present."})
 
     def __post_init__(self) -> None:
         """Check every value before any work (raises :class:`~cfdpo.errors.OptionError`)."""
-        from ..corpus.masking import MASK_MODES
-        from ..corpus.prompts import PROMPT_FORMATS
-        from ..options import at_least, choice, in_range
+        self.check_corpus_options()
+        self.check_compile_options()
 
-        choice("split", self.split, ("train", "test"))
-        at_least("limit", self.limit, 1, optional=True)
-        at_least("train_per_problem", self.train_per_problem, 0)
-        at_least("test_per_problem", self.test_per_problem, 0)
-        in_range("mask_ratio", self.mask_ratio, 0, 1)
-        choice("mask_mode", self.mask_mode, MASK_MODES)
-        choice("prompt_format", self.prompt_format, PROMPT_FORMATS)
+    def refuse_corpus_options(self, command: str, allow: tuple[str, ...] = ("limit",)) -> None:
+        """Refuse corpus and compile options when rows come from ``--train_file`` (they would be ignored);
+        ``limit`` (rows used) and what ``allow`` names still apply.
+
+        Raises:
+            OptionError: naming the first such option.
+        """
+        refuse_non_defaults(self, (CorpusOptions, CompileOptions),
+                            f"cfdpo {command} reads its rows from --train_file, not from a corpus", allow)
 
 
 def _corpus_prompts(d: TrainDataArguments, seed: int, out: Path) -> list[dict[str, Any]]:
     from .common import CommonArguments, make_scorer, prepare_prompts
 
-    common = CommonArguments(out=str(out), data=d.data or CommonArguments().data, split=d.split, limit=d.limit,
-                             train_per_problem=d.train_per_problem, test_per_problem=d.test_per_problem,
-                             compile_check=d.compile_check, mask_ratio=d.mask_ratio, mask_mode=d.mask_mode,
-                             prompt_format=d.prompt_format, seed=seed)
+    common = CommonArguments(out=str(out), seed=seed, **group_values(d, CorpusOptions),
+                             **group_values(d, CompileOptions))
     return prepare_prompts(common, make_scorer(common), out)
 
 
@@ -136,6 +129,7 @@ def sft_rows(d: TrainDataArguments, seed: int, out: Path, tokenizer: Any) -> Any
     from ..corpus.prompts import format_answer, render_prompt
 
     if d.train_file:
+        d.refuse_corpus_options("sft")
         ds = load_jsonl_dataset(d.train_file, "sft_rows", "train.jsonl")
         return ds.select(range(min(d.limit, len(ds)))) if d.limit else ds
     rows = _corpus_prompts(d, seed, out)

@@ -1,0 +1,154 @@
+"""Typed option groups, one per concern, shared by every stage that needs them.
+
+* :class:`CorpusOptions`: which programs, how they are split and masked;
+* :class:`CompileOptions`: the g++ judge's policy, limits and speed-ups;
+* :class:`TestOptions`: running programs on their sample tests (pass@1).
+
+A command's arguments class inherits the groups it uses (``evaluate`` and
+``build-prefs``: all three; ``sft``: corpus and compile, for its corpus
+prompts; ``pipeline`` and ``loop``: all three), so a YAML key or flag of a group
+means the same everywhere. A stage that starts another stage hands a group over
+whole with :func:`group_values` (every field of the group, never a hand-picked
+list), so an option cannot be dropped on the way; ``tests/test_configs.py``
+checks that every field of every group reaches each stage.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from typing import Any
+
+__all__ = ["CompileOptions", "CorpusOptions", "TestOptions", "group_values", "refuse_non_defaults"]
+
+
+def _default_data() -> str:
+    from ..corpus.codenet import sample_corpus_path
+
+    return str(sample_corpus_path())
+
+
+@dataclass
+class CorpusOptions:
+    """Which corpus programs, their split and their masking (YAML keys = these field names)."""
+
+    data: str = field(default_factory=_default_data,
+                      metadata={"help": "CodeNet-layout corpus root (default: the bundled sample)."})
+    split: str = field(default="test", metadata={"help": "Split to use: train or test."})
+    train_per_problem: int = field(default=5, metadata={"help": "Train programs per problem (paper: 5)."})
+    test_per_problem: int = field(default=2, metadata={"help": "Test programs per problem (paper: 2)."})
+    limit: int | None = field(default=None, metadata={"help": "Use at most this many programs of the split."})
+    max_program_chars: int | None = field(default=None, metadata={
+        "help": "Skip corpus programs longer than this many characters (long prompts are slow on a CPU)."})
+    require_tests: bool = field(default=False, metadata={"help": "Use only problems that have sample tests."})
+    compile_check: bool = field(default=True, metadata={"help": "Drop corpus programs that do not compile cleanly."})
+    mask_ratio: float = field(default=0.1, metadata={"help": "Fraction of characters masked from the end (paper: 0.1)."})
+    mask_mode: str = field(default="chars", metadata={"help": "chars (paper) or lines."})
+    prompt_format: str = field(default="raw", metadata={"help": "raw (continue the code) or chat (fenced answer)."})
+
+    def check_corpus_options(self) -> None:
+        """Raises :class:`~cfdpo.errors.OptionError` for a value out of range."""
+        from ..corpus.masking import MASK_MODES
+        from ..corpus.prompts import PROMPT_FORMATS
+        from ..options import at_least, choice, in_range
+
+        choice("split", self.split, ("train", "test"))
+        at_least("train_per_problem", self.train_per_problem, 0)
+        at_least("test_per_problem", self.test_per_problem, 0)
+        at_least(f"{self.split}_per_problem", getattr(self, f"{self.split}_per_problem"), 1)
+        at_least("limit", self.limit, 1, optional=True)
+        at_least("max_program_chars", self.max_program_chars, 2, optional=True)
+        in_range("mask_ratio", self.mask_ratio, 0, 1)
+        choice("mask_mode", self.mask_mode, MASK_MODES)
+        choice("prompt_format", self.prompt_format, PROMPT_FORMATS)
+
+
+@dataclass
+class CompileOptions:
+    """The compile scorer's policy, limits and speed-ups (YAML keys = these field names)."""
+
+    std: str = field(default="c++17", metadata={"help": "C++ standard passed as -std= (paper: c++17)."})
+    compile_mode: str = field(default="link", metadata={"help": "link, object or syntax."})
+    warnings: str = field(default="error",
+                          metadata={"help": "error: a compile with warnings is bad (paper); allow: only errors are bad."})
+    gxx_flags: str = field(default="", metadata={"help": "Extra g++ flags, space separated (e.g. '-Wall')."})
+    compile_timeout_s: float = field(default=30.0, metadata={"help": "Wall-clock limit per compile, seconds."})
+    compile_memory_mb: int = field(default=2048, metadata={"help": "Address-space limit per compile, MiB."})
+    workers: int | None = field(default=None, metadata={"help": "Parallel compiles (default: CPU count)."})
+    no_compile_cache: bool = field(default=False, metadata={"help": "Do not use the shared compile-result cache."})
+    no_pch: bool = field(default=False, metadata={"help": "Do not compile against precompiled include preambles."})
+    syntax_first: bool = field(default=False,
+                               metadata={"help": "Run -fsyntax-only first and stop on an error (fast when most fail)."})
+    no_fast_link: bool = field(default=False, metadata={
+        "help": "Link with the default linker only (by default GNU gold links first and the default linker "
+                "re-links whenever gold fails or prints anything, so verdicts and diagnostics are the same)."})
+    isolation: str = field(default="auto", metadata={
+        "help": "Sandbox for compiling and running: auto (bubblewrap namespaces when usable), bwrap or rlimits."})
+
+    def check_compile_options(self) -> None:
+        """Raises :class:`~cfdpo.errors.OptionError` for a value out of range."""
+        from ..options import at_least, choice, matches, positive
+        from ..scoring.compile import CompileScorer
+        from ..scoring.sandbox import Sandbox
+
+        matches("std", self.std, r"(c|gnu)\+\+\w+", "a C++ standard such as c++17 or gnu++20")
+        choice("compile_mode", self.compile_mode, CompileScorer.MODES)
+        choice("warnings", self.warnings, CompileScorer.WARNING_POLICIES)
+        positive("compile_timeout_s", self.compile_timeout_s)
+        at_least("compile_memory_mb", self.compile_memory_mb, 64)
+        at_least("workers", self.workers, 1, optional=True)
+        choice("isolation", self.isolation, Sandbox.LEVELS)
+
+
+@dataclass
+class TestOptions:
+    """Running compiled programs on their problem's sample tests (YAML keys = these field names)."""
+
+    run_tests: bool = field(default=False, metadata={
+        "help": "Run compiled completions on the problem's sample tests (executes model-written code in a "
+                "sandbox; opt-in). Adds pass@1 and exec verdicts."})
+    time_limit_s: float = field(default=2.0, metadata={"help": "CPU seconds per test run (--run_tests)."})
+    run_memory_mb: int = field(default=512, metadata={"help": "Address-space limit per test run, MiB."})
+    float_tolerance: float | None = field(default=None,
+                                          metadata={"help": "Compare float output tokens within this tolerance."})
+
+    def check_test_options(self) -> None:
+        """Raises :class:`~cfdpo.errors.OptionError` for a value out of range."""
+        from ..options import at_least, positive
+
+        positive("time_limit_s", self.time_limit_s)
+        at_least("run_memory_mb", self.run_memory_mb, 16)
+        at_least("float_tolerance", self.float_tolerance, 0, optional=True)
+
+
+TestOptions.__test__ = False  # type: ignore[attr-defined]  # not a pytest test class
+
+
+def group_values(obj: Any, group: type) -> dict[str, Any]:
+    """Every field of the option group ``group`` (a dataclass that ``obj`` inherits), with ``obj``'s values:
+    hand a group over whole, e.g. ``EvaluateArguments(**group_values(p, CorpusOptions), ...)``.
+
+    Raises:
+        TypeError: ``obj`` is not an instance of ``group``.
+    """
+    if not isinstance(obj, group):
+        raise TypeError(f"{type(obj).__name__} does not carry the {group.__name__} options")
+    return {f.name: getattr(obj, f.name) for f in dataclasses.fields(group)}
+
+
+def refuse_non_defaults(obj: Any, groups: tuple[type, ...], why: str, allow: tuple[str, ...] = ()) -> None:
+    """Refuse any option of ``groups`` (but those in ``allow``) that ``obj`` sets away from its default:
+    it would be ignored.
+
+    Raises:
+        OptionError: naming the first such option and ``why`` it has no effect.
+    """
+    from ..errors import OptionError
+
+    names = {f.name for g in groups for f in dataclasses.fields(g)} - set(allow)
+    for f in dataclasses.fields(type(obj)):  # the defaults as the command declares them
+        if f.name not in names:
+            continue
+        default = f.default_factory() if f.default_factory is not dataclasses.MISSING else f.default
+        if getattr(obj, f.name) != default:
+            raise OptionError(f.name, f"has no effect here: {why}")

@@ -1,0 +1,155 @@
+"""Option propagation: every option of every shared group reaches every stage that uses it.
+
+The pipeline (and the loop, which runs the pipeline's stage functions) starts
+evaluate, build-prefs and sft runs; sft builds its corpus prompts through the
+same code as evaluate. Each hand-over is checked with a value different from
+the default for every field of the corpus, compile and test groups, so a field
+dropped on the way fails here.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from cfdpo.stages.configs import CompileOptions, CorpusOptions, TestOptions
+
+#: a valid, non-default value for every field of every group (a new field must be added here)
+NON_DEFAULT: dict[str, Any] = {
+    # corpus
+    "data": "/elsewhere/corpus", "split": "train", "train_per_problem": 3, "test_per_problem": 4, "limit": 17,
+    "max_program_chars": 1234, "require_tests": True, "compile_check": False, "mask_ratio": 0.25,
+    "mask_mode": "lines", "prompt_format": "chat",
+    # compile
+    "std": "gnu++20", "compile_mode": "object", "warnings": "allow", "gxx_flags": "-Wall -O1",
+    "compile_timeout_s": 12.5, "compile_memory_mb": 3000, "workers": 3, "no_compile_cache": True, "no_pch": True,
+    "syntax_first": True, "no_fast_link": True, "isolation": "rlimits",
+    # tests
+    "run_tests": True, "time_limit_s": 3.5, "run_memory_mb": 700, "float_tolerance": 1e-6,
+}
+GROUPS = (CorpusOptions, CompileOptions, TestOptions)
+STAGE_SET = ("split", "limit")  # the pipeline sets these per stage
+
+
+def _fields(*groups: type) -> list[str]:
+    return [f.name for g in groups for f in dataclasses.fields(g)]
+
+
+def test_the_table_covers_every_option_and_differs_from_the_defaults() -> None:
+    assert sorted(NON_DEFAULT) == sorted(_fields(*GROUPS))
+    for g in GROUPS:
+        for f in dataclasses.fields(g):
+            default = f.default_factory() if f.default_factory is not dataclasses.MISSING else f.default
+            assert NON_DEFAULT[f.name] != default, f.name
+
+
+def _pipeline(tmp_path: Path) -> Any:
+    from cfdpo.stages.pipeline import PipelineArguments
+
+    values = {k: v for k, v in NON_DEFAULT.items() if k not in STAGE_SET}
+    return PipelineArguments(out=str(tmp_path), eval_limit=11, prefs_limit=12, train_limit=13, **values)
+
+
+def _capture(monkeypatch: pytest.MonkeyPatch, module: str) -> list[Any]:
+    got: list[Any] = []
+
+    def fake(*args: Any, **kwargs: Any) -> Any:
+        got.append(args)
+        return {}
+
+    monkeypatch.setattr(f"cfdpo.stages.{module}.run", fake)
+    return got
+
+
+def test_pipeline_hands_every_option_to_evaluate_and_build_prefs(tmp_path, monkeypatch) -> None:
+    from cfdpo.stages.pipeline import evaluate_stage, prefs_stage
+
+    p = _pipeline(tmp_path)
+    ev = _capture(monkeypatch, "evaluate")
+    bp = _capture(monkeypatch, "build_prefs")
+    evaluate_stage(p, tmp_path / "eval", adapter="A")
+    prefs_stage(p, tmp_path / "prefs", adapter=None)
+    (e,), (b,) = ev[0], bp[0]
+    for name in _fields(*GROUPS):
+        if name not in STAGE_SET:
+            assert getattr(e, name) == NON_DEFAULT[name], f"evaluate lost {name}"
+            assert getattr(b, name) == NON_DEFAULT[name], f"build-prefs lost {name}"
+    assert (e.split, e.limit, e.adapter) == ("test", 11, "A")
+    assert (b.split, b.limit) == ("train", 12)
+
+
+def test_pipeline_sft_corpus_prompts_get_every_corpus_and_compile_option(tmp_path, monkeypatch) -> None:
+    """The bug this guards against: SFT's corpus prompts ignored max_program_chars, require_tests, warnings,
+    std, compile_mode and isolation, so the recipe's 1,500-character limit never reached SFT."""
+    from cfdpo.stages import train_common
+    from cfdpo.stages.pipeline import sft_stage
+
+    p = _pipeline(tmp_path)
+    got = _capture(monkeypatch, "sft")
+    sft_stage(p, tmp_path / "sft")
+    data = got[0][0]
+    seen: list[Any] = []
+    monkeypatch.setattr("cfdpo.stages.common.prepare_prompts", lambda common, scorer, out: seen.append(common) or [])
+    monkeypatch.setattr("cfdpo.stages.common.make_scorer", lambda common: None)
+    train_common._corpus_prompts(data, seed=5, out=tmp_path / "sft")
+    (common,) = seen
+    for name in _fields(CorpusOptions, CompileOptions):
+        if name not in STAGE_SET:
+            assert getattr(data, name) == NON_DEFAULT[name], f"sft lost {name}"
+            assert getattr(common, name) == NON_DEFAULT[name], f"sft's corpus prompts lost {name}"
+    assert (common.split, common.limit, common.seed) == ("train", 13, 5)
+
+
+@pytest.mark.parametrize("command", ["evaluate", "build-prefs", "pipeline", "loop", "sft"])
+def test_every_command_accepts_every_option_of_its_groups(command) -> None:
+    from cfdpo.commands._parser import parse
+
+    if command in ("evaluate", "build-prefs"):
+        from cfdpo.stages.build_prefs import BuildPrefsArguments
+        from cfdpo.stages.evaluate import EvaluateArguments
+
+        classes: list[type] = [EvaluateArguments if command == "evaluate" else BuildPrefsArguments]
+        groups: tuple[type, ...] = GROUPS
+    elif command in ("pipeline", "loop"):
+        from cfdpo.stages.loop import LoopArguments
+        from cfdpo.stages.pipeline import PipelineArguments
+
+        classes = [PipelineArguments if command == "pipeline" else LoopArguments]
+        groups = GROUPS
+    else:
+        from trl import ModelConfig, SFTConfig
+
+        from cfdpo.stages.train_common import TrainDataArguments
+
+        classes = [TrainDataArguments, SFTConfig, ModelConfig]
+        groups = (CorpusOptions, CompileOptions)
+    argv: list[str] = ["--bf16", "false"] if command == "sft" else []
+    for name in _fields(*groups):
+        if command in ("pipeline", "loop") and name in STAGE_SET:
+            continue
+        argv += [f"--{name}", str(NON_DEFAULT[name])]
+    parsed = parse(classes, argv, "t")
+    for name in _fields(*groups):
+        if not (command in ("pipeline", "loop") and name in STAGE_SET):
+            assert getattr(parsed[0], name) == NON_DEFAULT[name], f"{command} --{name}"
+
+
+def test_options_that_would_be_ignored_are_refused(capfd, tmp_path) -> None:
+    from cfdpo.cli import main
+    from cfdpo.errors import OptionError
+    from cfdpo.stages.pipeline import PipelineArguments
+    from cfdpo.stages.train_common import TrainDataArguments
+
+    with pytest.raises(OptionError, match="eval_limit"):
+        PipelineArguments(limit=5)
+    prefs = tmp_path / "p.jsonl"
+    prefs.write_text('{"prompt": "a", "chosen": "b", "rejected": "c"}\n')
+    code = main(["dpo", "--train_file", str(prefs), "--output_dir", str(tmp_path / "o"), "--bf16", "false",
+                 "--max_program_chars", "100"])
+    err = capfd.readouterr().err.strip().splitlines()
+    assert code == 2 and err == ["cfdpo dpo: error: --max_program_chars has no effect here: cfdpo dpo reads its "
+                                 "rows from --train_file, not from a corpus"]
+    TrainDataArguments(train_file=str(prefs), limit=3).refuse_corpus_options("dpo")  # limit applies to rows
