@@ -122,6 +122,10 @@ def test_evaluate_with_repair_turns_resumes_and_compares(tiny_model_dir, tmp_pat
     cr = rep["turns"][2]["compile_rate"]
     assert f"| same | 4 | {100 * cr['rate']:.1f} [{100 * cr['ci_low']:.1f}, {100 * cr['ci_high']:.1f}]" in table, table
     assert "+0 / -0, p=1.000" in table  # a run against itself: no discordant program
+    # one run against itself after 2 turns: the programs repair fixed are the discordant ones
+    assert main(["compare", f"t0={tmp_path / 'ev'}", f"t2={tmp_path / 'ev'}@2"]) == 0
+    fixed = rep["turns"][2]["compile_rate"]["k"] - rep["turns"][0]["compile_rate"]["k"]
+    assert f"+{fixed} / -0" in capfd.readouterr().out
     assert main(["compare", str(tmp_path / "ev"), "--turn", "5"]) == 1
     assert "no repair turn 5" in capfd.readouterr().err
 

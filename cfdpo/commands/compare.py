@@ -1,7 +1,8 @@
 """``cfdpo compare RUN [RUN ...]``: compile rate and pass@1 of several evaluations, with 95% Wilson intervals
 and exact McNemar tests on the per-program verdicts against a baseline.
 
-Each RUN is a ``cfdpo evaluate`` run directory (``LABEL=DIR`` names it); all must
+Each RUN is a ``cfdpo evaluate`` run directory (``LABEL=DIR`` names it; ``DIR@K``
+takes its verdicts after K repair turns, ``--turn K`` does so for every run); all must
 have judged the same held-out programs (only programs judged by both sides are
 paired). Prints a markdown table; with ``--out`` also writes ``comparison.json``,
 ``comparison.md`` and ``comparison.png`` (bars with error bars). Lines starting
@@ -42,16 +43,21 @@ class CompareArguments:
 
 def run(args: CompareArguments) -> dict[str, Any]:
     """Load the runs, compare them, and write the outputs when ``args.out`` is set; returns the comparison."""
+    import re
+
     from ..errors import UsageError
     from ..evaluation.compare import compare, format_markdown, load_evaluation, plot_comparison
     from ..runinfo import environment_info, write_json
 
     evals: dict[str, dict[str, Any]] = {}
     for spec in args.runs:
+        m = re.search(r"@(\d+)$", spec)  # DIR@K: that run's verdicts after K repair turns
+        turn = int(m.group(1)) if m else args.turn
+        spec = spec[:m.start()] if m else spec
         label, _, path = spec.rpartition("=") if "=" in spec else (Path(spec).name, "", spec)
         if label in evals:
             raise UsageError(f"--runs: the label {label!r} is given twice; name runs as LABEL=DIR")
-        evals[label] = load_evaluation(path, args.turn)
+        evals[label] = load_evaluation(path, turn)
     baselines = [b.strip() for b in (args.baseline or next(iter(evals))).split(",") if b.strip()]
     unknown = [b for b in baselines if b not in evals]
     if unknown:
