@@ -44,19 +44,14 @@ def loss_kwargs(pref: PreferenceArguments) -> dict[str, Any]:
 
 def run(data_args: TrainDataArguments, pref: PreferenceArguments, train_args: Any, model_args: Any) -> str:
     """Train and save the adapter; returns the output directory."""
-    from ..generation.models import check_model, set_torch_threads
-    from ..runinfo import run_directory
-    from ..training.models import cpu_safe_args, load_for_training
+    from ..training.models import load_for_training
     from ..training.trainer import PreferenceTrainer
-    from .train_common import last_checkpoint, load_jsonl_dataset, record_run
+    from .train_common import load_jsonl_dataset, record_run, train_and_save, training_run
 
     if not data_args.train_file:
         raise ValueError("cfdpo dpo needs --train_file: a preferences.jsonl or a build-prefs run directory")
     data_args.refuse_corpus_options("dpo")
-    check_model(model_args.model_name_or_path, data_args.adapter, option="--model_name_or_path")
-    set_torch_threads()
-    with run_directory(train_args.output_dir) as out:
-        train_args = cpu_safe_args(train_args)
+    with training_run(data_args, train_args, model_args) as out:
         ds = load_jsonl_dataset(data_args.train_file, "preferences", "preferences.jsonl")
         if data_args.limit:
             ds = ds.select(range(min(data_args.limit, len(ds))))
@@ -68,8 +63,6 @@ def run(data_args: TrainDataArguments, pref: PreferenceArguments, train_args: An
         record_run(out, data_args, pref, train_args, model_args)
         trainer = PreferenceTrainer(model=model, args=train_args, train_dataset=ds, processing_class=tok,
                                     peft_config=peft_cfg, preference_loss=pref.loss, loss_kwargs=loss_kwargs(pref))
-        trainer.train(resume_from_checkpoint=last_checkpoint(str(out)))
-        trainer.save_model(str(out))
-        tok.save_pretrained(str(out))
+        train_and_save(trainer, tok, out)
         log.info("saved the %s adapter to %s (%d pairs)", pref.loss, out, len(ds))
         return str(out)

@@ -91,19 +91,14 @@ def run(data_args: TrainDataArguments, train_args: Any, model_args: Any) -> str:
     import datasets
     from trl import KTOTrainer
 
-    from ..generation.models import check_model, set_torch_threads
-    from ..runinfo import run_directory
-    from ..training.models import cpu_safe_args, load_for_training
-    from .train_common import last_checkpoint, record_run
+    from ..training.models import load_for_training
+    from .train_common import record_run, train_and_save, training_run
 
     if not data_args.train_file:
         raise ValueError("cfdpo kto needs --train_file: a samples.jsonl (build-prefs, evaluate, loop round) or its "
                          "run directory")
     data_args.refuse_corpus_options("kto", ("limit", "prompt_format"))
-    check_model(model_args.model_name_or_path, data_args.adapter, option="--model_name_or_path")
-    set_torch_threads()
-    with run_directory(train_args.output_dir) as out:
-        train_args = cpu_safe_args(train_args)
+    with training_run(data_args, train_args, model_args) as out:
         model, tok, peft_cfg = load_for_training(model_args, data_args.adapter, train_args.max_length or 2048,
                                                  data_args.use_unsloth)
         rows = kto_rows(data_args.train_file, data_args.prompt_format, tok, data_args.limit)
@@ -117,8 +112,6 @@ def run(data_args: TrainDataArguments, train_args: Any, model_args: Any) -> str:
         record_run(out, data_args, train_args, model_args)
         trainer = KTOTrainer(model=model, args=train_args, train_dataset=datasets.Dataset.from_list(rows),
                              processing_class=tok, peft_config=peft_cfg)
-        trainer.train(resume_from_checkpoint=last_checkpoint(str(out)))
-        trainer.save_model(str(out))
-        tok.save_pretrained(str(out))
+        train_and_save(trainer, tok, out)
         log.info("saved the KTO adapter to %s", out)
         return str(out)

@@ -20,15 +20,10 @@ def run(data_args: Any, train_args: Any, model_args: Any) -> str:
     """Train and save the adapter; returns the output directory."""
     from trl import SFTTrainer
 
-    from ..generation.models import check_model, set_torch_threads
-    from ..runinfo import run_directory
-    from ..training.models import cpu_safe_args, load_for_training
-    from .train_common import last_checkpoint, record_run, sft_rows
+    from ..training.models import load_for_training
+    from .train_common import record_run, sft_rows, train_and_save, training_run
 
-    check_model(model_args.model_name_or_path, data_args.adapter, option="--model_name_or_path")
-    set_torch_threads()
-    with run_directory(train_args.output_dir) as out:
-        train_args = cpu_safe_args(train_args)
+    with training_run(data_args, train_args, model_args) as out:
         model, tok, peft_cfg = load_for_training(model_args, data_args.adapter, train_args.max_length or 2048,
                                                  data_args.use_unsloth)
         ds = sft_rows(data_args, train_args.seed, out, tok)
@@ -36,8 +31,6 @@ def run(data_args: Any, train_args: Any, model_args: Any) -> str:
             raise ValueError("no training rows: check --data / --train_file and --limit")
         record_run(out, data_args, train_args, model_args)
         trainer = SFTTrainer(model=model, args=train_args, train_dataset=ds, processing_class=tok, peft_config=peft_cfg)
-        trainer.train(resume_from_checkpoint=last_checkpoint(str(out)))
-        trainer.save_model(str(out))
-        tok.save_pretrained(str(out))
+        train_and_save(trainer, tok, out)
         log.info("saved the SFT adapter to %s (%d rows)", out, len(ds))
         return str(out)

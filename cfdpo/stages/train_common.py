@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -11,7 +13,8 @@ from .configs import CompileOptions, CorpusOptions, group_values, refuse_non_def
 
 log = logging.getLogger(__name__)
 
-__all__ = ["TrainDataArguments", "check_training_args", "last_checkpoint", "load_jsonl_dataset", "record_run", "sft_rows"]
+__all__ = ["TrainDataArguments", "check_training_args", "last_checkpoint", "load_jsonl_dataset", "record_run", "sft_rows",
+           "train_and_save", "training_run"]
 
 
 @dataclass
@@ -138,6 +141,31 @@ def sft_rows(d: TrainDataArguments, seed: int, out: Path, tokenizer: Any) -> Any
          "completion": format_answer(r["reference_completion"], d.prompt_format)}
         for r in rows
     ])
+
+
+@contextmanager
+def training_run(data_args: TrainDataArguments, train_args: Any, model_args: Any) -> Iterator[Path]:
+    """What every trainer stage (sft, dpo, kto) does first: check the model and adapter, set torch's threads,
+    open the output directory (undone on bad input, see :func:`cfdpo.runinfo.run_directory`) and turn off, in
+    ``train_args`` itself, what a CPU cannot do (:func:`cfdpo.training.models.cpu_safe_args`). Yields the
+    output directory."""
+    from ..generation.models import check_model, set_torch_threads
+    from ..runinfo import run_directory
+    from ..training.models import cpu_safe_args
+
+    check_model(model_args.model_name_or_path, data_args.adapter, option="--model_name_or_path")
+    set_torch_threads()
+    with run_directory(train_args.output_dir) as out:
+        cpu_safe_args(train_args)
+        yield out
+
+
+def train_and_save(trainer: Any, tokenizer: Any, out: Path) -> None:
+    """Train (resuming from the last checkpoint in ``out`` when there is one), then save the adapter and the
+    tokenizer into ``out``."""
+    trainer.train(resume_from_checkpoint=last_checkpoint(str(out)))
+    trainer.save_model(str(out))
+    tokenizer.save_pretrained(str(out))
 
 
 def last_checkpoint(output_dir: str) -> str | None:
