@@ -30,7 +30,6 @@ Rates carry 95% Wilson intervals (:func:`cfdpo.evaluation.stats.rate`).
 from __future__ import annotations
 
 import logging
-import math
 import os
 import re
 import tempfile
@@ -41,7 +40,7 @@ from typing import Any
 from ..compiler_data.disassembly import lower_to_asm, normalise_asm
 from ..compiler_data.llvm_ir import LLVMToolchain, clean_ir
 from ..compiler_data.passes import evaluate_pipeline
-from ..compiler_data.tuning import emulation_prompt, tuning_prompt
+from ..compiler_data.tuning import emulation_prompt, geomean_improvement, tuning_prompt
 from ..scoring.limits import run_limited
 from ..tempdirs import run_temp_root
 from .stats import rate
@@ -259,13 +258,6 @@ def _mean(xs: Sequence[float | None]) -> float | None:
     return round(sum(vals) / len(vals), 4) if vals else None
 
 
-def _geomean_improvement(sizes: Sequence[int], baselines: Sequence[int]) -> float | None:
-    pairs = [(s, b) for s, b in zip(sizes, baselines) if s and b]
-    if not pairs:
-        return None
-    return round(1.0 - math.exp(sum(math.log(s / b) for s, b in pairs) / len(pairs)), 4)
-
-
 def summarise(task: str, scores: Sequence[dict[str, Any]]) -> dict[str, Any]:
     """Aggregate per-row scores into the task's metrics (rates with 95% Wilson intervals).
 
@@ -292,8 +284,8 @@ def summarise(task: str, scores: Sequence[dict[str, Any]]) -> dict[str, Any]:
         eff = [s["effective_size"] for s in scores]
         oz = [s["oz_size"] for s in scores]
         searched = [s["searched_size"] for s in scores]
-        model_gain = _geomean_improvement(eff, oz)
-        search_gain = _geomean_improvement(searched, oz)
+        model_gain = round(geomean_improvement(eff, oz), 4) if scores else None
+        search_gain = round(geomean_improvement(searched, oz), 4) if scores else None
         share = round(model_gain / search_gain, 4) if model_gain is not None and search_gain else None
         return {"n": n, "valid": r("valid"),
                 "failures": dict(Counter(s["failure"] for s in scores if s["failure"])),
