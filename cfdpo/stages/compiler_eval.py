@@ -97,7 +97,7 @@ def load_rows(task: str, data: str | Path) -> tuple[Path, list[dict[str, Any]]]:
     """
     from ..errors import InputError
     from ..jsonl import read_jsonl
-    from ..schemas import validate_rows
+    from ..schemas import read_rows
 
     path = Path(data)
     name, maker = DATA_FILES[task]
@@ -107,13 +107,12 @@ def load_rows(task: str, data: str | Path) -> tuple[Path, list[dict[str, Any]]]:
             raise InputError(f"{data}: no {name} in this directory (make it with `{maker}`)")
     elif not path.is_file():
         raise InputError(f"{data}: no such file or directory")
-    rows = read_jsonl(path)
-    if not rows:
-        raise InputError(f"{path}: no rows")
     try:
-        validate_rows({"emulate": "emulation", "tune": "tuning", "disassemble": "disassembly"}[task], rows, path)
+        rows = read_rows({"emulate": "emulation", "tune": "tuning", "disassemble": "disassembly"}[task], path)
     except InputError as e:
         raise InputError(f"{e} (make the rows with `{maker}`)") from None
+    if not rows:
+        raise InputError(f"{path}: no rows")
     progs = path.parent / "programs.jsonl"
     if task == "tune" and progs.is_file() and any("source" not in r for r in rows):
         by_id = {p["id"]: p for p in read_jsonl(progs, repair=True)}
