@@ -13,6 +13,8 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
 os.environ.setdefault("CFDPO_THREADS", "1")  # one torch thread: two are slower on a busy 2-core machine
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+# --backend auto means transformers in tests (an engine start costs ~30 s); tests of vLLM ask for it by name
+os.environ.setdefault("CFDPO_AUTO_BACKEND", "hf")
 # a private cache (compile results) for the test session; never the user's
 os.environ["CFDPO_CACHE"] = tempfile.mkdtemp(prefix="cfdpo-test-cache-")
 
@@ -54,4 +56,26 @@ def tiny_model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
                       eos_token_id=tok.eos_token_id, pad_token_id=tok.pad_token_id, bos_token_id=tok.bos_token_id,
                       tie_word_embeddings=True)
     LlamaForCausalLM(cfg).save_pretrained(out)
+    return out
+
+
+@pytest.fixture(scope="session")
+def tiny_vllm_model_dir(tiny_model_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The tiny model's tokenizer with a 2-layer Llama of head size 64 (a size vLLM's CPU attention supports)."""
+    import torch
+    from transformers import AutoTokenizer, LlamaConfig, LlamaForCausalLM
+
+    torch.manual_seed(0)
+    out = tmp_path_factory.mktemp("tiny-vllm-model")
+    tok = AutoTokenizer.from_pretrained(tiny_model_dir)
+    tok.save_pretrained(out)
+    cfg = LlamaConfig(vocab_size=len(tok), hidden_size=128, intermediate_size=256, num_hidden_layers=2,
+                      num_attention_heads=2, num_key_value_heads=1, max_position_embeddings=2048,
+                      eos_token_id=tok.eos_token_id, pad_token_id=tok.pad_token_id, bos_token_id=tok.bos_token_id,
+                      tie_word_embeddings=True)
+    model = LlamaForCausalLM(cfg)
+    with torch.no_grad():  # sharper logits than the default init: greedy choices far from ties
+        for p in model.parameters():
+            p.mul_(4.0)
+    model.save_pretrained(out)
     return out

@@ -3,7 +3,7 @@
 The pipeline (and the loop, which runs the pipeline's stage functions) starts
 evaluate, build-prefs and sft runs; sft builds its corpus prompts through the
 same code as evaluate. Each hand-over is checked with a value different from
-the default for every field of the corpus, compile and test groups, so a field
+the default for every field of the corpus, compile, test and generation groups, so a field
 dropped on the way fails here.
 """
 
@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from cfdpo.stages.configs import CompileOptions, CorpusOptions, TestOptions
+from cfdpo.stages.configs import CompileOptions, CorpusOptions, GenerationOptions, TestOptions
 
 #: a valid, non-default value for every field of every group (a new field must be added here)
 NON_DEFAULT: dict[str, Any] = {
@@ -29,8 +29,10 @@ NON_DEFAULT: dict[str, Any] = {
     "syntax_first": True, "no_fast_link": True, "isolation": "rlimits",
     # tests
     "run_tests": True, "time_limit_s": 3.5, "run_memory_mb": 700, "float_tolerance": 1e-6,
+    # generation
+    "backend": "vllm", "vllm_dtype": "float32", "vllm_memory": 0.4, "vllm_compile": True, "tensor_parallel_size": 2,
 }
-GROUPS = (CorpusOptions, CompileOptions, TestOptions)
+GROUPS = (CorpusOptions, CompileOptions, TestOptions, GenerationOptions)
 STAGE_SET = ("split", "limit")  # the pipeline sets these per stage
 
 

@@ -20,7 +20,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from ..corpus.prompts import is_complete, render_prompt, scan
+from ..corpus.prompts import render_prompt
+from .stops import StopRule, pattern_stop, program_stop
 
 __all__ = ["DecodingConfig", "batch_seed", "generate_answers", "generate_completions"]
 
@@ -68,27 +69,28 @@ def batch_seed(seed: int, key: str) -> int:
     return (seed * 1_000_003 + zlib.crc32(key.encode("utf-8"))) % (2**31 - 1)
 
 
-def _stopping(tokenizer: Any, prompts: Sequence[str], n: int, prompt_format: str, start: int) -> Any:
+def _criterion(tokenizer: Any, rules: Sequence[StopRule], n: int, start: int) -> Any:
+    """A transformers ``StoppingCriteria`` applying ``rules`` (one per input text, ``n`` rows each)."""
     import torch
     from transformers import StoppingCriteria
 
-    class _ProgramComplete(StoppingCriteria):
-        """Per-row stop once the program is complete; rows are only re-checked after a '}' or '`'."""
+    class _StopRules(StoppingCriteria):
+        """Per-row stop once the row's rule is reached; the full text is decoded only when it may be."""
 
         def __init__(self) -> None:
-            self.done: list[bool] = [False] * (len(prompts) * n)
-            self.states = [scan(p)[0] for p in prompts]
+            self.done: list[bool] = [False] * (len(rules) * n)
 
         def __call__(self, input_ids: torch.LongTensor, scores: Any, **kwargs: Any) -> torch.BoolTensor:
             new = input_ids[:, start:]
             last = tokenizer.batch_decode(new[:, -1:], skip_special_tokens=True, clean_up_tokenization_spaces=False)
             for row in range(new.shape[0]):
-                if not self.done[row] and ("}" in last[row] or "`" in last[row]):
+                rule = rules[row // n]
+                if not self.done[row] and rule.may_stop_after(last[row]):
                     text = tokenizer.decode(new[row], skip_special_tokens=True, clean_up_tokenization_spaces=False)
-                    self.done[row] = is_complete(prompts[row // n], text, prompt_format, self.states[row // n])
+                    self.done[row] = rule.reached(text)
             return torch.tensor(self.done, dtype=torch.bool, device=input_ids.device)  # type: ignore[return-value]
 
-    return _ProgramComplete()
+    return _StopRules()
 
 
 def generate_completions(
@@ -134,15 +136,17 @@ def generate_completions(
         extra = 16 if prompt_format == "chat" else 0  # the fences
         budget = math.ceil(decoding.max_new_tokens_factor * longest) + decoding.max_new_tokens_pad + extra
         budget = min(budget, decoding.max_new_tokens_cap)
-    stop = (lambda start: _stopping(tokenizer, prompts, decoding.num_samples, prompt_format, start)) \
-        if decoding.stop_on_complete else None
-    return _generate(model, tokenizer, texts, budget, decoding, stop, seed_key)
+    stops = [program_stop(p, prompt_format) for p in prompts] if decoding.stop_on_complete else None
+    return _generate(model, tokenizer, texts, budget, decoding, stops, seed_key)
 
 
 def _generate(model: Any, tokenizer: Any, texts: Sequence[str], budget: int, decoding: DecodingConfig,
-              stop: Any, seed_key: str) -> list[list[str]]:
-    """The one ``model.generate`` call of every task: batched, seeded per batch, ``stop(start)`` builds the
-    stopping criterion (or None)."""
+              stops: Sequence[dict[str, Any]] | None, seed_key: str) -> list[list[str]]:
+    """The one generation call of every task: batched, seeded per batch, each text stopped by its rule in
+    ``stops`` (:mod:`cfdpo.generation.stops`; None: only end-of-sequence and ``budget``). A vLLM model
+    (:class:`~cfdpo.generation.vllm_engine.VLLMModel`) generates through its engine with the same rules."""
+    if getattr(model, "backend", "hf") == "vllm":
+        return model.generate(texts, budget, decoding, stops)
     import torch
     from transformers import StoppingCriteriaList
 
@@ -159,36 +163,14 @@ def _generate(model: Any, tokenizer: Any, texts: Sequence[str], budget: int, dec
         kwargs.update(temperature=decoding.temperature, top_p=decoding.top_p, top_k=0)
     else:
         kwargs.update(temperature=None, top_p=None, top_k=None)
-    if stop is not None:
-        kwargs["stopping_criteria"] = StoppingCriteriaList([stop(start)])
+    if stops is not None:
+        kwargs["stopping_criteria"] = StoppingCriteriaList([_criterion(tokenizer, [StopRule(s) for s in stops], n,
+                                                                       start)])
     torch.manual_seed(batch_seed(decoding.seed, seed_key))
     with torch.inference_mode():
         out = model.generate(**enc, **kwargs)
     decoded = tokenizer.batch_decode(out[:, start:], skip_special_tokens=True, clean_up_tokenization_spaces=False)
     return [decoded[i * n:(i + 1) * n] for i in range(len(texts))]
-
-
-def _pattern_stop(tokenizer: Any, rows: int, pattern: str, start: int) -> Any:
-    import torch
-    from transformers import StoppingCriteria
-
-    rx = re.compile(pattern)
-
-    class _PatternSeen(StoppingCriteria):
-        """Per-row stop once the generated text matches ``pattern``."""
-
-        def __init__(self) -> None:
-            self.done: list[bool] = [False] * rows
-
-        def __call__(self, input_ids: torch.LongTensor, scores: Any, **kwargs: Any) -> torch.BoolTensor:
-            for row in range(input_ids.shape[0]):
-                if not self.done[row]:
-                    text = tokenizer.decode(input_ids[row, start:], skip_special_tokens=True,
-                                            clean_up_tokenization_spaces=False)
-                    self.done[row] = rx.search(text) is not None
-            return torch.tensor(self.done, dtype=torch.bool, device=input_ids.device)  # type: ignore[return-value]
-
-    return _PatternSeen()
 
 
 def generate_answers(model: Any, tokenizer: Any, texts: Sequence[str], decoding: DecodingConfig,
@@ -213,8 +195,8 @@ def generate_answers(model: Any, tokenizer: Any, texts: Sequence[str], decoding:
         raise ValueError("generate_answers needs a fixed max_new_tokens and one sample per text")
     if not texts:
         return []
-    stop = (lambda start: _pattern_stop(tokenizer, len(texts), stop_pattern, start)) if stop_pattern else None
-    outs = [o[0] for o in _generate(model, tokenizer, texts, decoding.max_new_tokens, decoding, stop, seed_key)]
+    stops = [pattern_stop(stop_pattern)] * len(texts) if stop_pattern else None
+    outs = [o[0] for o in _generate(model, tokenizer, texts, decoding.max_new_tokens, decoding, stops, seed_key)]
     if stop_pattern:
         rx = re.compile(stop_pattern)
         outs = [o[:m.end()] if (m := rx.search(o)) else o for o in outs]

@@ -22,6 +22,7 @@ from typing import Any
 
 from .common import (
     CommonArguments,
+    load_generator,
     make_exec_scorer,
     prompt_fit_summary,
     run_record,
@@ -75,7 +76,7 @@ def run(args: BuildPrefsArguments) -> dict[str, Any]:
     """Build the preference dataset; returns the summary (also in ``prefs_summary.json``)."""
     from ..corpus.prompts import render_prompt
     from ..generation.hf import DecodingConfig
-    from ..generation.models import check_model, load_model, resolve_model, set_torch_threads
+    from ..generation.models import check_model, resolve_model
     from ..prefs.pairs import build_preferences
     from ..prefs.synthetic import make_negatives
     from ..runinfo import run_directory, write_json
@@ -88,8 +89,7 @@ def run(args: BuildPrefsArguments) -> dict[str, Any]:
                                   num_samples=args.num_samples, max_new_tokens=args.max_new_tokens, seed=args.seed)
 
         def load() -> tuple[Any, Any]:
-            set_torch_threads(args.threads)
-            return load_model(args.model, args.adapter, args.device)
+            return load_generator(args)
 
         executor = make_exec_scorer(args, scorer)
         samples = sample_and_score(prompts, args, decoding, scorer, out, load, executor)

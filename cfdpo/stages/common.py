@@ -26,12 +26,14 @@ from ..evaluation.stats import wilson_interval
 from ..jsonl import append_jsonl, read_jsonl, write_jsonl
 from ..scoring import CompileScorer
 from ..scoring.diagnostics import Diagnostic, error_kind, normalise_message
-from .configs import CompileOptions, CorpusOptions, TestOptions
+from .configs import CompileOptions, CorpusOptions, GenerationOptions, TestOptions
 
 __all__ = [
     "CommonArguments",
     "append_jsonl",
     "config_defaults",
+    "generation_record",
+    "load_generator",
     "make_exec_scorer",
     "make_scorer",
     "parse_shard",
@@ -47,16 +49,18 @@ log = logging.getLogger(__name__)
 
 
 @dataclass
-class CommonArguments(CorpusOptions, CompileOptions, TestOptions):
+class CommonArguments(CorpusOptions, CompileOptions, TestOptions, GenerationOptions):
     """Arguments shared by ``evaluate`` and ``build-prefs`` (YAML keys = these field names): the corpus,
-    compile and test option groups (:mod:`cfdpo.stages.configs`) plus the model and generation."""
+    compile, test and generation option groups (:mod:`cfdpo.stages.configs`) plus the model and decoding."""
 
     out: str = field(default="runs/run", metadata={"help": "Run directory (created; resumed when it exists)."})
     model: str = field(default="smollm2-135m-instruct",
                        metadata={"help": "HF model id or local path; default: the bundled SmolLM2-135M-Instruct."})
     adapter: str | None = field(default=None, metadata={"help": "PEFT adapter directory to apply to --model."})
     seed: int = field(default=0, metadata={"help": "Seed for the split and for sampling."})
-    batch_size: int = field(default=8, metadata={"help": "Prompts per generation batch."})
+    batch_size: int | None = field(default=None, metadata={
+        "help": "Prompts per generation batch (default: 8 with transformers; 64 with vLLM, whose engine batches "
+                "continuously)."})
     max_new_tokens: int | None = field(default=None,
                                        metadata={"help": "Fixed token budget; default 2x the reference length + 16."})
     shard: str = field(default="0/1", metadata={"help": "I/N: process the I-th of N contiguous shards (job arrays)."})
@@ -77,7 +81,8 @@ class CommonArguments(CorpusOptions, CompileOptions, TestOptions):
         self.check_corpus_options()
         self.check_compile_options()
         self.check_test_options()
-        at_least("batch_size", self.batch_size, 1)
+        self.check_generation_options()
+        at_least("batch_size", self.batch_size, 1, optional=True)
         at_least("max_new_tokens", self.max_new_tokens, 1, optional=True)
         try:
             parse_shard(self.shard)
@@ -91,15 +96,50 @@ class CommonArguments(CorpusOptions, CompileOptions, TestOptions):
         if not self.model:
             raise OptionError("model", "must name a model (an HF id or a local directory)")
 
+    def generation_batch_size(self) -> int:
+        """``batch_size``, or its default for the backend that will generate."""
+        if self.batch_size:
+            return self.batch_size
+        from ..generation.vllm_engine import resolve_backend
+
+        return 64 if resolve_backend(self.backend) == "vllm" else 8
+
 
 #: keys that may change between a run and its resumption
 RESUME_IGNORE = ("out", "workers", "threads", "device", "no_compile_cache", "no_pch", "syntax_first", "repair_turns",
-                 "no_fast_link")
+                 "no_fast_link", "vllm_memory", "vllm_compile", "tensor_parallel_size", "batch_size")
 
 
 def config_defaults(args: Any) -> dict[str, Any]:
     """Default values of an arguments dataclass (for resuming runs recorded before an option existed)."""
     return asdict(type(args)())
+
+
+def load_generator(args: Any, seed: int | None = None) -> tuple[Any, Any]:
+    """``(model, tokenizer)`` for generation by ``args.backend`` (:class:`GenerationOptions`): a vLLM engine
+    (kept alive across calls for the same model) or a transformers model on ``args.device``.
+
+    Raises:
+        InputError: ``--backend vllm`` cannot be used here, or the model / adapter cannot be had.
+    """
+    from ..generation.models import load_model, set_torch_threads
+    from ..generation.vllm_engine import load_vllm, resolve_backend
+
+    set_torch_threads(args.threads)
+    if resolve_backend(args.backend) == "vllm":
+        return load_vllm(args.model, args.adapter, args.device, args.vllm_options(args.seed if seed is None else seed))
+    return load_model(args.model, args.adapter, args.device)
+
+
+def generation_record(args: Any) -> dict[str, Any]:
+    """The backend that generated (``auto`` resolved) and, for vLLM, its engine options and version."""
+    from ..generation.vllm_engine import options_record, resolve_backend
+
+    backend = resolve_backend(args.backend)
+    rec: dict[str, Any] = {"backend": backend, "asked": args.backend}
+    if backend == "vllm":
+        rec["vllm"] = options_record(args.vllm_options(args.seed))
+    return rec
 
 
 def make_scorer(args: CommonArguments) -> CompileScorer:
@@ -215,7 +255,7 @@ def prepare_prompts(args: CommonArguments, scorer: CompileScorer | None, out: Pa
     # order by length (stable), so that a generation batch holds prompts of similar length and
     # similar token budgets: on a CPU, one long prompt in a batch of short ones multiplies its cost
     rows.sort(key=lambda r: len(r["prompt"]) + 2 * len(r["reference_completion"]))
-    batches = _batches(len(rows), args.batch_size)
+    batches = _batches(len(rows), args.generation_batch_size())
     lo = shard_i * len(batches) // shard_n
     hi = (shard_i + 1) * len(batches) // shard_n
     start = batches[lo][0] if lo < len(batches) else len(rows)
@@ -297,13 +337,13 @@ def sample_and_score(
     have = {(r["prompt_id"], r["sample_index"]) for r in existing}
     n = decoding.num_samples
     todo = [
-        (a, b) for a, b in _batches(len(prompts), args.batch_size)
+        (a, b) for a, b in _batches(len(prompts), args.generation_batch_size())
         if any((p["id"], k) not in have and p["id"] not in gone for p in prompts[a:b] for k in range(n))
     ]
     done_prompts = len(prompts) - sum(b - a for a, b in todo)
     if existing:
         log.info("%s: %d rows present, %d of %d batches to go", path, len(existing), len(todo),
-                 len(_batches(len(prompts), args.batch_size)))
+                 len(_batches(len(prompts), args.generation_batch_size())))
     model = tok = fitter = None
     model_name = args.model + (f"+{args.adapter}" if args.adapter else "")
     dec_json = json.dumps(asdict(decoding), sort_keys=True)
@@ -386,6 +426,7 @@ def run_record(args: CommonArguments, scorer: CompileScorer, executor: Any, t0: 
         "scorer_speedups": scorer.speedups(),
         "execution": executor.config() if executor is not None else None,
         "config": asdict(args),
+        "generation": generation_record(args),
         "seed": args.seed,
         "environment": environment_info(),
         "wall_s": round(time.time() - t0, 1),

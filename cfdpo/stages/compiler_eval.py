@@ -26,6 +26,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .configs import GenerationOptions
+
 __all__ = ["DATA_FILES", "CompilerEvalArguments", "format_report", "load_rows", "render_instruction", "run"]
 
 log = logging.getLogger(__name__)
@@ -38,8 +40,8 @@ DATA_FILES = {
 }
 
 
-@dataclass
-class CompilerEvalArguments:
+@dataclass(kw_only=True)
+class CompilerEvalArguments(GenerationOptions):
     """``cfdpo compiler-eval`` arguments (YAML keys = these field names)."""
 
     task: str = field(metadata={"help": "emulate, tune or disassemble."})
@@ -72,6 +74,7 @@ class CompilerEvalArguments:
         from ..options import at_least, choice, positive
 
         choice("task", self.task, TASKS)
+        self.check_generation_options()
         choice("prompt_format", self.prompt_format, ("chat", "raw"))
         at_least("limit", self.limit, 1, optional=True)
         at_least("max_prompt_tokens", self.max_prompt_tokens, 16, optional=True)
@@ -183,9 +186,10 @@ def run(a: CompilerEvalArguments) -> dict[str, Any]:
     )
     from ..generation.fit import prompt_token_limit
     from ..generation.hf import DecodingConfig, generate_answers
-    from ..generation.models import check_model, load_model, set_torch_threads
+    from ..generation.models import check_model
     from ..jsonl import append_jsonl, read_jsonl, write_jsonl
     from ..runinfo import check_or_write_run_config, environment_info, run_directory, write_json
+    from .common import generation_record, load_generator
 
     t0 = time.time()
     path, rows = load_rows(a.task, a.data)
@@ -193,9 +197,9 @@ def run(a: CompilerEvalArguments) -> dict[str, Any]:
     check_model(a.model, a.adapter)
     with run_directory(a.out) as out:
         check_or_write_run_config(out, {**asdict(a), "rows_file": str(path.resolve()), "llvm": tc.to_dict()},
-                                  ignore=("out", "workers", "batch_size", "threads", "device", "data"))
-        set_torch_threads(a.threads)
-        model, tok = load_model(a.model, a.adapter, a.device)
+                                  ignore=("out", "workers", "batch_size", "threads", "device", "data", "vllm_memory",
+                                          "vllm_compile", "tensor_parallel_size"))
+        model, tok = load_generator(a)
         decoding = DecodingConfig(do_sample=False, max_new_tokens=a.max_new_tokens, stop_on_complete=False,
                                   seed=a.seed)
         limit = prompt_token_limit(model, tok, decoding, a.max_prompt_tokens)
@@ -250,7 +254,8 @@ def run(a: CompilerEvalArguments) -> dict[str, Any]:
         results = {
             "task": a.task, "model": model_name, "rows_file": str(path), "rows_in_file": len(rows),
             "skipped": len(skipped), "prompt_token_limit": limit, "metrics": summarise(a.task, preds),
-            "config": asdict(a), "seed": a.seed, "llvm": tc.to_dict(), "environment": environment_info(),
+            "config": asdict(a), "generation": generation_record(a), "seed": a.seed, "llvm": tc.to_dict(),
+            "environment": environment_info(),
             "wall_s": round(time.time() - t0, 1),
         }
         write_json(out / "results.json", results)

@@ -15,6 +15,7 @@ from typing import Any
 
 from .common import (
     CommonArguments,
+    load_generator,
     make_exec_scorer,
     prompt_fit_summary,
     run_record,
@@ -46,7 +47,7 @@ def run(args: EvaluateArguments) -> dict[str, Any]:
     """Run an evaluation and return the results dict (also written to ``results.json``)."""
     from ..evaluation.compare import guards, per_program
     from ..generation.hf import DecodingConfig
-    from ..generation.models import check_model, load_model, set_torch_threads
+    from ..generation.models import check_model
     from ..runinfo import run_directory, write_json
 
     t0 = time.time()
@@ -56,8 +57,7 @@ def run(args: EvaluateArguments) -> dict[str, Any]:
         decoding = DecodingConfig(do_sample=False, num_samples=1, max_new_tokens=args.max_new_tokens, seed=args.seed)
 
         def load() -> tuple[Any, Any]:
-            set_torch_threads(args.threads)
-            return load_model(args.model, args.adapter, args.device)
+            return load_generator(args)
 
         executor = make_exec_scorer(args, scorer)
         samples = sample_and_score(prompts, args, decoding, scorer, out, load, executor)

@@ -29,7 +29,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .pipeline import PipelineArguments, dpo_stage, evaluate_stage, prefs_stage, sft_stage
+from .pipeline import RUN_ONLY, PipelineArguments, dpo_stage, evaluate_stage, prefs_stage, sft_stage
 
 __all__ = ["LoopArguments", "run_loop"]
 
@@ -87,7 +87,7 @@ def run_loop(args: LoopArguments) -> dict[str, Any]:
 
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    check_or_write_run_config(out, asdict(args), ignore=("threads",), defaults=asdict(LoopArguments()))
+    check_or_write_run_config(out, asdict(args), ignore=("threads", *RUN_ONLY), defaults=asdict(LoopArguments()))
     r0 = out / "round_0"
     evals: dict[str, dict[str, Any]] = {"Base": evaluate_stage(args, r0 / "eval-base", None)}
     policy: str | None = None

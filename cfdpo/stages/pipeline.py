@@ -23,19 +23,22 @@ from typing import Any
 
 from ..errors import OptionError
 from ..generation.models import DEFAULT_MODEL
-from .configs import CompileOptions, CorpusOptions, TestOptions, group_values
+from .configs import CompileOptions, CorpusOptions, GenerationOptions, TestOptions, group_values
 
 __all__ = ["STAGE_LABELS", "PipelineArguments", "dpo_stage", "evaluate_stage", "prefs_stage", "run", "sft_stage"]
 
 log = logging.getLogger(__name__)
 
+#: options that change how fast a run goes, not what it computes (may differ when resuming)
+RUN_ONLY = ("vllm_memory", "vllm_compile", "tensor_parallel_size", "batch_size")
+
 STAGE_LABELS = {"base": "Base", "sft": "+SFT", "dpo": "+DPO", "sft+dpo": "+SFT+DPO", "sft+dpop": "+SFT+DPOP"}
 
 
 @dataclass
-class PipelineArguments(CorpusOptions, CompileOptions, TestOptions):
-    """Everything the pipeline needs (YAML keys = these field names): the corpus, compile and test option
-    groups (:mod:`cfdpo.stages.configs`), handed whole to every stage, plus sampling and training.
+class PipelineArguments(CorpusOptions, CompileOptions, TestOptions, GenerationOptions):
+    """Everything the pipeline needs (YAML keys = these field names): the corpus, compile, test and generation
+    option groups (:mod:`cfdpo.stages.configs`), handed whole to every stage, plus sampling and training.
 
     ``split`` and ``limit`` are set per stage (``eval_limit``, ``train_limit``, ``prefs_limit``) and refused here.
     """
@@ -52,7 +55,8 @@ class PipelineArguments(CorpusOptions, CompileOptions, TestOptions):
     top_p: float = 0.95
     min_edit_distance: int = 10
     max_pairs_per_prompt: int | None = None
-    batch_size: int = 8
+    batch_size: int | None = field(default=None, metadata={
+        "help": "Prompts per generation batch (default: 8 with transformers, 64 with vLLM)."})
     pairs: str = field(default="paper", metadata={
         "help": "paper (bad samples vs the reference), graded (error < warning < ok < pass) or "
                 "graded+synthetic (plus synthetic negatives)."})
@@ -81,6 +85,7 @@ class PipelineArguments(CorpusOptions, CompileOptions, TestOptions):
         self.check_corpus_options()
         self.check_compile_options()
         self.check_test_options()
+        self.check_generation_options()
         if self.split != "test" or self.limit is not None:
             raise OptionError("split" if self.split != "test" else "limit",
                               "is set per stage by the pipeline: use eval_limit, train_limit and prefs_limit")
@@ -91,7 +96,8 @@ class PipelineArguments(CorpusOptions, CompileOptions, TestOptions):
         choice("pairs", self.pairs, ("paper", "graded", "graded+synthetic"))
         for name in ("eval_limit", "train_limit", "prefs_limit", "max_pairs_per_prompt", "threads"):
             at_least(name, getattr(self, name), 1, optional=True)
-        for name in ("num_samples", "batch_size", "lora_r", "max_length", "sft_max_steps", "sft_batch_size",
+        at_least("batch_size", self.batch_size, 1, optional=True)
+        for name in ("num_samples", "lora_r", "max_length", "sft_max_steps", "sft_batch_size",
                      "dpo_max_steps", "dpo_batch_size", "gradient_accumulation_steps"):
             at_least(name, getattr(self, name), 1)
         at_least("min_edit_distance", self.min_edit_distance, 0)
@@ -104,9 +110,10 @@ class PipelineArguments(CorpusOptions, CompileOptions, TestOptions):
 
 
 def _groups(p: PipelineArguments, split: str, limit: int | None) -> dict[str, Any]:
-    """The corpus, compile and test option groups of the pipeline, whole, with the stage's split and limit."""
+    """The corpus, compile, test and generation option groups of the pipeline, whole, with the stage's split
+    and limit."""
     return {**group_values(p, CorpusOptions), "split": split, "limit": limit, **group_values(p, CompileOptions),
-            **group_values(p, TestOptions)}
+            **group_values(p, TestOptions), **group_values(p, GenerationOptions)}
 
 
 def evaluate_stage(p: PipelineArguments, out: Path, adapter: str | None) -> dict[str, Any]:
@@ -166,7 +173,8 @@ def sft_stage(p: PipelineArguments, out: Path) -> str:
 
     if not (out / "adapter_model.safetensors").is_file():
         data = TrainDataArguments(**{k: v for k, v in _groups(p, split="train", limit=p.train_limit).items()
-                                     if k not in group_values(p, TestOptions)})
+                                     if k not in group_values(p, TestOptions)
+                                     and k not in group_values(p, GenerationOptions)})
         run(data, SFTConfig(**_common_train(p, out, p.sft_learning_rate, p.sft_max_steps, p.sft_batch_size)),
             _model_config(p))
     return str(out)
@@ -196,7 +204,7 @@ def run(p: PipelineArguments) -> dict[str, Any]:
 
     out = Path(p.out)
     out.mkdir(parents=True, exist_ok=True)
-    check_or_write_run_config(out, asdict(p), ignore=("threads",), defaults=asdict(PipelineArguments()))
+    check_or_write_run_config(out, asdict(p), ignore=("threads", *RUN_ONLY), defaults=asdict(PipelineArguments()))
     wanted = [s.strip() for s in p.stages.split(",") if s.strip()]
     evals: dict[str, dict[str, Any]] = {}
     prefs: dict[str, Path] = {}

@@ -148,12 +148,15 @@ def training_run(data_args: TrainDataArguments, train_args: Any, model_args: Any
     """What every trainer stage (sft, dpo, kto) does first: check the model and adapter, set torch's threads,
     open the output directory (undone on bad input, see :func:`cfdpo.runinfo.run_directory`) and turn off, in
     ``train_args`` itself, what a CPU cannot do (:func:`cfdpo.training.models.cpu_safe_args`). Yields the
-    output directory."""
+    output directory. A vLLM engine kept alive by an earlier generation in this process is shut down first:
+    training needs its memory."""
     from ..generation.models import check_model, set_torch_threads
+    from ..generation.vllm_engine import release_engine
     from ..runinfo import run_directory
     from ..training.models import cpu_safe_args
 
     check_model(model_args.model_name_or_path, data_args.adapter, option="--model_name_or_path")
+    release_engine()
     set_torch_threads()
     with run_directory(train_args.output_dir) as out:
         cpu_safe_args(train_args)

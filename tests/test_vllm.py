@@ -1,0 +1,174 @@
+"""The vLLM backend against transformers on a tiny model built here (head size 64, which vLLM's CPU attention
+supports): same greedy completions, same stop rule, same verdicts end to end, adapters merged and cached.
+
+Skipped, with the reason printed, only when vLLM cannot be imported here (the ``vllm`` extra is not
+installed); ``.ci/run`` installs it.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from cfdpo.generation.vllm_engine import vllm_unavailable
+
+from .conftest import SAMPLE, sample_sources
+
+WHY = vllm_unavailable()
+needs_vllm = pytest.mark.skipif(WHY is not None, reason=f"vLLM backend not testable here: {WHY}")
+MEMORY = 0.05  # of the NUMA node: a tiny model needs little KV cache
+
+
+def _prompts(n: int) -> tuple[list[str], list[str]]:
+    srcs = sample_sources(n)
+    cut = [int(len(s) * 0.9) for s in srcs]
+    return [s[:c] for s, c in zip(srcs, cut)], [s[c:] for s, c in zip(srcs, cut)]
+
+
+@pytest.fixture(scope="module")
+def engine(tiny_vllm_model_dir: Path) -> Any:
+    from cfdpo.generation.vllm_engine import VLLMOptions, load_vllm, release_engine
+
+    vm, tok = load_vllm(str(tiny_vllm_model_dir), None, "cpu", VLLMOptions(dtype="float32", memory_utilization=MEMORY))
+    yield vm, tok
+    release_engine()
+
+
+@needs_vllm
+@pytest.mark.slow
+def test_greedy_completions_equal_transformers_and_stop_after_the_same_token(engine: Any,
+                                                                            tiny_vllm_model_dir: Path) -> None:
+    from cfdpo.corpus.prompts import is_complete
+    from cfdpo.generation.hf import DecodingConfig, generate_completions
+    from cfdpo.generation.models import load_model
+
+    prompts, refs = _prompts(16)
+    dec = DecodingConfig(max_new_tokens=64)
+    model, tok = load_model(str(tiny_vllm_model_dir), None, "cpu")
+    hf = generate_completions(model, tok, prompts, refs, dec)
+    vm, vtok = engine
+    vl = generate_completions(vm, vtok, prompts, refs, dec)
+    assert [v[0] for v in vl] == [h[0] for h in hf]
+    # the stop rule acted inside the engine: some completions end where the program became complete,
+    # well before the budget, and end exactly there (one token less is not complete)
+    ids = [vtok(v[0], add_special_tokens=False)["input_ids"] for v in vl]
+    stopped = [i for i, (p, v) in enumerate(zip(prompts, vl)) if is_complete(p, v[0])]
+    assert stopped, "no completion reached the stop rule: the test prompts no longer exercise it"
+    for i in stopped:
+        assert len(ids[i]) < 64
+        shorter = vtok.decode(ids[i][:-1], skip_special_tokens=True, clean_up_tokenization_spaces=False)
+        assert not is_complete(prompts[i], shorter)
+    # without the rule, the same prompts run on to the budget
+    free = generate_completions(vm, vtok, [prompts[i] for i in stopped], None,
+                                DecodingConfig(max_new_tokens=64, stop_on_complete=False))
+    assert all(len(f[0]) > len(vl[i][0]) for f, i in zip(free, stopped))
+
+
+@needs_vllm
+@pytest.mark.slow
+def test_sampling_gives_n_completions_and_pattern_stops(engine: Any,
+                                                                      tiny_vllm_model_dir: Path) -> None:
+    from cfdpo.generation.hf import DecodingConfig, generate_answers, generate_completions
+    from cfdpo.generation.models import load_model
+
+    vm, vtok = engine
+    prompts, refs = _prompts(3)
+    outs = generate_completions(vm, vtok, prompts, refs,
+                                DecodingConfig(do_sample=True, num_samples=4, temperature=1.0, max_new_tokens=24))
+    assert [len(o) for o in outs] == [4, 4, 4]
+    assert len({c for o in outs for c in o}) > 6  # samples differ
+    # a pattern rule (compiler tasks) gives the same answers as transformers, cut at the match
+    model, tok = load_model(str(tiny_vllm_model_dir), None, "cpu")
+    dec = DecodingConfig(max_new_tokens=48, stop_on_complete=False)
+    hf = generate_answers(model, tok, prompts, dec, stop_pattern=r"[;)]")
+    vl = generate_answers(vm, vtok, prompts, dec, stop_pattern=r"[;)]")
+    assert vl == hf
+    ends = [re.search(r"[;)]", a) for a in vl]
+    assert any(ends) and all(m is None or m.end() == len(a) for m, a in zip(ends, vl))
+
+
+@needs_vllm
+@pytest.mark.slow
+def test_evaluate_with_vllm_gives_the_transformers_verdicts(tiny_vllm_model_dir: Path, tmp_path: Path,
+                                                             engine: Any) -> None:
+    from cfdpo.generation.vllm_engine import VLLMOptions, load_vllm
+    from cfdpo.stages.evaluate import EvaluateArguments, run
+
+    common = dict(model=str(tiny_vllm_model_dir), data=str(SAMPLE), limit=8, max_new_tokens=48, vllm_dtype="float32",
+                  vllm_memory=MEMORY, device="cpu")
+    hf = run(EvaluateArguments(out=str(tmp_path / "hf"), backend="hf", **common))  # type: ignore[arg-type]
+    vl = run(EvaluateArguments(out=str(tmp_path / "vllm"), backend="vllm", **common))  # type: ignore[arg-type]
+    assert hf["generation"]["backend"] == "hf" and vl["generation"]["backend"] == "vllm"
+    assert vl["generation"]["vllm"]["dtype"] == "float32" and vl["generation"]["vllm"]["vllm"].startswith("vllm")
+    assert vl["per_program"] == hf["per_program"]
+    rows = [json.loads(line) for line in (tmp_path / "vllm" / "samples.jsonl").read_text().splitlines()]
+    hrows = [json.loads(line) for line in (tmp_path / "hf" / "samples.jsonl").read_text().splitlines()]
+    assert [r["completion"] for r in rows] == [r["completion"] for r in hrows]
+    # the module's engine served that run: it is kept alive for the same model and options
+    again, _ = load_vllm(str(tiny_vllm_model_dir), None, "cpu", VLLMOptions(dtype="float32", memory_utilization=MEMORY))
+    assert again is engine[0]
+
+
+@needs_vllm
+@pytest.mark.slow
+def test_an_adapter_is_merged_once_and_served_like_transformers(tiny_vllm_model_dir: Path, tmp_path: Path) -> None:
+    import torch
+    from peft import LoraConfig, get_peft_model
+    from transformers import AutoModelForCausalLM
+
+    from cfdpo.generation.hf import DecodingConfig, generate_completions
+    from cfdpo.generation.models import load_model
+    from cfdpo.generation.vllm_engine import VLLMOptions, load_vllm, merged_model_dir, release_engine
+
+    torch.manual_seed(1)
+    peft = get_peft_model(AutoModelForCausalLM.from_pretrained(tiny_vllm_model_dir),
+                          LoraConfig(r=4, lora_alpha=8, target_modules=["q_proj", "v_proj", "down_proj"]))
+    with torch.no_grad():
+        for name, p in peft.named_parameters():
+            if "lora_B" in name:
+                p.normal_(0, 0.5)  # a trained-looking adapter: it changes the outputs
+    adapter = tmp_path / "adapter"
+    peft.save_pretrained(adapter)
+    merged = merged_model_dir(str(tiny_vllm_model_dir), str(adapter))
+    stamp = (merged / "config.json").stat().st_mtime_ns
+    assert merged_model_dir(str(tiny_vllm_model_dir), str(adapter)) == merged
+    assert (merged / "config.json").stat().st_mtime_ns == stamp  # cached, not rebuilt
+
+    prompts, refs = _prompts(8)
+    dec = DecodingConfig(max_new_tokens=32)
+    base_model, tok = load_model(str(tiny_vllm_model_dir), None, "cpu")
+    model, _ = load_model(str(tiny_vllm_model_dir), str(adapter), "cpu")
+    hf = generate_completions(model, tok, prompts, refs, dec)
+    assert hf != generate_completions(base_model, tok, prompts, refs, dec)  # the adapter matters
+    try:
+        vm, vtok = load_vllm(str(tiny_vllm_model_dir), str(adapter), "cpu",
+                             VLLMOptions(dtype="float32", memory_utilization=MEMORY))
+        assert vm.path == str(merged)
+        assert generate_completions(vm, vtok, prompts, refs, dec) == hf
+    finally:
+        release_engine()
+
+
+def test_backend_choice_and_refusal(monkeypatch: pytest.MonkeyPatch) -> None:
+    from cfdpo.errors import InputError, OptionError
+    from cfdpo.generation import vllm_engine
+    from cfdpo.stages.evaluate import EvaluateArguments
+
+    monkeypatch.setattr(vllm_engine, "vllm_unavailable", lambda: "vllm is not installed (test)")
+    monkeypatch.delenv("CFDPO_AUTO_BACKEND", raising=False)
+    assert vllm_engine.resolve_backend("auto") == "hf"
+    assert vllm_engine.resolve_backend("hf") == "hf"
+    with pytest.raises(InputError, match=r"^--backend vllm: vllm is not installed \(test\)$"):
+        vllm_engine.resolve_backend("vllm")
+    monkeypatch.setattr(vllm_engine, "vllm_unavailable", lambda: None)
+    assert vllm_engine.resolve_backend("auto") == "vllm"
+    monkeypatch.setenv("CFDPO_AUTO_BACKEND", "hf")
+    assert vllm_engine.resolve_backend("auto") == "hf"
+    with pytest.raises(OptionError, match="backend"):
+        EvaluateArguments(backend="ctranslate2")
+    with pytest.raises(OptionError, match="vllm_memory"):
+        EvaluateArguments(vllm_memory=1.5)
