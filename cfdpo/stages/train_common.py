@@ -164,10 +164,11 @@ def training_run(data_args: TrainDataArguments, train_args: Any, model_args: Any
 
 
 def train_and_save(trainer: Any, tokenizer: Any, out: Path) -> None:
-    """Train (resuming from the last checkpoint in ``out`` when there is one), then save the adapter and the
-    tokenizer into ``out``."""
+    """Train (resuming from the last checkpoint in ``out`` when there is one), then save the adapter, the
+    tokenizer and ``trainer_state.json`` (every logged loss and metric) into ``out``."""
     trainer.train(resume_from_checkpoint=last_checkpoint(str(out)))
     trainer.save_model(str(out))
+    trainer.save_state()
     tokenizer.save_pretrained(str(out))
 
 
