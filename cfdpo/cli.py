@@ -75,6 +75,17 @@ def _on_sigterm(signum: int, frame: object) -> None:
     raise _Terminated()
 
 
+def _cpu_data_parallel() -> None:
+    """Under ``accelerate launch`` / torchrun (``WORLD_SIZE`` > 1) on a machine without CUDA, tell accelerate
+    that the processes are CPU workers (``ACCELERATE_USE_CPU``), so that they form one data-parallel group
+    over gloo (``recipes/accelerate/ddp_cpu.yaml``); without it each process would train alone."""
+    if int(os.environ.get("WORLD_SIZE", "1") or 1) > 1 and "ACCELERATE_USE_CPU" not in os.environ:
+        import torch
+
+        if not torch.cuda.is_available():
+            os.environ["ACCELERATE_USE_CPU"] = "true"
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one subcommand; returns its exit code.
 
@@ -98,6 +109,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"cfdpo {__version__}")
         return 0
     name, rest = argv[0], argv[1:]
+    _cpu_data_parallel()
     if name not in COMMANDS:
         print(f"cfdpo: unknown command {name!r}\n\n{_usage()}", file=sys.stderr)
         return 2

@@ -55,7 +55,7 @@ def _train(launch: list[str], command: str, tiny: Path, out: Path, batch: int, d
             "--logging_steps", "1", "--save_strategy", "no", "--report_to", "none", "--seed", "0",
             "--lr_scheduler_type", "constant", "--bf16", "false", "--gradient_checkpointing", "false",
             "--use_peft", "true", "--lora_r", "4", "--lora_alpha", "4", "--lora_dropout", "0.0",
-            "--max_length", "256", "--max_grad_norm", "0", *data]
+            "--max_length", "256", "--train_sampling_strategy", "sequential", *data]
     env = {**os.environ, "OMP_NUM_THREADS": "1", "CFDPO_THREADS": "1"}
     proc = subprocess.run(argv, cwd=REPO, env=env, capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0, proc.stderr[-3000:]
