@@ -6,7 +6,8 @@ Programs over ``--max-program-chars`` (default 1500, the loop recipe's limit) ar
 
 Both backends get the same prompts (test split, compile-checked, masked as ``cfdpo evaluate`` masks them),
 the same per-batch token budgets and the same stop rule, each with its command default batch size
-(transformers 8, vLLM 64) and engine settings (vLLM: bfloat16, eager, 0.25 of memory). The backends run
+(transformers 8, vLLM 64) and engine settings (vLLM: bfloat16 unless ``--vllm-dtype``, eager, 0.25 of
+memory). The backends run
 one after the other, never side by side. Measured for each:
 
   greedy    one completion per test prompt (``cfdpo evaluate``);
@@ -108,6 +109,7 @@ def main() -> None:
     ap.add_argument("--hf-batch", type=int, default=8)
     ap.add_argument("--vllm-batch", type=int, default=64)
     ap.add_argument("--model", default="smollm2-135m-instruct")
+    ap.add_argument("--vllm-dtype", default="auto", help="vLLM's dtype (auto: bfloat16 on a CPU); float32 agrees more")
     ap.add_argument("--max-program-chars", type=int, default=1500,
                     help="skip longer programs, as the loop recipe does (0: no limit)")
     a = ap.parse_args()
@@ -129,7 +131,7 @@ def main() -> None:
             return load_model(a.model, None, "cpu")
 
         hf = run_backend("hf", load_hf, lambda: None, scorer, tests, train, a.num_samples, a.hf_batch)
-        vl = run_backend("vllm", lambda: load_vllm(a.model, None, "cpu", VLLMOptions()), release_engine, scorer,
+        vl = run_backend("vllm", lambda: load_vllm(a.model, None, "cpu", VLLMOptions(dtype=a.vllm_dtype)), release_engine, scorer,
                          tests, train, a.num_samples, a.vllm_batch)
     sg = vl["greedy_tok_s"] / hf["greedy_tok_s"]
     ss = vl["sampling_tok_s"] / hf["sampling_tok_s"]

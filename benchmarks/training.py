@@ -7,11 +7,12 @@ and trains ``--steps`` steps of batch ``--batch`` from the base model, each sett
 process (so its peak resident memory is its own):
 
   (a) ``dpo-today``: DPO as the recipes ran it: full-length prompts, ``max_length 768``, the
-      reference forward pass on every step;
+      reference forward pass on every step, the plain forward pass on every row (``--share_prompt false``);
   (b) ``dpo-cheap``: prompts cut from their start so the completion and the lines before it stay
       (``truncation_mode keep_end``, ``max_length --cheap-max-length``), reference log-probs
-      precomputed once (``precompute_ref_log_probs``); the loss is on completion tokens only in
-      both (TRL's completion mask);
+      precomputed once (``precompute_ref_log_probs``), each pair's shared prompt read once and logits
+      only at completion positions (``share_prompt``, cfdpo's default); the loss is on completion tokens
+      only in both (TRL's completion mask);
   (c) ``sft``: SFT on (prompt, chosen) of the same rows at the same max_length and truncation as (b).
 
 Prints per setting the seconds per step, pairs (or rows) per second, tokens per second and peak
@@ -64,7 +65,9 @@ def _worker(kind: str, rows_path: str, out: str, steps: int, batch: int, max_len
         from cfdpo.stages.dpo import run as dpo_run
 
         extra = dict(truncation_mode="keep_end", precompute_ref_log_probs=True) if kind == "dpo-cheap" else {}
-        dpo_run(TrainDataArguments(train_file=rows_path, use_unsloth=False), PreferenceArguments(),
+        # today: the plain forward pass on every row, as before the shared-prompt path
+        dpo_run(TrainDataArguments(train_file=rows_path, use_unsloth=False),
+                PreferenceArguments(share_prompt=kind == "dpo-cheap"),
                 DPOConfig(beta=0.1, **common, **extra), model)
     runtime = timing.get("train_runtime")
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
