@@ -28,6 +28,24 @@ CHAT_TEMPLATE = (
 )
 
 
+def random_lora(model_dir: Path, seed: int, scale: float, targets: tuple[str, ...] = ("q_proj", "v_proj", "down_proj"),
+                alpha: int = 8) -> object:
+    """A PEFT model: the model at ``model_dir`` with an r=4 LoRA adapter whose B matrices are drawn from
+    N(0, scale²) (a fresh adapter's B is zero, which would leave the outputs unchanged)."""
+    import torch
+    from peft import LoraConfig, get_peft_model
+    from transformers import AutoModelForCausalLM
+
+    torch.manual_seed(seed)
+    model = get_peft_model(AutoModelForCausalLM.from_pretrained(model_dir),
+                           LoraConfig(r=4, lora_alpha=alpha, lora_dropout=0.0, target_modules=list(targets)))
+    with torch.no_grad():
+        for name, p in model.named_parameters():
+            if "lora_B" in name:
+                p.normal_(0, scale)
+    return model
+
+
 def sample_sources(limit: int = 200) -> list[str]:
     return [p.read_text() for p in sorted(SAMPLE.glob("data/*/C++/*.cpp"))[:limit]]
 

@@ -10,12 +10,13 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 import torch
 from safetensors.torch import load_file
 
-from .conftest import REPO, SAMPLE, sample_sources
+from .conftest import REPO, SAMPLE, random_lora, sample_sources
 
 ACCELERATE = shutil.which("accelerate", path=str(Path(sys.executable).parent)) or shutil.which("accelerate")
 CONFIG = REPO / "recipes" / "accelerate" / "ddp_cpu.yaml"
@@ -34,16 +35,7 @@ def _prefs(tmp_path: Path) -> Path:
 
 def _start_adapter(tiny: Path, out: Path) -> Path:
     """One LoRA adapter both runs continue from: a fresh adapter's random init would differ between them."""
-    from peft import LoraConfig, get_peft_model
-    from transformers import AutoModelForCausalLM
-
-    torch.manual_seed(0)
-    model = get_peft_model(AutoModelForCausalLM.from_pretrained(tiny), LoraConfig(r=4, lora_alpha=4, lora_dropout=0.0,
-                                                                                 target_modules=["q_proj", "v_proj"]))
-    with torch.no_grad():
-        for name, p in model.named_parameters():
-            if "lora_B" in name:
-                p.normal_(0, 0.02)
+    model: Any = random_lora(tiny, seed=0, scale=0.02, targets=("q_proj", "v_proj"), alpha=4)
     model.save_pretrained(out)
     return out
 

@@ -5,6 +5,7 @@ The log-probabilities and their gradients must be those of the plain forward pas
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 import torch
@@ -37,18 +38,11 @@ def _batch(tok_pad: int) -> dict[str, torch.Tensor]:
 
 
 def test_shared_prompt_logps_and_gradients_equal_the_plain_forward_pass(tiny_model_dir: Path) -> None:
-    from peft import LoraConfig, get_peft_model
-    from transformers import AutoModelForCausalLM
-
     from cfdpo.training.trainer import PreferenceTrainer, shared_prefix_length
 
-    torch.manual_seed(0)
-    model = get_peft_model(AutoModelForCausalLM.from_pretrained(tiny_model_dir),
-                           LoraConfig(r=4, lora_alpha=8, target_modules=["q_proj", "v_proj", "down_proj"]))
-    with torch.no_grad():
-        for name, p in model.named_parameters():
-            if "lora_B" in name:
-                p.normal_(0, 0.1)
+    from .conftest import random_lora
+
+    model: Any = random_lora(tiny_model_dir, seed=0, scale=0.1)
     model.train()
     batch = _batch(0)
     assert batch["input_ids"].shape[1] <= 48

@@ -16,7 +16,7 @@ import pytest
 
 from cfdpo.generation.vllm_engine import vllm_unavailable
 
-from .conftest import SAMPLE, sample_sources
+from .conftest import SAMPLE, random_lora, sample_sources
 
 WHY = vllm_unavailable()
 needs_vllm = pytest.mark.skipif(WHY is not None, reason=f"vLLM backend not testable here: {WHY}")
@@ -116,21 +116,11 @@ def test_evaluate_with_vllm_gives_the_transformers_verdicts(tiny_vllm_model_dir:
 @needs_vllm
 @pytest.mark.slow
 def test_an_adapter_is_merged_once_and_served_like_transformers(tiny_vllm_model_dir: Path, tmp_path: Path) -> None:
-    import torch
-    from peft import LoraConfig, get_peft_model
-    from transformers import AutoModelForCausalLM
-
     from cfdpo.generation.hf import DecodingConfig, generate_completions
     from cfdpo.generation.models import load_model
     from cfdpo.generation.vllm_engine import VLLMOptions, load_vllm, merged_model_dir, release_engine
 
-    torch.manual_seed(1)
-    peft = get_peft_model(AutoModelForCausalLM.from_pretrained(tiny_vllm_model_dir),
-                          LoraConfig(r=4, lora_alpha=8, target_modules=["q_proj", "v_proj", "down_proj"]))
-    with torch.no_grad():
-        for name, p in peft.named_parameters():
-            if "lora_B" in name:
-                p.normal_(0, 0.5)  # a trained-looking adapter: it changes the outputs
+    peft: Any = random_lora(tiny_vllm_model_dir, seed=1, scale=0.5)  # a trained-looking adapter
     adapter = tmp_path / "adapter"
     peft.save_pretrained(adapter)
     merged = merged_model_dir(str(tiny_vllm_model_dir), str(adapter))
