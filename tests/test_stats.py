@@ -53,3 +53,17 @@ def test_mcnemar_exact_by_hand() -> None:
     # only the programs both sides judged are paired
     r = mcnemar_exact(base, {"p0": False, "p19": True, "other": True})
     assert (r.n, r.fixed, r.broken) == (2, 1, 1)
+
+
+def test_a_tiny_mcnemar_p_value_is_kept_in_the_dict() -> None:
+    from cfdpo.evaluation.stats import mcnemar_exact
+
+    a = {str(i): i < 5 for i in range(60)}  # 5 broken, 50 fixed, 5 unchanged bad
+    b = {str(i): 5 <= i < 55 for i in range(60)}
+    d = mcnemar_exact(a, b).to_dict()
+    assert (d["fixed"], d["broken"]) == (50, 5)
+    # exact two-sided binomial: 2 * P(X <= 5), X ~ Bin(55, 1/2) = 2 * sum_{k<=5} C(55, k) / 2^55
+    from math import comb
+
+    expected = 2 * sum(comb(55, k) for k in range(6)) / 2**55
+    assert d["p_value"] > 0 and abs(d["p_value"] - expected) / expected < 1e-3

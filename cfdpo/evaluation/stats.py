@@ -71,7 +71,9 @@ class McNemarResult:
     rate_b: float | None
 
     def to_dict(self) -> dict[str, Any]:
-        return {k: (round(v, 6) if isinstance(v, float) else v) for k, v in asdict(self).items()}
+        """Fields as a dict: rates to 6 decimals, the p value to 4 significant digits (a tiny p stays > 0)."""
+        return {k: (float(f"{v:.4g}") if k == "p_value" else round(v, 6) if isinstance(v, float) else v)
+                for k, v in asdict(self).items()}
 
 
 def mcnemar_exact(a: Mapping[str, bool], b: Mapping[str, bool]) -> McNemarResult:
