@@ -1,4 +1,7 @@
-"""Batched completion sampling with transformers.
+"""Batched completion sampling with transformers (and, through the same calls, vLLM).
+
+A :class:`~cfdpo.generation.vllm_engine.VLLMModel` passed as ``model`` generates through its engine
+with the same rendering, stop rules (:mod:`cfdpo.generation.stops`) and decoding.
 
 Prompts are batched with left padding; decoding is greedy or sampled
 (temperature, top-p, n samples per prompt). Each sequence stops as soon as its

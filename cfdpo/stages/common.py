@@ -115,7 +115,7 @@ def config_defaults(args: Any) -> dict[str, Any]:
     return asdict(type(args)())
 
 
-def load_generator(args: Any, seed: int | None = None) -> tuple[Any, Any]:
+def load_generator(args: Any) -> tuple[Any, Any]:
     """``(model, tokenizer)`` for generation by ``args.backend`` (:class:`GenerationOptions`): a vLLM engine
     (kept alive across calls for the same model) or a transformers model on ``args.device``.
 
@@ -127,7 +127,7 @@ def load_generator(args: Any, seed: int | None = None) -> tuple[Any, Any]:
 
     set_torch_threads(args.threads)
     if resolve_backend(args.backend) == "vllm":
-        return load_vllm(args.model, args.adapter, args.device, args.vllm_options(args.seed if seed is None else seed))
+        return load_vllm(args.model, args.adapter, args.device, args.vllm_options(args.seed))
     return load_model(args.model, args.adapter, args.device)
 
 
