@@ -137,6 +137,21 @@ def merged_model_dir(name: str | None, adapter: str) -> Path:
     return out
 
 
+def _bind_all_cores(small: int = 4) -> None:
+    """On a CPU with at most ``small`` cores, let vLLM's worker compute on all of them.
+
+    By default vLLM's CPU backend binds its worker's threads to all cores but one, kept for the scheduler: on 2
+    cores the model then runs on one. Measured on 2 cores (SmolLM2-135M, bf16, 96 test prompts, batch 64):
+    94 tok/s with the default binding, 130 tok/s with ``VLLM_CPU_OMP_THREADS_BIND=0-1`` and
+    ``VLLM_CPU_NUM_OF_RESERVED_CPU=0``. Only a contiguous set of allowed CPUs is bound; values the user set
+    are kept.
+    """
+    ids = sorted(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else []
+    if ids and len(ids) <= small and ids == list(range(ids[0], ids[-1] + 1)):
+        os.environ.setdefault("VLLM_CPU_OMP_THREADS_BIND", f"{ids[0]}-{ids[-1]}")
+        os.environ.setdefault("VLLM_CPU_NUM_OF_RESERVED_CPU", "0")
+
+
 class VLLMModel:
     """A vLLM engine standing in for a transformers model in :mod:`cfdpo.generation.hf`'s calls.
 
@@ -240,6 +255,8 @@ def load_vllm(name: str | None, adapter: str | None, device: str | None,
     import torch
 
     cuda = (device or "").startswith("cuda") or (device is None and torch.cuda.is_available())
+    if not cuda:
+        _bind_all_cores()
     dtype = options.dtype if options.dtype != "auto" else ("auto" if cuda else "bfloat16")
     kwargs: dict[str, Any] = dict(
         model=path, tokenizer=path, dtype=dtype, seed=options.seed,
