@@ -211,9 +211,15 @@ def test_skipped_files_are_listed_with_reasons_and_warned_once_per_kind(capfd, t
 
 
 # ------------------------------------------------------------------------------------- interrupts
+def _default_sigint() -> None:
+    # a test run started in the background by a script inherits SIGINT ignored (POSIX shells without job
+    # control do that), and Python then never raises KeyboardInterrupt: give the child the default
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def _cfdpo(args: list[str], env: dict[str, str]) -> subprocess.Popen[str]:
     return subprocess.Popen([sys.executable, "-m", "cfdpo.cli", *args], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, env=env, cwd=REPO)
+                            stderr=subprocess.PIPE, text=True, env=env, cwd=REPO, preexec_fn=_default_sigint)
 
 
 def _cfdpo_dirs(tmp: Path) -> list[str]:
