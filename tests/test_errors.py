@@ -268,7 +268,7 @@ def test_sigterm_ends_with_one_line_exit_143_and_no_temp_dir(tmp_path) -> None:
 def test_sigint_during_evaluate_then_resume_gives_identical_rows(tiny_model_dir, tmp_path) -> None:
     env = {**os.environ, "CFDPO_LOG": "WARNING"}
     common = ["evaluate", "--model", str(tiny_model_dir), "--data", str(SAMPLE), "--limit", "12", "--batch_size", "2",
-              "--max_new_tokens", "96", "--compile_check", "false", "--compile_mode", "syntax", "--threads", "1"]
+              "--max_new_tokens", "24", "--compile_check", "false", "--compile_mode", "syntax", "--threads", "1"]
     ref = subprocess.run([sys.executable, "-m", "cfdpo.cli", *common, "--out", str(tmp_path / "ref")], env=env,
                          cwd=REPO, capture_output=True, text=True, timeout=600)
     assert ref.returncode == 0, ref.stderr[-2000:]
