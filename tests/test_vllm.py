@@ -104,6 +104,7 @@ def test_evaluate_with_vllm_gives_the_transformers_verdicts(tiny_vllm_model_dir:
     vl = run(EvaluateArguments(out=str(tmp_path / "vllm"), backend="vllm", **common))  # type: ignore[arg-type]
     assert hf["generation"]["backend"] == "hf" and vl["generation"]["backend"] == "vllm"
     assert vl["generation"]["vllm"]["dtype"] == "float32" and vl["generation"]["vllm"]["vllm"].startswith("vllm")
+    assert vl["generation"]["vllm"]["engine_dtype"] == "float32"
     assert vl["per_program"] == hf["per_program"]
     rows = [json.loads(line) for line in (tmp_path / "vllm" / "samples.jsonl").read_text().splitlines()]
     hrows = [json.loads(line) for line in (tmp_path / "hf" / "samples.jsonl").read_text().splitlines()]

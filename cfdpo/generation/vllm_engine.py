@@ -168,6 +168,7 @@ class VLLMModel:
 
     def __init__(self, llm: Any, tokenizer: Any, config: Any, path: str, key: tuple[Any, ...]) -> None:
         self.llm, self.tokenizer, self.config, self.path, self.key = llm, tokenizer, config, path, key
+        self.dtype: str | None = None  # the dtype the engine was started with (``auto`` resolved on a CPU)
 
     def generate(self, texts: Sequence[str], budget: int, decoding: Any,
                  stops: Sequence[dict[str, Any]] | None) -> list[list[str]]:
@@ -278,11 +279,13 @@ def load_vllm(name: str | None, adapter: str | None, device: str | None,
     if tok.pad_token is None:
         tok.pad_token = tok.eos_token
     _ENGINE = VLLMModel(llm, tok, AutoConfig.from_pretrained(path), path, key)
+    _ENGINE.dtype = dtype
     return _ENGINE, tok
 
 
 def options_record(options: VLLMOptions) -> dict[str, Any]:
-    """The engine options and vLLM's version, for results files."""
+    """The engine options, what they resolved to (the engine's dtype, the CPU binding) and vLLM's version,
+    for results files."""
     from importlib.metadata import PackageNotFoundError, version
 
     v = None
@@ -292,4 +295,7 @@ def options_record(options: VLLMOptions) -> dict[str, Any]:
             break
         except PackageNotFoundError:
             continue
-    return {**asdict(options), "vllm": v}
+    engine = _ENGINE.key[-1] if _ENGINE is not None else None
+    return {**asdict(options), "vllm": v,
+            "engine_dtype": getattr(_ENGINE, "dtype", None) if engine == options else None,
+            "cpu_binding": {k: os.environ.get(k) for k in ("VLLM_CPU_OMP_THREADS_BIND", "VLLM_CPU_NUM_OF_RESERVED_CPU")}}
