@@ -20,7 +20,7 @@ import shutil
 from pathlib import Path
 from typing import Any
 
-__all__ = ["DEFAULT_MODEL", "cache_dir", "check_model", "default_model_path", "load_model", "resolve_model", "set_torch_threads"]
+__all__ = ["DEFAULT_MODEL", "cache_dir", "check_model", "default_model_path", "generation_tokenizer", "load_model", "resolve_model", "set_torch_threads"]
 
 log = logging.getLogger(__name__)
 
@@ -193,6 +193,15 @@ def set_torch_threads(n: int | None = None) -> int:
     return n
 
 
+def generation_tokenizer(tok: Any) -> Any:
+    """Set a tokenizer up for batched generation (left padding, a pad token: the eos when it has none);
+    returns it."""
+    tok.padding_side = "left"
+    if tok.pad_token is None:
+        tok.pad_token = tok.eos_token
+    return tok
+
+
 def load_model(name: str | None = None, adapter: str | None = None, device: str | None = None) -> tuple[Any, Any]:
     """Load a causal LM and its tokenizer for generation.
 
@@ -218,9 +227,7 @@ def load_model(name: str | None = None, adapter: str | None = None, device: str 
 
         model = PeftModel.from_pretrained(model, adapter)
         model = model.merge_and_unload()
-    tok.padding_side = "left"
-    if tok.pad_token is None:
-        tok.pad_token = tok.eos_token
+    generation_tokenizer(tok)
     model.to(device)
     model.eval()
     return model, tok

@@ -162,13 +162,14 @@ class VLLMModel:
         config: the model's transformers config (its context length sizes prompts).
         path: the model directory served (the merged one for an adapter).
         key: what the engine was started for (model, adapter, options), for reuse.
+        dtype: the dtype the engine was started with.
     """
 
     backend = "vllm"
 
-    def __init__(self, llm: Any, tokenizer: Any, config: Any, path: str, key: tuple[Any, ...]) -> None:
+    def __init__(self, llm: Any, tokenizer: Any, config: Any, path: str, key: tuple[Any, ...], dtype: str) -> None:
         self.llm, self.tokenizer, self.config, self.path, self.key = llm, tokenizer, config, path, key
-        self.dtype: str | None = None  # the dtype the engine was started with (``auto`` resolved on a CPU)
+        self.dtype = dtype  # the dtype the engine was started with (``auto`` resolved on a CPU)
 
     def generate(self, texts: Sequence[str], budget: int, decoding: Any,
                  stops: Sequence[dict[str, Any]] | None) -> list[list[str]]:
@@ -243,7 +244,7 @@ def load_vllm(name: str | None, adapter: str | None, device: str | None,
     from transformers import AutoConfig, AutoTokenizer
 
     from ..errors import InputError
-    from .models import resolve_model
+    from .models import generation_tokenizer, resolve_model
 
     why = vllm_unavailable()
     if why is not None:
@@ -274,12 +275,8 @@ def load_vllm(name: str | None, adapter: str | None, device: str | None,
     except Exception as e:
         raise InputError(f"--backend vllm: the engine did not start for {path}: {type(e).__name__}: "
                          f"{str(e).splitlines()[0][:300] if str(e) else ''}") from e
-    tok = AutoTokenizer.from_pretrained(path)
-    tok.padding_side = "left"
-    if tok.pad_token is None:
-        tok.pad_token = tok.eos_token
-    _ENGINE = VLLMModel(llm, tok, AutoConfig.from_pretrained(path), path, key)
-    _ENGINE.dtype = dtype
+    tok = generation_tokenizer(AutoTokenizer.from_pretrained(path))
+    _ENGINE = VLLMModel(llm, tok, AutoConfig.from_pretrained(path), path, key, dtype)
     return _ENGINE, tok
 
 
@@ -297,5 +294,5 @@ def options_record(options: VLLMOptions) -> dict[str, Any]:
             continue
     engine = _ENGINE.key[-1] if _ENGINE is not None else None
     return {**asdict(options), "vllm": v,
-            "engine_dtype": getattr(_ENGINE, "dtype", None) if engine == options else None,
+            "engine_dtype": _ENGINE.dtype if _ENGINE is not None and engine == options else None,
             "cpu_binding": {k: os.environ.get(k) for k in ("VLLM_CPU_OMP_THREADS_BIND", "VLLM_CPU_NUM_OF_RESERVED_CPU")}}
