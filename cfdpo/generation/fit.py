@@ -25,7 +25,7 @@ def prompt_token_limit(model: Any, tokenizer: Any, decoding: Any, max_prompt_tok
 
     The context is the model config's ``max_position_embeddings`` (else the
     tokenizer's ``model_max_length`` when it is a real number); the budget is the
-    fixed ``max_new_tokens`` or the per-batch cap. A given ``max_prompt_tokens``
+    fixed ``max_new_tokens`` or the per-prompt cap. A given ``max_prompt_tokens``
     is still capped by the context.
     """
     ctx = getattr(getattr(model, "config", None), "max_position_embeddings", None)

@@ -26,7 +26,7 @@ from typing import Any
 from ..corpus.prompts import render_prompt
 from .stops import StopRule, pattern_stop, program_stop
 
-__all__ = ["DecodingConfig", "batch_seed", "generate_answers", "generate_completions"]
+__all__ = ["DecodingConfig", "batch_seed", "generate_answers", "generate_completions", "token_budgets"]
 
 log = logging.getLogger(__name__)
 
@@ -40,9 +40,10 @@ class DecodingConfig:
         temperature: sampling temperature (ignored when greedy).
         top_p: nucleus sampling mass (ignored when greedy).
         num_samples: completions per prompt (must be 1 when greedy).
-        max_new_tokens: fixed budget; when None it is derived per batch as
+        max_new_tokens: fixed budget; when None it is derived per prompt as
             ``ceil(max_new_tokens_factor * reference tokens) + max_new_tokens_pad``,
-            capped at ``max_new_tokens_cap``.
+            capped at ``max_new_tokens_cap`` (per prompt, not per batch: a prompt's completion does not depend
+            on the batch it falls in, nor on the backend's batch size).
         stop_on_complete: stop a sequence once its program is complete.
         seed: base seed for sampling.
     """
@@ -72,28 +73,59 @@ def batch_seed(seed: int, key: str) -> int:
     return (seed * 1_000_003 + zlib.crc32(key.encode("utf-8"))) % (2**31 - 1)
 
 
-def _criterion(tokenizer: Any, rules: Sequence[StopRule], n: int, start: int) -> Any:
-    """A transformers ``StoppingCriteria`` applying ``rules`` (one per input text, ``n`` rows each)."""
+def _criterion(tokenizer: Any, rules: Sequence[StopRule] | None, budgets: Sequence[int], n: int,
+               start: int) -> Any:
+    """A transformers ``StoppingCriteria``: row ``i`` (of ``n`` per input text) stops once its text's rule in
+    ``rules`` is reached (None: no rule) or once it has ``budgets[i // n]`` new tokens."""
     import torch
     from transformers import StoppingCriteria
 
     class _StopRules(StoppingCriteria):
-        """Per-row stop once the row's rule is reached; the full text is decoded only when it may be."""
+        """Per-row stop once the row's rule or budget is reached; the full text is decoded only when it may be."""
 
         def __init__(self) -> None:
-            self.done: list[bool] = [False] * (len(rules) * n)
+            self.done: list[bool] = [False] * (len(budgets) * n)
 
         def __call__(self, input_ids: torch.LongTensor, scores: Any, **kwargs: Any) -> torch.BoolTensor:
             new = input_ids[:, start:]
-            last = tokenizer.batch_decode(new[:, -1:], skip_special_tokens=True, clean_up_tokenization_spaces=False)
+            last = (tokenizer.batch_decode(new[:, -1:], skip_special_tokens=True, clean_up_tokenization_spaces=False)
+                    if rules is not None else [])
             for row in range(new.shape[0]):
-                rule = rules[row // n]
-                if not self.done[row] and rule.may_stop_after(last[row]):
+                if self.done[row]:
+                    continue
+                if new.shape[1] >= budgets[row // n]:
+                    self.done[row] = True
+                elif rules is not None and rules[row // n].may_stop_after(last[row]):
                     text = tokenizer.decode(new[row], skip_special_tokens=True, clean_up_tokenization_spaces=False)
-                    self.done[row] = rule.reached(text)
+                    self.done[row] = rules[row // n].reached(text)
             return torch.tensor(self.done, dtype=torch.bool, device=input_ids.device)  # type: ignore[return-value]
 
     return _StopRules()
+
+
+def token_budgets(tokenizer: Any, references: Sequence[str], decoding: DecodingConfig,
+                  prompt_format: str = "raw") -> list[int]:
+    """Each prompt's max new tokens: ``decoding.max_new_tokens`` when set, else
+    ``min(cap, ceil(factor * reference tokens) + pad)`` (+16 for the fences in ``chat`` format).
+
+    Args:
+        tokenizer: the model's tokenizer (counts the reference's tokens).
+        references: one reference completion per prompt.
+        decoding: the :class:`DecodingConfig` (fixed budget or factor, pad and cap).
+        prompt_format: ``raw`` or ``chat``.
+
+    Returns:
+        One budget (tokens, ≥ 1) per reference.
+    """
+    if decoding.max_new_tokens is not None:
+        return [decoding.max_new_tokens] * len(references)
+    extra = 16 if prompt_format == "chat" else 0  # the fences
+    out = []
+    for r in references:
+        n = len(tokenizer(r, add_special_tokens=False)["input_ids"]) if r else 0
+        out.append(max(1, min(math.ceil(decoding.max_new_tokens_factor * n) + decoding.max_new_tokens_pad + extra,
+                              decoding.max_new_tokens_cap)))
+    return out
 
 
 def generate_completions(
@@ -113,7 +145,8 @@ def generate_completions(
         model: a causal LM (eval mode).
         tokenizer: its tokenizer (``padding_side="left"``, with a pad token).
         prompts: masked programs (code); rendered with :func:`render_prompt`.
-        references: reference completions, used only to size ``max_new_tokens``.
+        references: reference completions, used only to size each prompt's token budget
+            (:func:`token_budgets`).
         decoding: see :class:`DecodingConfig`.
         prompt_format: ``raw`` or ``chat``.
         seed_key: mixed into the batch seed (use the first prompt id).
@@ -131,25 +164,19 @@ def generate_completions(
         return []
     fbs = list(feedbacks) if feedbacks is not None else [None] * len(prompts)
     texts = [render_prompt(p, prompt_format, tokenizer, fb) for p, fb in zip(model_prompts or prompts, fbs)]
-    if decoding.max_new_tokens is not None:
-        budget = decoding.max_new_tokens
-    else:
-        refs = references or [""] * len(prompts)
-        longest = max(len(tokenizer(r, add_special_tokens=False)["input_ids"]) for r in refs)
-        extra = 16 if prompt_format == "chat" else 0  # the fences
-        budget = math.ceil(decoding.max_new_tokens_factor * longest) + decoding.max_new_tokens_pad + extra
-        budget = min(budget, decoding.max_new_tokens_cap)
+    budgets = token_budgets(tokenizer, references or [""] * len(prompts), decoding, prompt_format)
     stops = [program_stop(p, prompt_format) for p in prompts] if decoding.stop_on_complete else None
-    return _generate(model, tokenizer, texts, budget, decoding, stops, seed_key)
+    return _generate(model, tokenizer, texts, budgets, decoding, stops, seed_key)
 
 
-def _generate(model: Any, tokenizer: Any, texts: Sequence[str], budget: int, decoding: DecodingConfig,
+def _generate(model: Any, tokenizer: Any, texts: Sequence[str], budgets: Sequence[int], decoding: DecodingConfig,
               stops: Sequence[dict[str, Any]] | None, seed_key: str) -> list[list[str]]:
-    """The one generation call of every task: batched, seeded per batch, each text stopped by its rule in
-    ``stops`` (:mod:`cfdpo.generation.stops`; None: only end-of-sequence and ``budget``). A vLLM model
-    (:class:`~cfdpo.generation.vllm_engine.VLLMModel`) generates through its engine with the same rules."""
+    """The one generation call of every task: batched, seeded per batch, text ``i`` stopped by its rule in
+    ``stops`` (:mod:`cfdpo.generation.stops`; None: only end-of-sequence) or after ``budgets[i]`` new tokens.
+    A vLLM model (:class:`~cfdpo.generation.vllm_engine.VLLMModel`) generates through its engine with the
+    same rules and budgets."""
     if getattr(model, "backend", "hf") == "vllm":
-        return model.generate(texts, budget, decoding, stops)
+        return model.generate(texts, budgets, decoding, stops)
     import torch
     from transformers import StoppingCriteriaList
 
@@ -157,7 +184,7 @@ def _generate(model: Any, tokenizer: Any, texts: Sequence[str], budget: int, dec
     start = enc["input_ids"].shape[1]
     n = decoding.num_samples
     kwargs: dict[str, Any] = {
-        "max_new_tokens": budget,
+        "max_new_tokens": max(budgets),
         "num_return_sequences": n,
         "pad_token_id": tokenizer.pad_token_id,
         "do_sample": decoding.do_sample,
@@ -166,13 +193,15 @@ def _generate(model: Any, tokenizer: Any, texts: Sequence[str], budget: int, dec
         kwargs.update(temperature=decoding.temperature, top_p=decoding.top_p, top_k=0)
     else:
         kwargs.update(temperature=None, top_p=None, top_k=None)
-    if stops is not None:
-        kwargs["stopping_criteria"] = StoppingCriteriaList([_criterion(tokenizer, [StopRule(s) for s in stops], n,
-                                                                       start)])
+    if stops is not None or len(set(budgets)) > 1:
+        rules = [StopRule(s) for s in stops] if stops is not None else None
+        kwargs["stopping_criteria"] = StoppingCriteriaList([_criterion(tokenizer, rules, budgets, n, start)])
     torch.manual_seed(batch_seed(decoding.seed, seed_key))
     with torch.inference_mode():
         out = model.generate(**enc, **kwargs)
-    decoded = tokenizer.batch_decode(out[:, start:], skip_special_tokens=True, clean_up_tokenization_spaces=False)
+    new = out[:, start:]  # a row stopped early is padded to the longest: cut it to its budget
+    decoded = [tokenizer.decode(new[row, :budgets[row // n]], skip_special_tokens=True,
+                                clean_up_tokenization_spaces=False) for row in range(new.shape[0])]
     return [decoded[i * n:(i + 1) * n] for i in range(len(texts))]
 
 
@@ -199,7 +228,8 @@ def generate_answers(model: Any, tokenizer: Any, texts: Sequence[str], decoding:
     if not texts:
         return []
     stops = [pattern_stop(stop_pattern)] * len(texts) if stop_pattern else None
-    outs = [o[0] for o in _generate(model, tokenizer, texts, decoding.max_new_tokens, decoding, stops, seed_key)]
+    budgets = [decoding.max_new_tokens] * len(texts)
+    outs = [o[0] for o in _generate(model, tokenizer, texts, budgets, decoding, stops, seed_key)]
     if stop_pattern:
         rx = re.compile(stop_pattern)
         outs = [o[:m.end()] if (m := rx.search(o)) else o for o in outs]

