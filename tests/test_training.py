@@ -20,9 +20,9 @@ def _adapter(path: Path) -> dict[str, torch.Tensor]:
 def _cfgs(tiny: Path, out: Path, cls, **kw):
     from trl import ModelConfig
 
-    args = cls(output_dir=str(out), max_steps=3, per_device_train_batch_size=2, learning_rate=5e-3,
-               logging_steps=1, save_strategy="no", report_to="none", seed=0, lr_scheduler_type="linear",
-               bf16=False, gradient_checkpointing=False, **kw)
+    args = cls(**{**dict(output_dir=str(out), max_steps=3, per_device_train_batch_size=2, learning_rate=5e-3,
+                         logging_steps=1, save_strategy="no", report_to="none", seed=0, lr_scheduler_type="linear",
+                         bf16=False, gradient_checkpointing=False), **kw})
     model = ModelConfig(model_name_or_path=str(tiny), use_peft=True, lora_r=4, lora_alpha=4, lora_dropout=0.0)
     return args, model
 
@@ -164,3 +164,29 @@ def test_dpo_refuses_trl_loss_options_it_would_ignore(capfd, tmp_path, option, v
     err = capfd.readouterr().err.strip().splitlines()
     assert code == 2 and len(err) == 1 and err[0].startswith(f"cfdpo dpo: error: {option} is not used by cfdpo dpo")
     assert not (tmp_path / "o").exists()
+
+
+def test_bf16_on_the_cpu_only_when_asked_with_use_cpu(tiny_model_dir, tmp_path):
+    """``--bf16 true --use_cpu true`` trains in bf16 autocast on a CPU (its first loss is close to fp32's but not
+    equal); TRL's default bf16 without ``use_cpu`` is turned off, and ``mixed_precision`` follows."""
+    from trl import SFTConfig
+
+    from cfdpo.stages.sft import run
+    from cfdpo.stages.train_common import TrainDataArguments
+    from cfdpo.training.models import cpu_safe_args
+
+    first = {}
+    for name, bf16 in (("fp32", False), ("bf16", True)):
+        args, model = _cfgs(tiny_model_dir, tmp_path / name, SFTConfig, max_length=256, max_steps=1,
+                            bf16=bf16, use_cpu=bf16)
+        run(TrainDataArguments(data=str(SAMPLE), limit=4, compile_check=False), args, model)
+        cfg = json.loads((tmp_path / name / "run_config.json").read_text())["config"]["SFTConfig"]
+        assert cfg["bf16"] is bf16 and cfg["use_cpu"] is bf16
+        state = json.loads((tmp_path / name / "trainer_state.json").read_text())
+        first[name] = next(h["loss"] for h in state["log_history"] if "loss" in h)
+    assert first["bf16"] != first["fp32"] and abs(first["bf16"] - first["fp32"]) < 1e-2 * first["fp32"]
+    if not torch.cuda.is_available():
+        args = SFTConfig(output_dir=str(tmp_path / "x"), bf16=False, report_to="none")
+        args.bf16, args.mixed_precision = True, "bf16"  # TRL's default, as a library caller may leave it
+        cpu_safe_args(args)
+        assert args.bf16 is False and args.mixed_precision == "no"

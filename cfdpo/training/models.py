@@ -68,14 +68,23 @@ def unsloth_peft_kwargs(model_args: Any) -> dict[str, Any]:
 
 
 def cpu_safe_args(args: Any) -> Any:
-    """Turn off what TRL enables by default but a CPU cannot do (bf16, gradient checkpointing)."""
+    """Turn off what TRL enables by default but a CPU cannot do (gradient checkpointing; bf16 unless asked for).
+
+    Without CUDA, bf16 mixed precision (autocast) is kept only when asked for with ``use_cpu`` as well
+    (``--bf16 true --use_cpu true``: transformers refuses bf16 on a CPU without ``use_cpu``); TRL's default
+    ``bf16=True`` is turned off. ``mixed_precision``, which transformers derives from ``bf16`` when the
+    arguments are built, is set to match, so the trainer computes in the precision the arguments say.
+    """
     import torch
 
     if not torch.cuda.is_available():
-        if getattr(args, "bf16", False) or getattr(args, "gradient_checkpointing", False):
-            log.info("no CUDA: training in fp32 without gradient checkpointing")
-        args.bf16 = False
+        keep_bf16 = bool(getattr(args, "bf16", False) and getattr(args, "use_cpu", False))
+        if (getattr(args, "bf16", False) and not keep_bf16) or getattr(args, "gradient_checkpointing", False):
+            log.info("no CUDA: training without gradient checkpointing, in %s", "bf16" if keep_bf16 else "fp32")
+        args.bf16 = keep_bf16
         args.fp16 = False
+        if hasattr(args, "mixed_precision"):
+            args.mixed_precision = "bf16" if keep_bf16 else "no"
         args.gradient_checkpointing = False
         if str(getattr(args, "optim", "")).startswith("adamw_bnb") and importlib.util.find_spec("bitsandbytes") is None:
             log.warning("optim=%s needs bitsandbytes (the gpu extra); using adamw_torch", args.optim)
