@@ -26,7 +26,12 @@ def test_loop_rounds_train_on_their_own_samples_and_resume(tiny_model_dir, tmp_p
     from safetensors.torch import load_file
 
     out = tmp_path / "loop"
-    res = run_loop(_args(tiny_model_dir, out))
+    first = run_loop(_args(tiny_model_dir, out, rounds=1))
+    assert [r["label"] for r in first["comparison"]["rows"]] == ["Base", "+SFT", "+SFT+DPO r1"]
+    r1 = (out / "round_1" / "adapter" / "adapter_model.safetensors").stat().st_mtime_ns
+    res = run_loop(_args(tiny_model_dir, out))  # the finished loop goes on with one more round
+    assert (out / "round_1" / "adapter" / "adapter_model.safetensors").stat().st_mtime_ns == r1
+    assert json.loads((out / "run_config.json").read_text())["config"]["rounds"] == 2
     labels = [r["label"] for r in res["comparison"]["rows"]]
     assert labels == ["Base", "+SFT", "+SFT+DPO r1", "+SFT+DPO r2"]
     for r in (1, 2):

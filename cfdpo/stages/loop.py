@@ -88,9 +88,11 @@ def run_loop(args: LoopArguments) -> dict[str, Any]:
     from ..runinfo import check_or_write_run_config, environment_info, write_json
 
     t0 = time.time()
-    out = Path(args.out)
+    out = Path(args.out)  # a finished loop resumed with more --rounds goes on from its last round
     out.mkdir(parents=True, exist_ok=True)
-    check_or_write_run_config(out, asdict(args), ignore=("threads", *RUN_ONLY), defaults=asdict(LoopArguments()))
+    if check_or_write_run_config(out, asdict(args), ignore=("threads", "rounds", *RUN_ONLY),
+                                 defaults=asdict(LoopArguments())):
+        _record_rounds(out, args.rounds)
     r0 = out / "round_0"
     evals: dict[str, dict[str, Any]] = {"Base": evaluate_stage(args, r0 / "eval-base", None)}
     policy: str | None = None
@@ -141,3 +143,18 @@ def _read_json(path: Path) -> dict[str, Any]:
     import json
 
     return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
+
+
+def _record_rounds(out: Path, rounds: int) -> None:
+    """Set ``rounds`` in ``out/run_config.json`` of a resumed loop (the only option that may change: earlier
+    rounds do not depend on how many follow)."""
+    import json
+
+    from ..runinfo import write_json
+
+    path = out / "run_config.json"
+    rec = json.loads(path.read_text(encoding="utf-8"))
+    if rec["config"].get("rounds") != rounds:
+        log.info("%s: rounds %s -> %d", path, rec["config"].get("rounds"), rounds)
+        rec["config"]["rounds"] = rounds
+        write_json(path, rec)
