@@ -62,7 +62,7 @@ class CommonArguments(CorpusOptions, CompileOptions, TestOptions, GenerationOpti
         "help": "Prompts per generation batch (default: 8 with transformers; 64 with vLLM, whose engine batches "
                 "continuously)."})
     max_new_tokens: int | None = field(default=None,
-                                       metadata={"help": "Fixed token budget; default 2x the reference length + 16."})
+                                       metadata={"help": "Fixed token budget; default per prompt: 2x its reference's tokens + 16, at most 1024."})
     shard: str = field(default="0/1", metadata={"help": "I/N: process the I-th of N contiguous shards (job arrays)."})
     threads: int | None = field(default=None, metadata={"help": "torch CPU threads (default: $CFDPO_THREADS or CPUs)."})
     device: str | None = field(default=None, metadata={"help": "cpu or cuda (default: cuda when available)."})
