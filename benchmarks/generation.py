@@ -6,7 +6,7 @@ Programs over ``--max-program-chars`` (default 1500, the loop recipe's limit) ar
 
 Both backends get the same prompts (test split, compile-checked, masked as ``cfdpo evaluate`` masks them),
 the same per-prompt token budgets and the same stop rule, each with its command default batch size
-(transformers 8, vLLM 64) and engine settings (vLLM: eager, 0.25 of memory; each dtype of ``--vllm-dtypes``,
+(transformers 8, vLLM 256) and engine settings (vLLM: eager, 0.25 of memory; each dtype of ``--vllm-dtypes``,
 default bfloat16 then float32). The backends run one after the other, never side by side. Measured for each:
 
   greedy    one completion per test prompt (``cfdpo evaluate``);
@@ -15,7 +15,8 @@ default bfloat16 then float32). The backends run one after the other, never side
   scoring   clean-up and g++ verdicts of every completion.
 
 Tokens are counted by re-tokenising each completion with the model's tokenizer (the same count for both).
-Prints a table and ends with one line per vLLM dtype::
+Prints a table and ends with one line per vLLM dtype, and one for ``auto`` (what ``--vllm_dtype auto`` runs
+on a CPU: float32 for greedy decoding, bfloat16 for sampling; from the two runs, with both engines' starts)::
 
     dtype=<vLLM dtype> speedup=<min of the two> speedup_greedy=<vLLM tok/s / transformers tok/s>
     speedup_sampling=<...> end_to_end=<transformers (start + generation + scoring) / vLLM (...)>
@@ -111,7 +112,7 @@ def main() -> None:
     ap.add_argument("--sample-n", type=int, default=50, help="train prompts, sampled")
     ap.add_argument("--num-samples", type=int, default=4)
     ap.add_argument("--hf-batch", type=int, default=8)
-    ap.add_argument("--vllm-batch", type=int, default=64)
+    ap.add_argument("--vllm-batch", type=int, default=256)
     ap.add_argument("--model", default="smollm2-135m-instruct")
     ap.add_argument("--vllm-dtypes", default="bfloat16,float32",
                     help="vLLM dtypes to run, comma-separated (bfloat16 is the CPU default; float32 agrees more)")
@@ -149,6 +150,11 @@ def main() -> None:
         for row in [hf, *rows]:
             with open(Path(a.dump) / f"greedy-{row['backend']}.jsonl", "w") as f:
                 f.writelines(json.dumps({"id": p["id"], "completion": c, "good": v}) + "\n" for p, c, v in zip(tests, row["completions"], row["verdicts"]))
+    by = {r["backend"]: r for r in rows}
+    if "vllm-float32" in by and "vllm-bfloat16" in by:  # what --vllm_dtype auto runs on a CPU
+        g, smp = by["vllm-float32"], by["vllm-bfloat16"]
+        rows.append({**g, "backend": "vllm-auto", "sampling_tok_s": smp["sampling_tok_s"],
+                     "total_s": g["start_s"] + g["greedy_s"] + smp["start_s"] + smp["sampling_s"] + g["scoring_s"]})
     for vl in rows:
         sg = vl["greedy_tok_s"] / hf["greedy_tok_s"]
         ss = vl["sampling_tok_s"] / hf["sampling_tok_s"]

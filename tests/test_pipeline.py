@@ -41,3 +41,18 @@ def test_pipeline_end_to_end_and_resume(tiny_model_dir, tmp_path):
     again = run(p)  # everything exists: reused, not recomputed
     assert again["table"] == res["table"]
     assert (out / "sft" / "adapter_model.safetensors").stat().st_mtime_ns == stamp
+
+
+def test_cpu_bf16_reaches_the_trainers_arguments(tmp_path):
+    """``cpu_bf16`` turns bf16 mixed precision on for the pipeline's SFT and DPO steps on a CPU (off by default)."""
+    import torch
+    from trl import DPOConfig, SFTConfig
+
+    from cfdpo.stages.pipeline import _common_train
+
+    for flag in (False, True):
+        p = PipelineArguments(out=str(tmp_path), data=str(SAMPLE), cpu_bf16=flag)
+        for cls in (SFTConfig, DPOConfig):
+            args = cls(**_common_train(p, tmp_path / "o", 1e-4, 2, 2))
+            assert args.bf16 is (flag or torch.cuda.is_available())
+            assert args.mixed_precision == ("bf16" if flag or torch.cuda.is_available() else "no")

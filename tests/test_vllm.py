@@ -182,3 +182,23 @@ def test_backend_choice_and_refusal(monkeypatch: pytest.MonkeyPatch) -> None:
         EvaluateArguments(backend="ctranslate2")
     with pytest.raises(OptionError, match="vllm_memory"):
         EvaluateArguments(vllm_memory=1.5)
+
+
+def test_auto_dtype_is_float32_for_greedy_decoding_and_bfloat16_for_sampling_on_a_cpu(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Evaluations (greedy) get transformers' verdicts; sampling gets bf16's speed; an explicit dtype is kept."""
+    from cfdpo.generation import vllm_engine
+    from cfdpo.generation.vllm_engine import VLLMOptions, engine_dtype
+    from cfdpo.stages.common import generation_record
+    from cfdpo.stages.evaluate import EvaluateArguments
+
+    assert engine_dtype(VLLMOptions(), cuda=False) == "float32"
+    assert engine_dtype(VLLMOptions(sampling=True), cuda=False) == "bfloat16"
+    assert engine_dtype(VLLMOptions(sampling=True), cuda=True) == "auto"  # the model's own
+    assert engine_dtype(VLLMOptions(dtype="bfloat16"), cuda=False) == "bfloat16"
+    assert engine_dtype(VLLMOptions(dtype="float32", sampling=True), cuda=False) == "float32"
+    args = EvaluateArguments(data=str(SAMPLE), backend="vllm")
+    assert args.vllm_options(0) != args.vllm_options(0, sampling=True)  # two engines, never one for both
+    monkeypatch.setattr(vllm_engine, "resolve_backend", lambda backend: "vllm")
+    assert generation_record(args)["vllm"]["sampling"] is False
+    assert generation_record(args, sampling=True)["vllm"]["sampling"] is True

@@ -89,7 +89,7 @@ def run(args: BuildPrefsArguments) -> dict[str, Any]:
                                   num_samples=args.num_samples, max_new_tokens=args.max_new_tokens, seed=args.seed)
 
         def load() -> tuple[Any, Any]:
-            return load_generator(args)
+            return load_generator(args, sampling=True)
 
         executor = make_exec_scorer(args, scorer)
         samples = sample_and_score(prompts, args, decoding, scorer, out, load, executor)
@@ -116,7 +116,7 @@ def run(args: BuildPrefsArguments) -> dict[str, Any]:
             "samples_summary": summarise_samples(samples),
             "prompt_fit": prompt_fit_summary(args, out, samples),
             "decoding": asdict(decoding),
-            **run_record(args, scorer, executor, t0),
+            **run_record(args, scorer, executor, t0, sampling=True),
         })
         write_json(out / "prefs_summary.json", summary)
         return summary

