@@ -34,7 +34,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-__all__ = ["VLLMModel", "VLLMOptions", "load_vllm", "merged_model_dir", "release_engine", "resolve_backend",
+__all__ = ["VLLMModel", "VLLMOptions", "engine_dtype", "load_vllm", "merged_model_dir", "release_engine", "resolve_backend",
            "vllm_unavailable"]
 
 log = logging.getLogger(__name__)
