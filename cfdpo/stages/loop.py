@@ -148,12 +148,10 @@ def _read_json(path: Path) -> dict[str, Any]:
 def _record_rounds(out: Path, rounds: int) -> None:
     """Set ``rounds`` in ``out/run_config.json`` of a resumed loop (the only option that may change: earlier
     rounds do not depend on how many follow)."""
-    import json
-
     from ..runinfo import write_json
 
     path = out / "run_config.json"
-    rec = json.loads(path.read_text(encoding="utf-8"))
+    rec = _read_json(path)
     if rec["config"].get("rounds") != rounds:
         log.info("%s: rounds %s -> %d", path, rec["config"].get("rounds"), rounds)
         rec["config"]["rounds"] = rounds
