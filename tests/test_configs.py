@@ -30,7 +30,7 @@ NON_DEFAULT: dict[str, Any] = {
     # tests
     "run_tests": True, "time_limit_s": 3.5, "run_memory_mb": 700, "float_tolerance": 1e-6,
     # generation
-    "backend": "vllm", "vllm_dtype": "float32", "vllm_memory": 0.4, "vllm_compile": True, "tensor_parallel_size": 2,
+    "backend": "vllm", "vllm_dtype": "float32", "vllm_memory": 0.4, "vllm_kv_cache_gb": 1.5, "vllm_compile": True, "tensor_parallel_size": 2,
 }
 GROUPS = (CorpusOptions, CompileOptions, TestOptions, GenerationOptions)
 STAGE_SET = ("split", "limit")  # the pipeline sets these per stage

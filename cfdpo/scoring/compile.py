@@ -34,6 +34,7 @@ import json
 import logging
 import os
 import shutil
+import signal
 import subprocess
 import tempfile
 import threading
@@ -47,12 +48,22 @@ from ..tempdirs import run_temp_root
 from .diagnostics import SOURCE_NAME, Diagnostic, parse_gcc_output
 from .limits import launch
 from .pch import PCHCache
-from .sandbox import Limits, Sandbox
-from .verdict import Verdict, compiler_version
+from .sandbox import COMPILE_UID, Limits, Sandbox
+from .verdict import SCORER_VERSION, Verdict, compiler_version, toolchain_versions
 
 __all__ = ["CompileResult", "CompileScorer", "Verdict", "compiler_version"]
 
 log = logging.getLogger(__name__)
+
+#: the address-space and file-size limits of the policy, as g++ and the kernel report them
+_OWN_LIMIT_MARKERS = ("memory exhausted", "out of memory", "File size limit exceeded")
+#: GCC's spelling suggestions, whose tie-breaks depend on hash-table order (a PCH changes it)
+_HINTS = ("did you mean", "suggested alternative")
+
+
+def _has_hint(message: str) -> bool:
+    return any(h in message for h in _HINTS)
+
 
 _MEMORY_MARKERS = (
     "memory exhausted",
@@ -281,12 +292,17 @@ class CompileScorer:
 
     # ----------------------------------------------------------------- running
     # ------------------------------------------------------------------ cache
+    def cache_key_parts(self) -> dict[str, Any]:
+        """Everything a cached result depends on: the policy (flags, limits, mode, isolation), the speed-ups,
+        the compiler, assembler, linkers and libstdc++ headers, and cfdpo's scorer version."""
+        return dict(self.config(), max_stderr_chars=self.max_stderr_chars, speedups=self.speedups(),
+                    toolchain=toolchain_versions(self.compiler), scorer_version=SCORER_VERSION)
+
     def _cache_path(self, source: str) -> str | None:
         if self.cache_dir is None:
             return None
         if self._policy_key is None:
-            policy = dict(self.config(), max_stderr_chars=self.max_stderr_chars)
-            self._policy_key = json.dumps(policy, sort_keys=True)
+            self._policy_key = json.dumps(self.cache_key_parts(), sort_keys=True)
         h = hashlib.sha256(self._policy_key.encode() + b"\0" + source.encode("utf-8", "surrogateescape")).hexdigest()
         return os.path.join(self.cache_dir, h[:2], h + ".json")
 
@@ -299,9 +315,28 @@ class CompileScorer:
         except (OSError, ValueError, KeyError):
             return None
 
+    @staticmethod
+    def cacheable(result: CompileResult) -> bool:
+        """Whether a result depends on the program and the policy only, not on the host's state.
+
+        Never cached: timeouts (machine load), internal errors, and resource limits that the program's own
+        limits did not cause (a compiler killed by SIGKILL, as the kernel's OOM killer does, or failing to
+        start a process); cached: errors, warnings, ok, and g++ reporting the address-space or file-size
+        limit of the policy ("memory exhausted", "File size limit exceeded", SIGXFSZ).
+        """
+        if result.verdict in (Verdict.INTERNAL_ERROR, Verdict.TIMEOUT):
+            return False
+        if result.verdict is Verdict.RESOURCE_LIMIT:
+            if result.returncode == -signal.SIGXFSZ:
+                return True
+            if result.returncode is not None and result.returncode < 0:
+                return False  # killed from outside (OOM killer) or by a signal the limits do not send
+            return any(m in result.stderr for m in _OWN_LIMIT_MARKERS) and "Killed signal" not in result.stderr
+        return True
+
     def _cache_put(self, path: str | None, result: CompileResult) -> None:
-        if path is None or result.verdict in (Verdict.INTERNAL_ERROR, Verdict.TIMEOUT):
-            return  # a timeout may depend on machine load: never cache it
+        if path is None or not self.cacheable(result):
+            return
         try:
             os.makedirs(os.path.dirname(path), exist_ok=True)
             fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path), suffix=".tmp")
@@ -334,9 +369,30 @@ class CompileScorer:
         return result
 
     def _compile(self, source: str, counted: bool = False) -> CompileResult:
+        """The verdict of a plain build, computed the fast way where that is provably the same.
+
+        The fast way (PCH, fast link, syntax first) is checked against a plain build whenever it could
+        differ: a ``timeout`` or ``resource_limit`` (a PCH is mapped into the address space; the fast link
+        runs three commands), an ``internal_error``, and, through a PCH, a diagnostic with a spelling hint
+        (GCC breaks ties between equally close names in hash-table order, which loading a PCH changes) or
+        one about the PCH's own header are answered by one plain build with the plain limits, whose result
+        is returned.
+        """
         text, include = source, None
         if self.pch is not None:
             text, include = self.pch.prepare(source, counted)
+        fast = include is not None or self.fast_link or (self.syntax_first and self.mode != "syntax")
+        result = self._compile_fast(text, include)
+        if fast and (result.verdict in (Verdict.TIMEOUT, Verdict.RESOURCE_LIMIT, Verdict.INTERNAL_ERROR)
+                     or (include is not None and any(_has_hint(d.message) or include in d.message
+                                                     or include in (d.file or "") for d in result.diagnostics))):
+            self._count(plain_rechecks=1)
+            plain = self._run(source, [self.argv(None, None)])
+            plain.elapsed_ms += result.elapsed_ms
+            return plain
+        return result
+
+    def _compile_fast(self, text: str, include: str | None) -> CompileResult:
         first: CompileResult | None = None
         if self.syntax_first and self.mode != "syntax":
             first = self._run(text, [self.argv("syntax", include)])
@@ -389,14 +445,15 @@ class CompileScorer:
             shutil.rmtree(tmp, ignore_errors=True)
 
     def _run_linked(self, tmp: str, compile_cmd: list[str], fast: list[str], slow: list[str]) -> CompileResult:
+        """The fast-link triple under one wall-clock budget, ``timeout_s`` for all three commands together."""
         rc, timed_out, stderr, truncated, ms = self._exec(tmp, compile_cmd)
         if rc != 0:
             return self._judge(rc, timed_out, stderr, truncated, ms, compile_cmd)
-        rc2, timed_out, out2, trunc2, ms2 = self._exec(tmp, fast)
+        rc2, timed_out, out2, trunc2, ms2 = self._exec(tmp, fast, self.timeout_s - ms / 1000.0)
         link_cmd = fast
-        if rc2 != 0 or out2.strip():
+        if not timed_out and (rc2 != 0 or out2.strip()):
             self._count(slow_links=1)
-            rc2, timed_out, out2, trunc2, ms3 = self._exec(tmp, slow)
+            rc2, timed_out, out2, trunc2, ms3 = self._exec(tmp, slow, self.timeout_s - (ms + ms2) / 1000.0)
             ms2 += ms3
             link_cmd = slow
         return self._judge(rc2, timed_out, stderr + out2, truncated or trunc2, ms + ms2,
@@ -409,22 +466,30 @@ class CompileScorer:
         except _StartError as e:
             return CompileResult(Verdict.INTERNAL_ERROR, False, None, stderr=str(e), command=cmd)
 
-    def _exec(self, workdir: str, cmd: list[str]) -> tuple[int | None, bool, str, bool, float]:
+    def _exec(self, workdir: str, cmd: list[str], budget_s: float | None = None
+              ) -> tuple[int | None, bool, str, bool, float]:
         """Run ``cmd`` in ``workdir`` under the limits: ``(returncode, timed_out, stderr, truncated, ms)``.
 
-        ``returncode`` is None on a timeout and -1 when the compiler could not start.
+        ``returncode`` is None on a timeout and -1 when the compiler could not start. ``budget_s`` is the
+        wall-clock time left (default: ``timeout_s``); none left is a timeout without starting.
         """
+        budget = self.timeout_s if budget_s is None else budget_s
+        if budget <= 0:
+            return None, True, "", False, 0.0
         limits = Limits(memory_mb=self.memory_mb, output_mb=self.output_limit_mb)
         readonly = [self.pch.directory] if self.pch is not None else []
+        uid = None
+        if self.sandbox.kind == "bwrap" and self.sandbox.is_root:  # no root, no capabilities inside
+            uid = COMPILE_UID
+            os.chown(workdir, uid, uid)
         full = self.sandbox.wrap([self._compiler_path or self.compiler, *cmd[1:]], workdir, limits,
-                                 writable=True, readonly=readonly)
+                                 writable=True, readonly=readonly, uid=uid)
         preexec = self.sandbox.preexec(limits)
         env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LC_ALL": "C", "LANG": "C", "TMPDIR": workdir}
         err_path = os.path.join(workdir, "stderr.txt")
         with open(err_path, "wb") as err:
             try:
-                rc, timed_out, seconds = launch(full, workdir, env, subprocess.DEVNULL, err, err, self.timeout_s,
-                                                preexec)
+                rc, timed_out, seconds = launch(full, workdir, env, subprocess.DEVNULL, err, err, budget, preexec)
             except OSError as e:
                 log.error("could not start %s: %s", self.compiler, e)
                 raise _StartError(str(e)) from e

@@ -23,13 +23,16 @@ removed. Each test case then runs as a separate process:
 * stdin is the test's input file, stdout and stderr go to files outside the
   sandbox and are read back capped; the environment is cleared.
 
-Without bubblewrap (missing, or a container that forbids namespaces) only the
-limits and the uid change apply, with a warning: the program can then read
-files its uid can read, write to world-writable directories such as /tmp, and
-reach the network. A fork bomb's children escape the process group there, so
-after each test every process of the run's uid is killed (``kill(-1)`` as that
-uid) and, the scorer having made itself a child subreaper (a process-wide
-``prctl``), the orphans are reaped rather than left as zombies to PID 1. In no case are system calls filtered (no seccomp) or CPU
+Without bubblewrap (missing, or a container that forbids namespaces) programs
+run only when ``isolation="rlimits"`` is given (``auto`` refuses:
+:class:`~cfdpo.scoring.sandbox.SandboxRefused`); then the limits, Landlock
+where the kernel has it (read-only ``/usr`` and the program's directory, no
+other file, no TCP, no signals outside: :mod:`cfdpo.scoring.landlock`) and,
+as root, the uid change apply. Children that leave the process group are
+killed after each test by session and descent (:func:`~cfdpo.scoring.limits.kill_session_tree`,
+the scorer being a child subreaper so that a ``setsid`` daemon's orphan comes
+back to it), and as root also by uid (``kill(-1)`` as the run's uid), so no
+process outlives its verdict, whoever the caller is. In no case are system calls filtered (no seccomp) or CPU
 timing side channels closed.
 
 Verdicts per test: ``pass``, ``wrong_answer`` (output differs: tokens compared
@@ -209,13 +212,13 @@ class ExecutionScorer:
         self.max_processes = int(max_processes)
         self.open_files = int(open_files)
         self.float_tolerance = float_tolerance
-        self.sandbox = Sandbox(isolation)
+        self.sandbox = Sandbox(isolation, runs_programs=True)
         self.keep_output_chars = int(keep_output_chars)
         self.run_all = bool(run_all)
         self.uid_base = uid_base if uid_base is not None else 61000 + 64 * (os.getpid() % 60)
         self.uids = UidPool.shared(self.uid_base, 64)
-        # rlimits fallback as root: orphans of killed programs come back to us to be reaped
-        self.subreaper = self.sandbox.kind == "rlimits" and self.sandbox.is_root and become_subreaper()
+        # rlimits: orphans of the programs (a setsid daemon) come back to us, to be killed and reaped
+        self.subreaper = self.sandbox.kind == "rlimits" and become_subreaper()
         self.limits = Limits(cpu_s=self.time_limit_s, memory_mb=self.memory_mb,
                              output_mb=self.output_limit_kb / 1024, processes=self.max_processes,
                              open_files=self.open_files)
@@ -227,6 +230,7 @@ class ExecutionScorer:
             "output_limit_kb": self.output_limit_kb, "max_processes": self.max_processes,
             "open_files": self.open_files, "float_tolerance": self.float_tolerance,
             "isolation": self.sandbox.kind, "unprivileged_uid": self.sandbox.is_root,
+            "landlock": self.sandbox.landlock,
             "compare": "whitespace-normalised tokens", "build": self.compile_scorer.config(),
         }
 
@@ -293,7 +297,8 @@ class ExecutionScorer:
             with open(in_path, "rb") as fin, open(out_path, "wb") as fout, open(err_path, "wb") as ferr:
                 try:
                     rc, timed_out, seconds = launch(argv, box, env, fin, fout, ferr, self.wall_limit_s,
-                                                    self.sandbox.preexec(self.limits))
+                                                    self.sandbox.preexec(self.limits),
+                                                    sweep=self.sandbox.kind == "rlimits")
                 except OSError as e:
                     return TestResult(ExecVerdict.RUNTIME_ERROR, None, None, 0.0, "", f"cannot start: {e}")
             elapsed = seconds * 1000.0

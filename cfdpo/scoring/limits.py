@@ -16,13 +16,18 @@ import os
 import select
 import signal
 import subprocess
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["RunOutcome", "become_subreaper", "kill_group", "launch", "proc_stats", "reap_orphans", "run_limited",
-           "wait_exit"]
+__all__ = ["RunOutcome", "become_subreaper", "kill_group", "kill_session_tree", "launch", "proc_stats", "reap_orphans",
+           "run_limited", "wait_exit"]
+
+#: pids (each also its own session id) of the processes :func:`launch` is waiting on, in every thread
+_ACTIVE: set[int] = set()
+_ACTIVE_LOCK = threading.Lock()
 
 def wait_exit(proc: subprocess.Popen, timeout_s: float) -> int | None:
     """Wait for ``proc`` to exit, at most ``timeout_s`` seconds; its exit status, or None on timeout.
@@ -92,6 +97,7 @@ class ProcStat:
     ppid: int
     pgrp: int
     uid: int
+    sid: int = 0
 
 
 def proc_stats() -> list[ProcStat]:
@@ -107,9 +113,9 @@ def proc_stats() -> list[ProcStat]:
         except OSError:
             continue
         rest = raw[raw.rfind(")") + 2:].split()  # comm may contain spaces and parentheses
-        if len(rest) < 3:
+        if len(rest) < 4:
             continue
-        out.append(ProcStat(int(name), rest[0], int(rest[1]), int(rest[2]), uid))
+        out.append(ProcStat(int(name), rest[0], int(rest[1]), int(rest[2]), uid, int(rest[3])))
     return out
 
 
@@ -141,8 +147,11 @@ class RunOutcome:
 
 
 def launch(argv: list[str], cwd: str, env: dict[str, str], stdin: Any, stdout: Any, stderr: Any,
-           timeout_s: float, preexec: Callable[[], None] | None = None) -> tuple[int | None, bool, float]:
+           timeout_s: float, preexec: Callable[[], None] | None = None,
+           sweep: bool = False) -> tuple[int | None, bool, float]:
     """Start ``argv`` in its own session and wait for it, at most ``timeout_s`` seconds (wall clock).
+
+    With ``sweep``, whatever it left running is killed afterwards (:func:`kill_session_tree`).
 
     Returns:
         ``(returncode, timed_out, seconds)``: ``returncode`` is None when it ran over (its whole process
@@ -152,12 +161,53 @@ def launch(argv: list[str], cwd: str, env: dict[str, str], stdin: Any, stdout: A
         OSError: the program could not be started.
     """
     t0 = time.perf_counter()
-    proc = subprocess.Popen(argv, cwd=cwd, env=env, stdin=stdin, stdout=stdout, stderr=stderr,
-                            start_new_session=True, preexec_fn=preexec)
-    rc = wait_exit(proc, timeout_s)
-    if rc is None:
-        kill_group(proc)
+    with _ACTIVE_LOCK:  # registered before any scan of :func:`kill_session_tree` can see it
+        proc = subprocess.Popen(argv, cwd=cwd, env=env, stdin=stdin, stdout=stdout, stderr=stderr,
+                                start_new_session=True, preexec_fn=preexec)
+        _ACTIVE.add(proc.pid)
+    try:
+        rc = wait_exit(proc, timeout_s)
+        if rc is None:
+            kill_group(proc)
+        if sweep:
+            kill_session_tree(proc.pid)
+    finally:
+        with _ACTIVE_LOCK:
+            _ACTIVE.discard(proc.pid)
     return rc, rc is None, time.perf_counter() - t0
+
+
+def kill_session_tree(sid: int, rounds: int = 100) -> int:
+    """SIGKILL what a launched program left behind, by session and descent rather than by uid.
+
+    :func:`launch` starts each program as the leader of a new session (session id = its pid). Killed here,
+    round after round until none is left: every process still in that session (children that only left
+    the process group), and every orphan re-parented to this process (a child subreaper, see
+    :func:`become_subreaper`) whose session is neither this process's own nor that of a program still
+    being waited on (a double-forked ``setsid`` daemon, once its parent is gone). Zombies among them are
+    reaped. Works for any uid, root or not.
+
+    Returns:
+        How many processes were signalled.
+    """
+    me, mine = os.getpid(), os.getsid(0)
+    killed = 0
+    for _ in range(rounds):
+        with _ACTIVE_LOCK:
+            active = set(_ACTIVE)
+            victims = [st for st in proc_stats() if st.state != "Z" and st.pid != me and (
+                st.sid == sid or (st.ppid == me and st.sid not in (mine, *active) and st.pid not in active))]
+            for st in victims:
+                try:
+                    os.kill(st.pid, signal.SIGKILL)
+                    killed += 1
+                except (ProcessLookupError, PermissionError):
+                    pass
+        reap_orphans(lambda st: st.pid not in active and st.sid != mine)
+        if not victims:
+            return killed
+        time.sleep(0.01)
+    return killed
 
 
 def run_limited(cmd: list[str], cwd: str, timeout_s: float, memory_mb: int = 2048, output_mb: int = 256,

@@ -80,6 +80,20 @@ _INCLUDE = re.compile(r"^[ \t]*#[ \t]*include[ \t]*(?:<([^<>\"\n]+)>|\"([^<>\"\n
 #: one of them would find it there, so such a line ends the preamble
 _LOCAL_NAMES = frozenset({"prog.cpp", "prog", "prog.o", "stderr.txt", "pre.h", "pre.h.gch"})
 _SKIP = re.compile(r"^[ \t]*(//.*)?$")
+#: characters after which a line may not mean to the preprocessor what it means line by line
+_OPAQUE = re.compile(r"[\\\r\f\v\x00]|\?\?")
+
+
+def _opaque(line: str) -> bool:
+    """Whether a preamble line could join, split or hide lines for GCC's preprocessor.
+
+    A backslash anywhere may be a line continuation (GCC accepts whitespace between the backslash and
+    the newline, with a warning), ``??/`` is a backslash where trigraphs are on (``-std=c++14`` and
+    earlier, ``-trigraphs``), and a lone carriage return (also form feed, vertical tab, NUL: rare
+    enough not to reason about) ends or changes a line for GCC but not for ``str.split("\\n")``.
+    Such a line ends the preamble, so the PCH never covers or blanks it.
+    """
+    return _OPAQUE.search(line) is not None
 
 
 def split_preamble(source: str, quoted: bool = True) -> tuple[list[str], int]:
@@ -87,8 +101,13 @@ def split_preamble(source: str, quoted: bool = True) -> tuple[list[str], int]:
 
     The preamble is the longest run of leading lines that are each an
     ``#include <...>`` (optionally followed by a ``//`` comment), blank, or a
-    ``//`` comment; a line ending in a backslash ends it. Trailing blank and
-    comment lines are not counted. With ``quoted`` (the default), an
+    ``//`` comment. A line that the preprocessor might read differently from
+    this line-by-line view ends it (see :func:`_opaque`): any backslash (a
+    line continuation, even with spaces before the newline, joins the next
+    line to a comment), ``??`` (the ``??/`` trigraph is a backslash under
+    ``-std=c++14`` and earlier), a carriage return, form feed, vertical tab
+    or NUL (GCC ends a line at a lone ``\r``). Trailing blank and comment
+    lines are not counted. With ``quoted`` (the default), an
     ``#include "name"`` counts as ``#include <name>``: a quoted include is first
     looked up beside the including file, and the only files beside a program
     (its private temp dir) or a PCH's ``pre.h`` are the scorer's own, so for
@@ -107,7 +126,7 @@ def preamble_includes(source: str, quoted: bool = True) -> list[tuple[int, str]]
     """``(line_index, "#include <name>")`` for each include of the preamble (see :func:`split_preamble`)."""
     found: list[tuple[int, str]] = []
     for i, line in enumerate(source.split("\n")):
-        if line.endswith("\\"):
+        if _opaque(line):
             break
         m = _INCLUDE.match(line)
         if m and m.group(2) is not None:  # "name"
@@ -149,6 +168,10 @@ class PCHCache:
             atexit.register(shutil.rmtree, directory, True)
         self.directory = os.path.abspath(os.fspath(directory))
         os.makedirs(self.directory, exist_ok=True)
+        try:  # compiles of another uid (inside bwrap as root) read the PCHs
+            os.chmod(self.directory, 0o755)
+        except OSError:
+            pass
         self._locks: dict[str, threading.Lock] = {}
         self._guard = threading.Lock()
         self._failed: set[str] = set()
@@ -158,10 +181,11 @@ class PCHCache:
         self.build_ms = 0.0
 
     def _key(self, includes: list[str] | tuple[str, ...]) -> str:
-        from .verdict import compiler_version
+        from .verdict import SCORER_VERSION, compiler_version
 
         h = hashlib.sha256()
-        for part in (compiler_version(self.scorer.compiler), *self.scorer.base_flags(), "\0", *includes):
+        for part in (compiler_version(self.scorer.compiler), str(SCORER_VERSION), *self.scorer.base_flags(), "\0",
+                     *includes):
             h.update(part.encode() + b"\n")
         return h.hexdigest()[:32]
 
@@ -222,6 +246,9 @@ class PCHCache:
             for junk in os.listdir(work):
                 if junk not in ("pre.h", "pre.h.gch"):
                     os.remove(os.path.join(work, junk))
+                else:
+                    os.chmod(os.path.join(work, junk), 0o644)
+            os.chmod(work, 0o755)  # read by compiles of any uid (the unprivileged one inside bwrap as root)
             try:
                 os.rename(work, final)  # atomic; another process may have won the race
             except OSError:

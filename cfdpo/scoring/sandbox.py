@@ -10,10 +10,19 @@ Two levels, chosen once per process (``isolation="auto"``):
     for runs) and the read-only paths the caller names, and nothing else:
     no ``/etc``, no ``/home``, no network, no other process.
     ``--die-with-parent``: killing the sandbox kills everything in it.
+    As root, everything inside runs as an unprivileged uid with no capabilities
+    (``setpriv`` clears the effective, permitted, inheritable, ambient and
+    bounding sets and sets no-new-privileges).
 ``rlimits``
     Where namespaces are not allowed (some containers) or bwrap is missing:
-    resource limits only, with a warning. The program then sees the caller's
-    file system (read access as its user) and the network.
+    resource limits, plus Landlock where the kernel has it
+    (:mod:`cfdpo.scoring.landlock`: read-only ``/usr`` and the program's own
+    directory, no other file, no TCP, no signals outside), and an unprivileged
+    uid when the caller is root. Without Landlock the program sees what its
+    uid can read, and the network. Running model-written programs this way
+    must be asked for (``isolation="rlimits"``): ``auto`` refuses to run
+    programs (:class:`SandboxRefused`) when bubblewrap cannot run; compiling
+    under ``auto`` falls back with a warning.
 
 Inside either, util-linux ``prlimit`` sets CPU time, address space, file size,
 process count, open files and no core dumps; when the caller is root,
@@ -40,7 +49,14 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import ClassVar
 
-__all__ = ["Limits", "Sandbox", "UidPool", "bwrap_usable"]
+__all__ = ["COMPILE_UID", "Limits", "Sandbox", "SandboxRefused", "UidPool", "bwrap_usable"]
+
+#: the unprivileged uid compiles run as inside bubblewrap when cfdpo runs as root (no account uses it on Debian)
+COMPILE_UID = 60999
+
+
+class SandboxRefused(ValueError):
+    """Model-written programs would run without namespaces and nobody asked for that (one line)."""
 
 log = logging.getLogger(__name__)
 
@@ -95,9 +111,24 @@ def _bwrap_prefix(workdir: str, writable: bool, readonly: Sequence[str]) -> list
     assert _BWRAP is not None
     args = [_BWRAP, *_root_binds(), "--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp",
             "--unshare-net", "--unshare-pid", "--unshare-ipc", "--unshare-uts", "--die-with-parent", "--new-session"]
-    for path in readonly:
-        if path and os.path.exists(path):
-            args += ["--ro-bind", path, path]
+    if os.geteuid() != 0:
+        args += ["--cap-drop", "ALL"]  # as root the caps go with the uid (setpriv inside), which needs CAP_SETUID
+    binds = [p for p in readonly if p and os.path.exists(p)]
+    # the directories above each bound path are made traversable (bwrap would make them 0700 as root,
+    # which the unprivileged uid inside cannot cross to reach, say, a PCH by its absolute path)
+    parents: list[str] = []
+    for path in (*binds, workdir):
+        up = os.path.dirname(os.path.abspath(path))
+        chain = []
+        while up not in ("/", "") and up not in parents:
+            chain.append(up)
+            up = os.path.dirname(up)
+        parents += reversed(chain)
+    for d in parents:
+        if not d.startswith(("/usr", "/proc", "/dev")):
+            args += ["--perms", "0755", "--dir", d]
+    for path in binds:
+        args += ["--ro-bind", path, path]
     args += ["--bind" if writable else "--ro-bind", workdir, workdir, "--chdir", workdir]
     return args
 
@@ -165,18 +196,27 @@ class Sandbox:
 
     LEVELS = ("auto", "bwrap", "rlimits")
 
-    def __init__(self, isolation: str = "auto") -> None:
+    def __init__(self, isolation: str = "auto", runs_programs: bool = False) -> None:
         if isolation not in self.LEVELS:
             raise ValueError(f"isolation must be one of {self.LEVELS}, got {isolation!r}")
         if isolation == "bwrap" and not bwrap_usable():
             raise RuntimeError("isolation='bwrap' but bubblewrap is missing or cannot create namespaces here "
                                "(Debian: apt-get install bubblewrap; containers may forbid namespaces)")
         if isolation == "auto":
+            if not bwrap_usable() and runs_programs:
+                raise SandboxRefused("--isolation auto: bubblewrap cannot run here, so model-written programs would "
+                                     "run without namespaces; install bubblewrap, or say --isolation rlimits to run "
+                                     "them under resource limits and Landlock only")
             isolation = "bwrap" if bwrap_usable() else "rlimits"
             if isolation == "rlimits":
                 _warn_once()
         self.kind = isolation
         self.is_root = os.geteuid() == 0
+        self.landlock = False
+        if self.kind == "rlimits":
+            from .landlock import landlock_abi
+
+            self.landlock = landlock_abi() >= 1
 
     def wrap(self, argv: Sequence[str], workdir: str, limits: Limits, *, writable: bool = True,
              readonly: Sequence[str] = (), uid: int | None = None) -> list[str]:
@@ -191,8 +231,18 @@ class Sandbox:
             uid: drop to this uid/gid (only when the caller is root; see :class:`UidPool`).
         """
         inner = list(argv)
+        if self.kind == "rlimits" and self.landlock:
+            from .landlock import landlock_prefix
+
+            # the working directory as ".": the process starts in it (an unprivileged uid may not be able to
+            # reach it by its absolute path, whose parents are the caller's private temp dirs)
+            prefix = landlock_prefix([*readonly, *([] if writable else ["."])], ["."] if writable else [])
+            if prefix is None:
+                raise RuntimeError("Landlock is available but its launcher could not be built")
+            inner = [*prefix, *inner]
         if uid is not None and self.is_root and _SETPRIV:
-            inner = [_SETPRIV, f"--reuid={uid}", f"--regid={uid}", "--clear-groups", "--", *inner]
+            inner = [_SETPRIV, f"--reuid={uid}", f"--regid={uid}", "--clear-groups", "--inh-caps=-all",
+                     "--ambient-caps=-all", "--bounding-set=-all", "--no-new-privs", "--", *inner]
         if _PRLIMIT:
             inner = [_PRLIMIT, *limits.prlimit_flags(), "--", *inner]
         if self.kind == "bwrap":

@@ -107,7 +107,7 @@ class CommonArguments(CorpusOptions, CompileOptions, TestOptions, GenerationOpti
 
 #: keys that may change between a run and its resumption
 RESUME_IGNORE = ("out", "workers", "threads", "device", "no_compile_cache", "no_pch", "syntax_first", "repair_turns",
-                 "no_fast_link", "vllm_memory", "vllm_compile", "tensor_parallel_size", "batch_size")
+                 "no_fast_link", "vllm_memory", "vllm_kv_cache_gb", "vllm_compile", "tensor_parallel_size", "batch_size")
 
 
 def config_defaults(args: Any) -> dict[str, Any]:
@@ -128,8 +128,13 @@ def load_generator(args: Any, sampling: bool = False) -> tuple[Any, Any]:
 
     set_torch_threads(args.threads)
     if resolve_backend(args.backend) == "vllm":
-        return load_vllm(args.model, args.adapter, args.device, args.vllm_options(args.seed, sampling))
+        return load_vllm(args.model, args.adapter, args.device, args.vllm_options(args.seed, sampling, _seqs(args)))
     return load_model(args.model, args.adapter, args.device)
+
+
+def _seqs(args: Any) -> int:
+    """Sequences a vLLM engine runs at once for these arguments: the batch times the samples per prompt."""
+    return int(getattr(args, "batch_size", None) or 256) * int(getattr(args, "num_samples", None) or 1)
 
 
 def generation_record(args: Any, sampling: bool = False) -> dict[str, Any]:
@@ -140,7 +145,7 @@ def generation_record(args: Any, sampling: bool = False) -> dict[str, Any]:
     backend = resolve_backend(args.backend)
     rec: dict[str, Any] = {"backend": backend, "asked": args.backend}
     if backend == "vllm":
-        rec["vllm"] = options_record(args.vllm_options(args.seed, sampling))
+        rec["vllm"] = options_record(args.vllm_options(args.seed, sampling, _seqs(args)))
     return rec
 
 

@@ -197,7 +197,7 @@ def run(a: CompilerEvalArguments) -> dict[str, Any]:
     check_model(a.model, a.adapter)
     with run_directory(a.out) as out:
         check_or_write_run_config(out, {**asdict(a), "rows_file": str(path.resolve()), "llvm": tc.to_dict()},
-                                  ignore=("out", "workers", "batch_size", "threads", "device", "data", "vllm_memory",
+                                  ignore=("out", "workers", "batch_size", "threads", "device", "data", "vllm_memory", "vllm_kv_cache_gb",
                                           "vllm_compile", "tensor_parallel_size"))
         model, tok = load_generator(a)
         decoding = DecodingConfig(do_sample=False, max_new_tokens=a.max_new_tokens, stop_on_complete=False,

@@ -137,8 +137,11 @@ class GenerationOptions:
         "help": "vLLM weights dtype: auto (on a CPU float32 for greedy evaluations, whose verdicts then equal "
                 "transformers', and bfloat16 for sampling; the model's own on CUDA), bfloat16, float16 or float32."})
     vllm_memory: float | None = field(default=None, metadata={
-        "help": "vLLM gpu_memory_utilization: share of the device's (CPU: a NUMA node's) memory for weights and "
-                "KV cache (default 0.25 on a CPU, 0.85 on CUDA)."})
+        "help": "CUDA only: vLLM gpu_memory_utilization, the share of the GPU's memory for weights and KV cache "
+                "(default 0.85). On a CPU see --vllm_kv_cache_gb."})
+    vllm_kv_cache_gb: float | None = field(default=None, metadata={
+        "help": "CPU only: vLLM's KV cache in GiB (default: sized from the batch, 512 tokens a sequence and the "
+                "model's context, capped by the NUMA node's free memory; checked before the engine starts)."})
     vllm_compile: bool = field(default=False, metadata={
         "help": "Let vLLM torch.compile the model (and capture CUDA graphs): ~1 min more start-up, faster decoding."})
     tensor_parallel_size: int = field(default=1, metadata={"help": "vLLM: GPUs to shard the model over."})
@@ -152,14 +155,17 @@ class GenerationOptions:
         choice("vllm_dtype", self.vllm_dtype, ("auto", "bfloat16", "float16", "float32"))
         if self.vllm_memory is not None:
             in_range("vllm_memory", self.vllm_memory, 0, 1, hi_open=False)
+        if self.vllm_kv_cache_gb is not None:
+            in_range("vllm_kv_cache_gb", self.vllm_kv_cache_gb, 0, 1 << 20)
         at_least("tensor_parallel_size", self.tensor_parallel_size, 1)
 
-    def vllm_options(self, seed: int, sampling: bool = False) -> Any:
+    def vllm_options(self, seed: int, sampling: bool = False, max_num_seqs: int = 256) -> Any:
         """The :class:`~cfdpo.generation.vllm_engine.VLLMOptions` these options describe, for sampling or
-        (``sampling=False``) greedy decoding."""
+        (``sampling=False``) greedy decoding, with ``max_num_seqs`` sequences at once (batch x samples)."""
         from ..generation.vllm_engine import VLLMOptions
 
         return VLLMOptions(dtype=self.vllm_dtype, memory_utilization=self.vllm_memory,
+                           kv_cache_gib=self.vllm_kv_cache_gb, max_num_seqs=max(1, min(int(max_num_seqs), 1024)),
                            enforce_eager=not self.vllm_compile, tensor_parallel_size=self.tensor_parallel_size,
                            seed=seed, sampling=sampling)
 

@@ -30,7 +30,7 @@ __all__ = ["STAGE_LABELS", "PipelineArguments", "dpo_stage", "evaluate_stage", "
 log = logging.getLogger(__name__)
 
 #: options that change how fast a run goes, not what it computes (may differ when resuming)
-RUN_ONLY = ("vllm_memory", "vllm_compile", "tensor_parallel_size", "batch_size")
+RUN_ONLY = ("vllm_memory", "vllm_kv_cache_gb", "vllm_compile", "tensor_parallel_size", "batch_size")
 
 STAGE_LABELS = {"base": "Base", "sft": "+SFT", "dpo": "+DPO", "sft+dpo": "+SFT+DPO", "sft+dpop": "+SFT+DPOP"}
 
