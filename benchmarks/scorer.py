@@ -104,6 +104,26 @@ def stage_breakdown(fast: CompileScorer, sample: list[str]) -> str:
             f"front end {mean([b[0] for b in bad]):.0f} ms, full build {mean([b[2] for b in bad]):.0f} ms")
 
 
+def run_differential(a: argparse.Namespace) -> None:
+    """Print the differential test's counts and every mismatch; exit 1 unless agreement is 100%."""
+    from cfdpo.scoring.differential import differential, mutations
+
+    progs = load_programs(Path(a.corpus), a.n, a.seed)
+    cases = [(name, "original", s) for name, s in progs]
+    for name, s in random.Random(a.seed).sample(progs, min(a.mutate, len(progs))):
+        cases += [(name, kind, m) for kind, m in mutations(s)]
+    print(f"{len(progs)} programs + {len(cases) - len(progs)} mutations of {min(a.mutate, len(progs))} of them "
+          f"= {len(cases)} sources, -std={a.std}")
+    t0 = time.perf_counter()
+    rep = differential(cases, CompileScorer(std=a.std), workers=a.workers or 2)
+    print(f"verdicts (plain g++): {dict(rep.verdicts)}; kinds: {dict(rep.by_kind)}; {time.perf_counter() - t0:.0f} s")
+    for m in rep.mismatches:
+        print(f"MISMATCH {m.name} {m.kind}: fast {m.fast} plain {m.plain}")
+    print(f"differential total={rep.total} programs={rep.programs} verdict_agree={rep.verdict_agree} "
+          f"first_diagnostic_agree={rep.first_diagnostic_agree} agreement={100 * rep.agreement:.2f}%")
+    sys.exit(0 if not rep.mismatches else 1)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--corpus", default="../shared/corpora/codechef")
@@ -114,7 +134,15 @@ def main() -> None:
     ap.add_argument("--syntax-first", action="store_true", help="run -fsyntax-only first (pays off when most fail)")
     ap.add_argument("--no-fast-link", action="store_true", help="link with GNU ld only (no gold first)")
     ap.add_argument("--breakdown-sample", type=int, default=40, help="sources timed stage by stage")
+    ap.add_argument("--differential", action="store_true",
+                    help="instead: the differential test of the judge on --n programs and the mutations of --mutate "
+                         "of them (CompileScorer() against one plain g++ each: verdict and first diagnostic)")
+    ap.add_argument("--mutate", type=int, default=100, help="with --differential: programs whose mutations are added")
+    ap.add_argument("--std", default="c++17", help="with --differential: the -std= value (c++14 makes ??/ a backslash)")
     a = ap.parse_args()
+    if a.differential:
+        run_differential(a)
+        return
     rng = random.Random(a.seed)
     progs = load_programs(Path(a.corpus), a.n, a.seed)
     sources = [s for _, s in progs] + [broken(s, KINDS[i % 4], rng) for i, (_, s) in enumerate(progs)]

@@ -122,9 +122,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.getLogger("bitsandbytes.backends.cpu.ops").setLevel(logging.ERROR)
     previous = signal.signal(signal.SIGTERM, _on_sigterm) if _main_thread() else None
     from .errors import CfdpoError
-    from .tempdirs import remove_run_temp_root, sweep_dead_roots
+    from .tempdirs import kill_orphaned_engines, remove_run_temp_root, sweep_dead_roots
 
     sweep_dead_roots()  # what killed runs left behind
+    kill_orphaned_engines()
 
     try:
         module = importlib.import_module(COMMANDS[name][0])

@@ -19,7 +19,8 @@ import tempfile
 import threading
 from pathlib import Path
 
-__all__ = ["ROOT_PREFIX", "remove_run_temp_root", "run_temp_root", "sweep_dead_roots"]
+__all__ = ["OWNER_ENV", "ROOT_PREFIX", "kill_orphaned_engines", "owner_token", "remove_run_temp_root", "run_temp_root",
+           "start_engine_watchdog", "sweep_dead_roots"]
 
 log = logging.getLogger(__name__)
 
@@ -94,3 +95,108 @@ def remove_run_temp_root() -> None:
         if _root is not None and _root.endswith(f"{ROOT_PREFIX}{os.getpid()}-{_start_ticks(os.getpid()) or 0}"):
             shutil.rmtree(_root, ignore_errors=True)
         _root = None
+
+
+#: set in a cfdpo process's environment before it starts a generation engine, inherited by the engine's
+#: processes: ``<pid>-<start ticks>`` of the cfdpo process that owns them
+OWNER_ENV = "CFDPO_ENGINE_OWNER"
+
+
+def owner_token(pid: int | None = None) -> str:
+    """``<pid>-<start ticks>`` of a process (default: this one), what :data:`OWNER_ENV` holds."""
+    pid = pid or os.getpid()
+    return f"{pid}-{_start_ticks(pid) or 0}"
+
+
+def _owner_alive(token: str) -> bool:
+    pid, _, start = token.partition("-")
+    return pid.isdigit() and start.isdigit() and _start_ticks(int(pid)) == int(start)
+
+
+def kill_orphaned_engines() -> int:
+    """SIGKILL generation-engine processes (vLLM's EngineCore and workers) whose owning cfdpo process is
+    gone, found by :data:`OWNER_ENV` in their environment; returns how many were killed.
+
+    The engine's own watchdog (:func:`start_engine_watchdog`) does this within a second of the owner's
+    death; this sweep, run when the next cfdpo command starts, catches what a killed watchdog left.
+    """
+    import signal
+
+    me = os.getpid()
+    killed = 0
+    needle = f"{OWNER_ENV}=".encode()
+    for name in os.listdir("/proc"):
+        if not name.isdigit() or int(name) == me:
+            continue
+        try:
+            with open(f"/proc/{name}/environ", "rb") as f:
+                env = f.read()
+        except OSError:
+            continue
+        for item in env.split(b"\0"):
+            if item.startswith(needle):
+                token = item[len(needle):].decode("ascii", "replace")
+                if not _owner_alive(token):
+                    try:
+                        os.kill(int(name), signal.SIGKILL)
+                        killed += 1
+                    except OSError:
+                        pass
+                break
+    if killed:
+        log.info("killed %d generation-engine process(es) left by killed cfdpo runs", killed)
+    return killed
+
+
+_WATCHDOG = r"""
+import os, signal, sys, time
+owner, token, needle = int(sys.argv[1]), sys.argv[2], ("%s=%s" % (sys.argv[3], sys.argv[2])).encode()
+def ticks(pid):
+    try:
+        s = open("/proc/%d/stat" % pid).read()
+        return int(s[s.rfind(")") + 2:].split()[19])
+    except (OSError, ValueError, IndexError):
+        return None
+start = int(token.split("-")[1])
+while ticks(owner) == start:
+    time.sleep(0.5)
+for _ in range(20):
+    left = 0
+    for name in os.listdir("/proc"):
+        if not name.isdigit() or int(name) == os.getpid():
+            continue
+        try:
+            env = open("/proc/%s/environ" % name, "rb").read().split(b"\0")
+        except OSError:
+            continue
+        if needle in env:
+            left += 1
+            try:
+                os.kill(int(name), signal.SIGKILL)
+            except OSError:
+                pass
+    if not left:
+        break
+    time.sleep(0.2)
+"""
+
+
+def start_engine_watchdog() -> None:
+    """Mark this process as the owner of the engine processes it is about to start (:data:`OWNER_ENV`,
+    inherited by them) and start a watchdog that SIGKILLs every process so marked once this process is
+    gone, however it ends (SIGKILL, OOM kill, crash). Idempotent per process.
+
+    The watchdog is a tiny Python process outside the engine (same session, so a terminal's Ctrl-C reaches
+    it too); it never carries the mark itself, so it never kills itself.
+    """
+    import subprocess
+    import sys
+
+    token = owner_token()
+    if os.environ.get(OWNER_ENV) == token:
+        return
+    env = {k: v for k, v in os.environ.items() if k != OWNER_ENV}
+    subprocess.Popen([sys.executable, "-S", "-c", _WATCHDOG, str(os.getpid()), token, OWNER_ENV], env=env,
+                     stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                     close_fds=True)
+    os.environ[OWNER_ENV] = token

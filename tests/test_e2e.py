@@ -68,9 +68,15 @@ def test_evaluate_end_to_end(tiny_model_dir, tmp_path):
     assert 0 <= lo <= saved["compile_rate"] <= hi <= 1 and hi - lo > 0.3  # n = 4: a wide interval
     assert saved["guards"]["completion_chars_mean"] == round(sum(len(r["completion"]) for r in rows) / 4, 1)
     assert 0 <= saved["guards"]["edit_similarity_mean"] <= 1
-    for r in rows:
-        assert r["raw_completion"].startswith(r["completion"].rstrip()) or r["cleanup"]
-        assert r["verdict"] in ("ok", "warning", "error") and isinstance(r["diagnostics"], list)
+    from cfdpo.corpus.prompts import clean_completion
+    from cfdpo.scoring import CompileScorer
+
+    judge = CompileScorer(mode="link", pch=False, fast_link=False)
+    for r in rows:  # each row is its raw text cleaned, judged by g++ anew to the same verdict
+        assert (r["completion"], r["cleanup"]) == tuple(clean_completion(r["prompt"], r["raw_completion"], "raw"))
+        again = judge.score(r["prompt"] + r["completion"])
+        assert r["verdict"] == again.verdict.value and r["good"] == again.good
+        assert [d["message"] for d in r["diagnostics"]] == [d.message for d in again.diagnostics]
     prompts = read_jsonl(tmp_path / "ev" / "prompts.jsonl")
     for p in prompts:  # the masked prompt plus its reference is the whole program
         src = (SAMPLE / "data" / p["problem_id"] / "C++" / f"{p['submission_id']}.cpp").read_text()
@@ -113,7 +119,10 @@ def test_run_tests_graded_and_synthetic_end_to_end(tiny_model_dir, tmp_path):
 
     ev = evaluate(EvaluateArguments(model=str(tiny_model_dir), out=str(tmp_path / "ev"), data=str(SAMPLE),
                                     limit=2, run_tests=True, max_new_tokens=8, **FAST))
-    assert ev["task"] == "compile_rate+pass@1" and ev["n_with_tests"] == 2 and 0 <= ev["pass_at_1"] <= 1
+    assert ev["task"] == "compile_rate+pass@1" and ev["n_with_tests"] == 2
+    ev_rows = read_jsonl(tmp_path / "ev" / "samples.jsonl")
+    assert ev["pass_at_1"] == sum(bool(r["passed"]) and r["good"] for r in ev_rows) / 2
+    assert all(r["passed"] is False for r in ev_rows if not r["good"])  # a failed compile never passes
     assert ev["execution"]["time_limit_s"] == 2.0
 
 

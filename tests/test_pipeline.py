@@ -18,8 +18,12 @@ def test_pipeline_end_to_end_and_resume(tiny_model_dir, tmp_path):
     res = run(p)
     out = tmp_path / "pipe"
     assert list(res["table"]) == ["Base", "+SFT", "+DPO", "+SFT+DPO", "+SFT+DPOP"]
-    assert all(0.0 <= v <= 1.0 for v in res["table"].values())
-    assert all(0.0 <= v <= 1.0 for v in res["pass_at_1"].values())
+    dirs = {"Base": "eval-base", "+SFT": "eval-sft", "+DPO": "eval-dpo", "+SFT+DPO": "eval-sft-dpo",
+            "+SFT+DPOP": "eval-sft-dpop"}
+    evals = {k: json.loads((tmp_path / "pipe" / d / "results.json").read_text()) for k, d in dirs.items()}
+    for k, ev in evals.items():  # the table is each stage's own evaluation, not something else in [0, 1]
+        assert res["table"][k] == ev["compile_rate"] == ev["compiled"] / 2
+        assert res["pass_at_1"][k] == ev["pass_at_1"]
     table = (out / "table.md").read_text()
     assert "| pass@1 (sample tests) |" in table
     assert res["pairs"]["base"]["graded"] and res["pairs"]["base"]["synthetic"]["kept"] > 0
@@ -30,7 +34,14 @@ def test_pipeline_end_to_end_and_resume(tiny_model_dir, tmp_path):
     assert set(rows) == {"Base", "+SFT", "+DPO", "+SFT+DPO", "+SFT+DPOP"}
     assert rows["+SFT+DPO"]["compile"]["n"] == 2 and set(rows["+SFT+DPO"]["vs"]) == {"Base", "+SFT"}
     mc = rows["+DPO"]["vs"]["Base"]["compile"]
-    assert mc["n"] == 2 and 0 <= mc["fixed"] + mc["broken"] <= 2 and 0 < mc["p_value"] <= 1
+    base, dpo = evals["Base"]["per_program"], evals["+DPO"]["per_program"]
+    fixed = sum(dpo[k]["good"] and not base[k]["good"] for k in base)
+    broken = sum(base[k]["good"] and not dpo[k]["good"] for k in base)
+    assert (mc["n"], mc["fixed"], mc["broken"]) == (2, fixed, broken)
+    from math import comb
+
+    m, k = fixed + broken, min(fixed, broken)  # exact McNemar, worked by hand on the discordant programs
+    assert mc["p_value"] == (1.0 if m == 0 else min(1.0, 2 * sum(comb(m, i) for i in range(k + 1)) / 2 ** m))
     assert "compile vs Base" in table and "pass@1 vs +SFT" in table
     for d in ("sft", "sft-dpo", "sft-dpop", "dpo"):
         assert (out / d / "adapter_model.safetensors").is_file()

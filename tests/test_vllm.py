@@ -8,7 +8,11 @@ installed); ``.ci/run`` installs it.
 from __future__ import annotations
 
 import json
+import os
 import re
+import subprocess
+import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -239,3 +243,65 @@ def test_vllm_memory_fraction_is_refused_on_a_cpu(tiny_vllm_model_dir: Path) -> 
 
     with pytest.raises(InputError, match=r"^--vllm_memory: applies to CUDA only"):
         load_vllm(str(tiny_vllm_model_dir), None, "cpu", VLLMOptions(dtype="float32", memory_utilization=0.05))
+
+
+def _marked(owner_pid: int) -> list[int]:
+    """Processes carrying the engine-owner mark of ``owner_pid`` (vLLM's EngineCore and workers)."""
+    needle = f"CFDPO_ENGINE_OWNER={owner_pid}-".encode()
+    found = []
+    for name in os.listdir("/proc"):
+        try:
+            env = Path(f"/proc/{name}/environ").read_bytes()
+        except OSError:
+            continue
+        if any(item.startswith(needle) for item in env.split(b"\0")):
+            found.append(int(name))
+    return found
+
+
+@needs_vllm
+@pytest.mark.slow
+def test_a_sigkilled_evaluate_leaves_no_engine_process(tiny_vllm_model_dir: Path, tmp_path: Path) -> None:
+    """kill -9 of `cfdpo evaluate --backend vllm` mid-run: within 30 s no process it started remains."""
+    env = {**os.environ, "CFDPO_AUTO_BACKEND": "vllm"}
+    env.pop("CFDPO_ENGINE_OWNER", None)
+    proc = subprocess.Popen([sys.executable, "-m", "cfdpo.cli", "evaluate", "--model", str(tiny_vllm_model_dir),
+                             "--data", str(SAMPLE), "--limit", "40", "--max_new_tokens", "200", "--backend", "vllm",
+                             "--device", "cpu", "--out", str(tmp_path / "ev")], env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.time() + 240
+        while not _marked(proc.pid) and time.time() < deadline and proc.poll() is None:
+            time.sleep(0.5)
+        engine = _marked(proc.pid)
+        assert engine, "the engine never started"
+        time.sleep(3)  # mid-run
+        proc.kill()
+        proc.wait()
+        deadline = time.time() + 30
+        while _marked(proc.pid) and time.time() < deadline:
+            time.sleep(0.5)
+        assert _marked(proc.pid) == [], "engine processes outlived their cfdpo process"
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        for pid in _marked(proc.pid):
+            os.kill(pid, 9)
+
+
+def test_the_next_run_sweeps_engines_whose_owner_is_gone(tmp_path: Path) -> None:
+    """A process marked as owned by a dead cfdpo process (its watchdog killed too) is killed by the sweep."""
+    from cfdpo.tempdirs import OWNER_ENV, kill_orphaned_engines, owner_token
+
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    token = f"{dead.stdout.strip()}-1"  # that pid's start time no longer matches: its owner is gone
+    live = subprocess.Popen(["sleep", "60"], env={OWNER_ENV: owner_token()})
+    orphan = subprocess.Popen(["sleep", "60"], env={OWNER_ENV: token})
+    try:
+        time.sleep(0.2)
+        assert kill_orphaned_engines() >= 1
+        assert orphan.wait(timeout=5) == -9
+        assert live.poll() is None  # its owner (this process) still runs
+    finally:
+        live.kill()
+        orphan.kill()

@@ -401,6 +401,10 @@ def load_vllm(name: str | None, adapter: str | None, device: str | None,
     log.info("starting a vLLM engine: %s", {k: v for k, v in kwargs.items() if k != "tokenizer"})
     from vllm import LLM
 
+    from ..tempdirs import start_engine_watchdog
+
+    start_engine_watchdog()  # the engine's processes end when this process ends, however it ends
+
     try:
         llm = LLM(**kwargs)
     except Exception as e:

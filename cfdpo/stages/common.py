@@ -484,7 +484,12 @@ def _generate_isolated(model: Any, tok: Any, batch: list[dict[str, Any]], texts:
 
 def run_tests_on(rows: list[dict[str, Any]], prompts: dict[str, dict[str, Any]], executor: Any,
                  workers: int | None) -> None:
-    """Run the rows that compiled (``ok`` or ``warning``) on their prompt's tests; update rows in place."""
+    """Run the rows that compiled (``ok`` or ``warning``) on their prompt's tests; update rows in place.
+
+    ``passed`` is the one definition of success used by pass@1, graded ranks, repair and compare: the
+    sample is ``good`` under the warnings policy *and* passes all its tests (a program with warnings under
+    ``--warnings error`` still runs, for its ``exec_verdict``, but never passes).
+    """
     from ..scoring.execution import row_tests
 
     todo = []
@@ -497,7 +502,7 @@ def run_tests_on(rows: list[dict[str, Any]], prompts: dict[str, dict[str, Any]],
             r["exec_verdict"] = "not_built"
     results = executor.run_many([r["prompt"] + r["completion"] for r, _ in todo], [t for _, t in todo], workers)
     for (r, _), res in zip(todo, results):
-        r.update(exec_verdict=res.verdict.value, tests_passed=res.passed, passed=res.ok,
+        r.update(exec_verdict=res.verdict.value, tests_passed=res.passed, passed=res.ok and bool(r["good"]),
                  tests=[{k: v for k, v in t.to_dict().items() if k != "stdout"} for t in res.tests])
 
 
