@@ -67,6 +67,25 @@ class _OncePerKind(logging.Filter):
         return True
 
 
+class _OwnLinesOnly(logging.Filter):
+    """On the console at the default level: cfdpo's own records, and anyone's errors. Everything else
+    still reaches the run's ``run.log`` (:func:`cfdpo.runinfo.run_directory`); ``--verbose`` or
+    ``CFDPO_LOG=DEBUG`` shows it all."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.name.startswith("cfdpo") or record.levelno >= logging.ERROR
+
+
+def _quiet_third_party() -> None:
+    """Libraries that print past logging: vLLM (its engine processes log on their own) and tqdm bars of
+    checkpoint loading inside the engine are told to keep to errors; cfdpo's own bars are unaffected."""
+    os.environ.setdefault("VLLM_LOGGING_LEVEL", "ERROR")
+    os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+    os.environ.setdefault("TRANSFORMERS_NO_ADVISORY_WARNINGS", "1")
+    os.environ.setdefault("DATASETS_VERBOSITY", "error")
+    os.environ.setdefault("PYTHONWARNINGS", "ignore")  # for the engine's spawned processes; ours are captured
+
+
 class _Terminated(BaseException):
     """SIGTERM, raised in the main thread like KeyboardInterrupt is for SIGINT."""
 
@@ -113,10 +132,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     if name not in COMMANDS:
         print(f"cfdpo: unknown command {name!r}\n\n{_usage()}", file=sys.stderr)
         return 2
+    verbose = os.environ.get("CFDPO_LOG", "").upper() == "DEBUG"
+    if "--verbose" in rest:
+        rest.remove("--verbose")
+        verbose = True
     logging.basicConfig(level=os.environ.get("CFDPO_LOG", "INFO"),
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.captureWarnings(True)  # warnings.warn of libraries: records of "py.warnings", routed like the rest
     for handler in logging.getLogger().handlers:
         handler.addFilter(_OncePerKind())
+        if not verbose:
+            handler.addFilter(_OwnLinesOnly())
+    if not verbose:
+        _quiet_third_party()
     # bitsandbytes warns on every import on a CPU that an optional hub-downloaded kernel is missing; its
     # own NF4 code runs instead (QLoRA on the CPU is tested), so the line says nothing a user can act on
     logging.getLogger("bitsandbytes.backends.cpu.ops").setLevel(logging.ERROR)

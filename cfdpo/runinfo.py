@@ -125,7 +125,7 @@ def check_or_write_run_config(out_dir: str | Path, config: dict[str, Any], ignor
 
 
 #: files a run writes before it computes anything: removed again when the run fails on bad input
-SETUP_FILES = frozenset({"run_config.json", "corpus_report.json", "prompts.jsonl", "skipped.jsonl"})
+SETUP_FILES = frozenset({"run_config.json", "corpus_report.json", "prompts.jsonl", "skipped.jsonl", "run.log"})
 
 
 @contextmanager
@@ -139,15 +139,24 @@ def run_directory(out: str | Path, setup_files: frozenset[str] = SETUP_FILES) ->
     "a run made with a different config". Rows already computed are never removed,
     and an interrupt (Ctrl-C, SIGTERM) keeps everything for resuming.
     """
+    import logging
     import shutil
 
     out = Path(out)
     existed = out.is_dir()
     before = set(os.listdir(out)) if existed else set()
     out.mkdir(parents=True, exist_ok=True)
+    # every record of the run, third-party warnings included (the console shows cfdpo's own lines)
+    log_file = logging.FileHandler(out / "run.log", encoding="utf-8", delay=True)
+    log_file.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    log_file.setLevel(logging.INFO)
+    root = logging.getLogger()
+    root.addHandler(log_file)
     try:
         yield out
     except (ValueError, FileNotFoundError, NotADirectoryError, PermissionError):
+        root.removeHandler(log_file)
+        log_file.close()
         added = set(os.listdir(out)) - before if out.is_dir() else set()
         if all(name in setup_files or name.endswith(".tmp") for name in added):
             for name in added:
@@ -156,3 +165,6 @@ def run_directory(out: str | Path, setup_files: frozenset[str] = SETUP_FILES) ->
             if not existed:
                 shutil.rmtree(out, ignore_errors=True)
         raise
+    finally:
+        root.removeHandler(log_file)
+        log_file.close()

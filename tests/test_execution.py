@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import tempfile
 import time
 from pathlib import Path
 
@@ -91,8 +90,9 @@ RUN_HOSTILE = {
                '{ setsid(); if(fork()==0){ prctl(PR_SET_NAME, "cfdpo-daemon"); for(;;) sleep(1); } _exit(0); }'
                ' usleep(200000); printf("7\\n"); }\n', {ExecVerdict.PASS}),
 }
-#: kill(-1, SIGKILL): every process the caller may signal. Contained by the PID namespace (bwrap) or by the
-#: unprivileged uid (rlimits as root); as a non-root user without namespaces it would reach the user's own processes.
+#: kill(-1, SIGKILL): every process the caller may signal. Contained by the PID namespace (bwrap), by the
+#: unprivileged uid (rlimits as root) or by Landlock's signal scope (rlimits, Landlock ABI >= 6); as a non-root
+#: user with neither it would reach the user's own processes.
 KILL_ALL = '#include <signal.h>\n#include <cstdio>\nint main(){ kill(-1, SIGKILL); printf("7\\n"); }\n'
 
 
@@ -129,7 +129,10 @@ def test_hostile_runtime_programs_end_with_their_verdicts(isolation: str, work_r
     scorer = ExecutionScorer(cs, time_limit_s=1, memory_mb=256, output_limit_kb=256, max_processes=16,
                              isolation=isolation)
     hostile = dict(RUN_HOSTILE)
-    if isolation == "auto" and cs.sandbox.kind == "bwrap" or os.geteuid() == 0:
+    from cfdpo.scoring.landlock import landlock_abi
+
+    # contained by the PID namespace, the unprivileged uid (root), or Landlock's signal scope (ABI >= 6)
+    if scorer.sandbox.kind == "bwrap" or os.geteuid() == 0 or (scorer.sandbox.landlock and landlock_abi() >= 6):
         hostile["kill_all"] = (KILL_ALL, {ExecVerdict.PASS, ExecVerdict.RUNTIME_ERROR, ExecVerdict.WRONG_ANSWER})
     names = list(hostile) + ["ok"]
     sources = [hostile[n][0] for n in hostile] + [SUM]
@@ -178,17 +181,22 @@ def test_no_network(isolation: str, work_root: str) -> None:
 
 @CONTAINED
 def test_writes_outside_the_temp_dir_fail(isolation: str, work_root: str, tmp_path) -> None:
+    """Every write fails but one: the empty private ``/tmp`` a bubblewrap sandbox gets is writable when cfdpo
+    runs as an ordinary user (the user namespace owns it); it vanishes with the sandbox, so only the host
+    paths are checked for existence."""
     scorer = _contained(isolation, work_root)
-    targets = [str(tmp_path / "escape.txt"), os.path.join(tempfile.gettempdir(), "cfdpo-escape.txt"),
-               os.path.expanduser("~/cfdpo-escape.txt"), "../escape.txt", "escape.txt"]
+    targets = [str(tmp_path / "escape.txt"), os.path.expanduser("~/cfdpo-escape.txt"), "../escape.txt", "escape.txt",
+               os.path.join(work_root, "escape.txt"), "/tmp/cfdpo-escape.txt"]
     os.chmod(tmp_path, 0o777)
     lits = ",".join(json.dumps(t) for t in targets)
-    src = ('#include <cstdio>\nint main(){const char* p[]={' + lits + '}; int n=0;'
-           ' for(auto q:p){FILE*f=fopen(q,"w"); if(f){fputs("x",f);fclose(f);n++;}} printf("%d\\n",n);}\n')
-    r = scorer.run(src, [TestCase("", "0")])
+    src = ('#include <cstdio>\nint main(){const char* p[]={' + lits + '};'
+           ' for(auto q:p){FILE*f=fopen(q,"w"); if(f){fputs("x",f);fclose(f);} putchar(f ? 49 : 48);} puts("");}\n')
+    private_tmp = scorer.sandbox.kind == "bwrap" and os.geteuid() != 0
+    r = scorer.run(src, [TestCase("", "00000" + ("1" if private_tmp else "0"))])
     assert r.verdict is ExecVerdict.PASS, r.tests
-    for t in targets[:3]:
-        assert not os.path.exists(t), t
+    for t in targets:
+        if os.path.isabs(t):  # nothing reached the host (the relative ones were inside the removed temp dir)
+            assert not os.path.exists(t), t
 
 
 @CONTAINED

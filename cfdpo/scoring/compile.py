@@ -19,10 +19,13 @@ With ``isolation="auto"`` (the default) and bubblewrap usable, the compiler
 also runs in new mount/PID/network namespaces that show it only ``/usr``, its
 temporary directory and the precompiled-header directory (see
 :mod:`cfdpo.scoring.sandbox`): ``#include "/etc/passwd"`` then fails with "No
-such file", so no file outside those can appear in a diagnostic. Without
+such file", so no file outside those can appear in a diagnostic; as root the
+compiler runs there as an unprivileged uid without capabilities. Without
 bubblewrap (``isolation="rlimits"``, or where a container forbids namespaces)
-the compiler sees the caller's file system and any file the caller can read can
-be included and quoted in diagnostics. Not isolated in either case: the kernel
+Landlock, where the kernel has it, confines the compiler to ``/usr``, its
+directory and the PCH directory (:mod:`cfdpo.scoring.landlock`); without
+Landlock either, it sees the caller's file system and any file the caller can
+read can be included and quoted in diagnostics. Not isolated in either case: the kernel
 (no seccomp) and timing. Compiling does not run the program; running is a
 separate, explicit opt-in (:mod:`cfdpo.scoring.execution`).
 """

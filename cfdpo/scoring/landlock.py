@@ -82,7 +82,7 @@ def _build(compiler: str) -> str | None:
     return exe
 
 
-def landlock_prefix(readonly: list[str], writable: list[str] = (), files: tuple[str, ...] = ("/dev/null",),
+def landlock_prefix(readonly: list[str], writable: list[str] | tuple[str, ...] = (), files: tuple[str, ...] = ("/dev/null",),
                     compiler: str = "g++") -> list[str] | None:
     """The argv prefix that runs a command under Landlock with these paths open to it (None: unavailable)."""
     exe = landlock_launcher(compiler)

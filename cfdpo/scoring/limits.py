@@ -203,7 +203,7 @@ def kill_session_tree(sid: int, rounds: int = 100) -> int:
                     killed += 1
                 except (ProcessLookupError, PermissionError):
                     pass
-        reap_orphans(lambda st: st.pid not in active and st.sid != mine)
+        reap_orphans(lambda st, active=active: st.pid not in active and st.sid != mine)  # type: ignore[misc]
         if not victims:
             return killed
         time.sleep(0.01)

@@ -36,12 +36,12 @@ header must be reported by the program's own compile). ``#define`` lines are
 never moved into a PCH: GCC reports an error inside a macro expansion at the
 macro's definition, whose file and line would then change.
 
-One known difference in diagnostic *text*: GCC's spelling hints ("... was not
-declared in this scope; did you mean 'X'?") break ties between equally close
-names in hash-table order, which loading a PCH can change. In
-``benchmarks/scorer.py`` on 1000 codechef sources this changed the hint of 1
-diagnostic (``'pfc'`` instead of ``'pfl'``); verdicts, error kinds, lines and
-columns never differed.
+Where the token sequence argument does not reach, the scorer defers to a plain build
+(:meth:`~cfdpo.scoring.CompileScorer._compile`): GCC's spelling hints ("... was not declared
+in this scope; did you mean 'X'?") break ties between equally close names in hash-table order,
+which loading a PCH can change (measured once: ``'pfc'`` instead of ``'pfl'`` in 1 of 1000
+programs), so a PCH build whose diagnostics carry a hint, or name the PCH's own header, is
+compiled again without it. ``cfdpo.scoring.differential`` checks all of this against plain g++.
 """
 
 from __future__ import annotations

@@ -126,7 +126,7 @@ def _bwrap_prefix(workdir: str, writable: bool, readonly: Sequence[str]) -> list
         parents += reversed(chain)
     for d in parents:
         if not d.startswith(("/usr", "/proc", "/dev")):
-            args += ["--perms", "0755", "--dir", d]
+            args += ["--perms", "0555", "--dir", d]  # traversable, never writable (capabilities are dropped)
     for path in binds:
         args += ["--ro-bind", path, path]
     args += ["--bind" if writable else "--ro-bind", workdir, workdir, "--chdir", workdir]
