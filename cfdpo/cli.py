@@ -83,6 +83,7 @@ def _quiet_third_party() -> None:
     os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
     os.environ.setdefault("TRANSFORMERS_NO_ADVISORY_WARNINGS", "1")
     os.environ.setdefault("DATASETS_VERBOSITY", "error")
+    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")  # transformers' weight-loading bars
     os.environ.setdefault("PYTHONWARNINGS", "ignore")  # for the engine's spawned processes; ours are captured
 
 
@@ -136,6 +137,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if "--verbose" in rest:
         rest.remove("--verbose")
         verbose = True
+    if verbose:
+        os.environ["CFDPO_VERBOSE"] = "1"  # engines started by this run print on the console too
     logging.basicConfig(level=os.environ.get("CFDPO_LOG", "INFO"),
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.captureWarnings(True)  # warnings.warn of libraries: records of "py.warnings", routed like the rest

@@ -157,3 +157,25 @@ def test_read_tests_multiple_cases(tmp_path) -> None:
     (d / "input.3.txt").write_text("7\n")  # no output: skipped
     assert read_tests(tmp_path, "pX") == [{"input": "1\n", "output": "2\n"}, {"input": "5\n", "output": "6\n"}]
     assert read_tests(tmp_path, "nope") == []
+
+
+@pytest.mark.parametrize(("policy", "chosen"), [("paper", "reference"), ("graded", "reference"), ("graded", "best"),
+                                                ("graded", "sample")])
+def test_a_prompt_without_tests_among_tested_ones_never_rejects_a_compiling_sample(policy: str, chosen: str) -> None:
+    """Under --run_tests a prompt without tests tops out at rank 2: its reference must not outrank (and so
+    reject) its cleanly compiling samples, as it did when rank 3 was given to every reference."""
+    tested = {**P, "tests": [{"input": "", "output": ""}]}
+    untested = {"id": "B/1", "problem_id": "B", "prompt": "int main() {\n", "reference_completion": "  return 0;\n}"}
+    rows = [*SAMPLES, *[{**x, "prompt_id": "B/1", "exec_verdict": None, "passed": False, "tests_total": 0}
+                        for x in SAMPLES[:3]]]
+    for x in rows[:4]:
+        x["tests_total"] = 1
+    pairs, _ = build_preferences([tested, untested], rows, min_edit_distance=1, policy=policy, chosen=chosen)
+    on_b = [r for r in pairs if r["prompt_id"] == "B/1"]
+    assert on_b, "the untested prompt's failing samples still make pairs"
+    assert all(r["rejected_verdict"] not in ("ok",) for r in on_b), on_b
+    assert all(r["chosen_rank"] <= 2 for r in on_b if r["chosen_source"] == "reference")
+    # the tested prompt's reference still ranks 3 and rejects its compiling, test-failing sample
+    if policy == "graded" and chosen == "reference":
+        on_a = [r for r in pairs if r["prompt_id"] == "A/1"]
+        assert {r["rejected_rank"] for r in on_a} == {0, 1, 2} and {r["chosen_rank"] for r in on_a} == {3}

@@ -33,7 +33,8 @@ import importlib.util
 import logging
 import os
 import shutil
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -213,9 +214,9 @@ def kv_cache_plan(config: Any, dtype: str, options: VLLMOptions, free_bytes: int
     """Size a CPU engine's KV cache by need, not by a fraction of a NUMA node.
 
     Wanted: ``max_num_seqs x seq_tokens`` tokens (at least one sequence of the full context, which vLLM
-    requires), or ``kv_cache_gib`` when given. What is free on the node after the weights and a margin caps
-    the automatic size (fewer sequences then run at once: slower, same outputs); an explicit size is never
-    cut.
+    requires), or ``kv_cache_gib`` when given. Half of what is free on the node after the weights and a
+    margin caps the automatic size (the judge's compiles and the trainer need the rest; fewer sequences then
+    run at once: slower, same outputs); an explicit size is never cut.
 
     Raises:
         InputError: the KV cache does not fit in the free memory (naming ``--vllm_kv_cache_gb`` and what is
@@ -236,7 +237,7 @@ def kv_cache_plan(config: Any, dtype: str, options: VLLMOptions, free_bytes: int
         kv, clamped = wanted, False
     else:
         wanted = max(floor, per * options.max_num_seqs * options.seq_tokens)
-        kv = max(floor, min(wanted, room))
+        kv = max(floor, min(wanted, room // 2))  # half of what is free: the judge's compiles need memory too
         clamped = kv < wanted
     if kv > room:
         raise InputError(f"--vllm_kv_cache_gb: the vLLM KV cache needs {kv / gib:.2f} GiB but {room / gib:.2f} GiB "
@@ -244,6 +245,39 @@ def kv_cache_plan(config: Any, dtype: str, options: VLLMOptions, free_bytes: int
                          f"{margin_bytes / gib:.1f} GiB margin; set a smaller --vllm_kv_cache_gb, free memory, or "
                          "use --backend hf")
     return KVPlan(kv, ctx, per, wanted, free_bytes, weights_bytes, clamped)
+
+
+@contextmanager
+def _engine_output() -> Iterator[None]:
+    """While the engine starts, file descriptors 1 and 2 point at ``<cache>/logs/vllm-<pid>.log``: the engine's
+    processes are started now and keep them, so what they print past logging (Triton and NUMA notices,
+    checkpoint bars) lands in that file, not on the console. ``--verbose`` (``CFDPO_VERBOSE=1``) keeps it."""
+    import sys
+
+    from .models import cache_dir
+
+    if os.environ.get("CFDPO_VERBOSE") == "1":
+        yield
+        return
+    logs = cache_dir() / "logs"
+    logs.mkdir(parents=True, exist_ok=True)
+    path = logs / f"vllm-{os.getpid()}.log"
+    log.info("vLLM engine output: %s", path)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    saved = os.dup(1), os.dup(2)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+    try:
+        os.dup2(fd, 1)
+        os.dup2(fd, 2)
+        yield
+    finally:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os.dup2(saved[0], 1)
+        os.dup2(saved[1], 2)
+        for f in (fd, *saved):
+            os.close(f)
 
 
 def _node_free_bytes() -> int:
@@ -388,6 +422,7 @@ def load_vllm(name: str | None, adapter: str | None, device: str | None,
         model=path, tokenizer=path, dtype=dtype, seed=options.seed, enforce_eager=options.enforce_eager,
         tensor_parallel_size=options.tensor_parallel_size, logits_processors=[STOP_PROCESSOR],
         enable_prefix_caching=True, max_num_seqs=options.max_num_seqs,
+        use_tqdm_on_load=logging.getLogger().isEnabledFor(logging.DEBUG),  # no checkpoint bar unless verbose
     )
     plan: KVPlan | None = None
     if cuda:
@@ -406,7 +441,8 @@ def load_vllm(name: str | None, adapter: str | None, device: str | None,
     start_engine_watchdog()  # the engine's processes end when this process ends, however it ends
 
     try:
-        llm = LLM(**kwargs)
+        with _engine_output():
+            llm = LLM(**kwargs)
     except Exception as e:
         raise InputError(f"--backend vllm: the engine did not start for {path}: {type(e).__name__}: "
                          f"{str(e).splitlines()[0][:300] if str(e) else ''}") from e

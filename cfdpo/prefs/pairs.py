@@ -52,6 +52,14 @@ def rank_of(sample: dict[str, Any]) -> int:
     return r
 
 
+def _has_tests(prompt: dict[str, Any], samples: list[dict[str, Any]]) -> bool:
+    """Whether a prompt's samples were (or could have been) run on tests: its samples ran some, or its row
+    carries tests."""
+    from ..scoring.execution import row_tests
+
+    return any(s.get("tests_total") for s in samples) or bool(row_tests(prompt))
+
+
 def _reject_label(s: dict[str, Any]) -> str:
     ev = s.get("exec_verdict")
     return ev if s.get("verdict") == "ok" and ev not in (None, "pass") else s["verdict"]
@@ -80,7 +88,7 @@ def build_preferences(
 
     Args:
         prompts: prompt rows (``id``, ``problem_id``, ``prompt``, ``reference_completion``; the reference
-            ranks at the top: 3 when any sample was run on tests, else 2).
+            ranks at the top: 3 when samples were run on tests and this prompt has tests, else 2).
         samples: scored samples (``prompt_id``, ``sample_index``, ``completion``, ``verdict``, and with
             tests ``exec_verdict``/``passed``).
         min_edit_distance: applies to every pair (Levenshtein, characters): near-identical pairs make DPO
@@ -132,7 +140,10 @@ def build_preferences(
     n_prompts = prompts_with_pairs = 0
     for p in prompts:
         n_prompts += 1
-        ref = {"completion": p["reference_completion"], "rank": top, "source": "reference", "label": "reference"}
+        # the reference ranks 3 (passes its tests) only where this prompt has tests: a prompt without tests
+        # among tested ones tops out at 2, or every cleanly compiling sample of it would be rejected
+        here = top if top != 3 or _has_tests(p, by_prompt.get(p["id"], [])) else 2
+        ref = {"completion": p["reference_completion"], "rank": here, "source": "reference", "label": "reference"}
         cands = []
         for s in sorted(by_prompt.get(p["id"], []), key=lambda r: r["sample_index"]):
             r = rank(s)
