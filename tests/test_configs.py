@@ -22,7 +22,7 @@ NON_DEFAULT: dict[str, Any] = {
     # corpus
     "data": "/elsewhere/corpus", "split": "train", "train_per_problem": 3, "test_per_problem": 4, "limit": 17,
     "max_program_chars": 1234, "require_tests": True, "compile_check": False, "mask_ratio": 0.25,
-    "mask_mode": "lines", "prompt_format": "chat",
+    "mask_mode": "lines", "prompt_format": "chat", "holdout": "problems",
     # compile
     "std": "gnu++20", "compile_mode": "object", "warnings": "allow", "gxx_flags": "-Wall -O1",
     "compile_timeout_s": 12.5, "compile_memory_mb": 3000, "workers": 3, "no_compile_cache": True, "no_pch": True,

@@ -117,3 +117,25 @@ def test_max_chars_and_require_tests(tmp_path):
                            show_progress=False)
     assert set(ds["problem_id"]) == {"p1"} and rep.skipped["problem_without_tests"] == 1
     assert json.loads(ds[0]["tests"]) == [{"input": "", "output": ""}]
+
+
+def test_holdout_problems_shares_no_problem_between_train_and_test() -> None:
+    """--holdout problems: whole problems go to test (about 2 of 7); the paper's split shares every problem."""
+    from cfdpo.corpus.codenet import load_codenet, problem_split
+
+    paper, _ = load_codenet(SAMPLE, show_progress=False)
+    by_split = {sp: {r["problem_id"] for r in paper if r["split"] == sp} for sp in ("train", "test")}
+    assert by_split["train"] == by_split["test"]  # the paper's split: every test problem is also trained on
+    held, _ = load_codenet(SAMPLE, show_progress=False, holdout="problems")
+    train = {r["problem_id"] for r in held if r["split"] == "train"}
+    test = {r["problem_id"] for r in held if r["split"] == "test"}
+    assert train and test and not train & test
+    assert all(problem_split(p, 0) == "test" for p in test) and all(problem_split(p, 0) == "train" for p in train)
+    per = {p: sum(r["problem_id"] == p for r in held) for p in train | test}
+    assert all(per[p] == 2 for p in test) and all(per[p] == 5 for p in train)
+    # the test split alone is the same problems, and a limit takes a prefix of it
+    only_test, _ = load_codenet(SAMPLE, show_progress=False, holdout="problems", splits=("test",), limit=3)
+    assert [r["problem_id"] for r in only_test] == [r["problem_id"] for r in held if r["split"] == "test"][:3]
+    # a pure function of seed and problem: about 2/7 of many problems
+    share = sum(problem_split(f"p{i:05d}", 0) == "test" for i in range(7000)) / 7000
+    assert abs(share - 2 / 7) < 0.02

@@ -216,6 +216,22 @@ def read_tests(root: str | Path, pid: str) -> list[dict[str, str]]:
     return cases
 
 
+HOLDOUTS = ("programs", "problems")
+
+
+def problem_split(problem_id: str, seed: int, train_per_problem: int = 5, test_per_problem: int = 2) -> str:
+    """``train`` or ``test`` for a whole problem under ``holdout="problems"``: a pure function of the seed and
+    the problem id (a SHA-256 draw), with the test share of problems equal to the paper's share of programs,
+    ``test / (train + test)`` (2 of 7)."""
+    import hashlib
+
+    total = train_per_problem + test_per_problem
+    if total <= 0:
+        return "train"
+    h = int.from_bytes(hashlib.sha256(f"{seed}:{problem_id}".encode()).digest()[:8], "big")
+    return "test" if h % total < test_per_problem else "train"
+
+
 def load_codenet(
     root: str | Path,
     train_per_problem: int = 5,
@@ -232,6 +248,7 @@ def load_codenet(
     show_progress: bool = True,
     max_chars: int | None = None,
     require_tests: bool = False,
+    holdout: str = "programs",
 ) -> tuple[Any, LoadReport]:
     """Load a CodeNet-layout corpus as a ``datasets.Dataset``.
 
@@ -255,6 +272,11 @@ def load_codenet(
         max_chars: skip programs longer than this many characters (counted as ``too_long``): long
             programs make long prompts, slow to sample on a CPU and beyond small context windows.
         require_tests: skip problems without sample tests (counted as ``problem_without_tests``).
+        holdout: ``programs`` (the paper's split: each problem gives ``train_per_problem`` programs to train
+            and ``test_per_problem`` to test, so test programs share problems with training) or
+            ``problems`` (whole problems are held out: a problem is a test problem when
+            :func:`problem_split` says so, and then gives all its programs, ``test_per_problem`` of them, to
+            test and none to train; no problem has programs in both splits).
 
     Returns:
         ``(dataset, report)``; dataset columns: ``problem_id, submission_id,
@@ -273,11 +295,24 @@ def load_codenet(
     if problems is not None:
         wanted = set(problems)
         pids = [p for p in pids if p in wanted]
-    need = train_per_problem + test_per_problem
+    if holdout not in HOLDOUTS:
+        raise ValueError(f"holdout must be one of {HOLDOUTS}, got {holdout!r}")
+    by_problem = holdout == "problems"
+    if by_problem:  # only the problems of the requested splits are visited
+        pids = [p for p in pids if problem_split(p, seed, train_per_problem, test_per_problem) in splits]
+
+    def need_of(pid: str) -> int:
+        if not by_problem:
+            return train_per_problem + test_per_problem
+        return test_per_problem if problem_split(pid, seed, train_per_problem, test_per_problem) == "test" \
+            else train_per_problem
+
     report = LoadReport()
     rows: list[dict[str, Any]] = []
     bar = tqdm(total=len(pids), desc="corpus", unit="problem", disable=not show_progress)
     per_problem = (train_per_problem if "train" in splits else 0) + (test_per_problem if "test" in splits else 0)
+    if by_problem:
+        per_problem = min([q for q, sp in ((train_per_problem, "train"), (test_per_problem, "test")) if sp in splits] or [1])
     pos = 0
     try:
         while pos < len(pids):
@@ -309,7 +344,7 @@ def load_codenet(
             while True:  # rounds: try just enough candidates to fill every quota
                 batch: list[tuple[str, dict[str, Any]]] = []
                 for pid in chunk:
-                    missing = need - len(chosen[pid])
+                    missing = need_of(pid) - len(chosen[pid])
                     take = candidates[pid][cursor[pid]:cursor[pid] + max(missing, 0)]
                     cursor[pid] += len(take)
                     batch += [(pid, p) for p in take]
@@ -330,6 +365,7 @@ def load_codenet(
                     break
             for pid in chunk:
                 progs = chosen[pid]
+                need = need_of(pid)
                 if len(progs) < need:
                     report.skip("problem_too_few_programs", data_dir / pid, pid, f"{len(progs)} usable, {need} needed")
                     continue
@@ -337,7 +373,10 @@ def load_codenet(
                 sample_in, sample_out = _sample_io(root, pid)
                 tests = json.dumps(read_tests(root, pid))
                 for i, prog in enumerate(progs):
-                    split = "train" if i < train_per_problem else "test"
+                    if by_problem:
+                        split = problem_split(pid, seed, train_per_problem, test_per_problem)
+                    else:
+                        split = "train" if i < train_per_problem else "test"
                     if split in splits:
                         rows.append({**prog, "split": split, "sample_input": sample_in, "sample_output": sample_out,
                                      "tests": tests})

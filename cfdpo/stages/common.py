@@ -233,6 +233,7 @@ def prepare_prompts(args: CommonArguments, scorer: CompileScorer | None, out: Pa
         workers=args.workers,
         max_chars=args.max_program_chars,
         require_tests=args.require_tests,
+        holdout=args.holdout,
     )
     rows: list[dict[str, Any]] = []
     skipped = list(report.skipped_files)

@@ -42,6 +42,9 @@ class CorpusOptions:
     max_program_chars: int | None = field(default=None, metadata={
         "help": "Skip corpus programs longer than this many characters (long prompts are slow on a CPU)."})
     require_tests: bool = field(default=False, metadata={"help": "Use only problems that have sample tests."})
+    holdout: str = field(default="programs", metadata={
+        "help": "programs: the paper's split (5 train / 2 test programs of every problem: test programs share "
+                "problems with training); problems: whole problems are held out (2 of 7), no problem in both."})
     compile_check: bool = field(default=True, metadata={"help": "Drop corpus programs that do not compile cleanly."})
     mask_ratio: float = field(default=0.1, metadata={"help": "Fraction of characters masked from the end (paper: 0.1)."})
     mask_mode: str = field(default="chars", metadata={"help": "chars (paper) or lines."})
@@ -53,7 +56,10 @@ class CorpusOptions:
         from ..corpus.prompts import PROMPT_FORMATS
         from ..options import at_least, choice, in_range
 
+        from ..corpus.codenet import HOLDOUTS
+
         choice("split", self.split, ("train", "test"))
+        choice("holdout", self.holdout, HOLDOUTS)
         at_least("train_per_problem", self.train_per_problem, 0)
         at_least("test_per_problem", self.test_per_problem, 0)
         at_least(f"{self.split}_per_problem", getattr(self, f"{self.split}_per_problem"), 1)
