@@ -80,3 +80,46 @@ def test_gaming_flag_when_compile_rises_but_pass_falls(tmp_path) -> None:
     assert any(f.startswith("+DPO: compile rate up") for f in c["flags"]), c["flags"]
     fair = _run_dir(tmp_path, "fair", [i < 45 for i in range(n)], [i < 26 for i in range(n)])
     assert not compare_runs(CompareArguments(runs=[f"+SFT={sft}", f"+DPO={fair}"]))["flags"]
+
+
+def _with(d: Path, **sections: dict) -> Path:
+    res = json.loads((d / "results.json").read_text())
+    for k, v in sections.items():
+        res[k] = {**res.get(k, {}), **v}
+    (d / "results.json").write_text(json.dumps(res))
+    return d
+
+
+def test_compare_refuses_runs_on_other_programs_or_policies(tmp_path: Path) -> None:
+    from cfdpo.errors import InputError
+
+    base = _with(_run_dir(tmp_path, "base", [True, False, True], [None] * 3), scorer={"warnings": "error"},
+                 config={"mask_ratio": 0.1})
+    other_programs = _with(_run_dir(tmp_path, "fewer", [True, True], [None] * 2), scorer={"warnings": "error"},
+                           config={"mask_ratio": 0.1})
+    with pytest.raises(InputError, match=r"^runs are not comparable: fewer judged other programs than base"):
+        compare_runs(CompareArguments(runs=[str(base), str(other_programs)]))
+    policy = _with(_run_dir(tmp_path, "allow", [True, True, True], [None] * 3), scorer={"warnings": "allow"},
+                   config={"mask_ratio": 0.1})
+    with pytest.raises(InputError, match=r"allow has scorer.warnings = 'allow', base 'error'"):
+        compare_runs(CompareArguments(runs=[str(base), str(policy)]))
+    mask = _with(_run_dir(tmp_path, "mask", [True, True, True], [None] * 3), scorer={"warnings": "error"},
+                 config={"mask_ratio": 0.2})
+    with pytest.raises(InputError, match=r"config.mask_ratio = 0.2, base 0.1"):
+        compare_runs(CompareArguments(runs=[str(base), str(mask)]))
+    forced = compare_runs(CompareArguments(runs=[str(base), str(policy)], allow_mismatch=True))
+    assert forced["mismatches_allowed"] == ["allow has scorer.warnings = 'allow', base 'error'"]
+
+
+def test_a_prompt_without_a_sample_counts_as_a_failure(tmp_path: Path) -> None:
+    """A prompt that failed generation (in prompts.jsonl, no sample) stays in the denominator as a failure."""
+    a = _run_dir(tmp_path, "a", [True, True, False], [None] * 3)
+    b = _run_dir(tmp_path, "b", [True, True], [None] * 2)  # p2 failed generation
+    for d in (a, b):
+        write_jsonl(d / "prompts.jsonl", [{"id": f"p{i}", "prompt": "int main() {\n"} for i in range(3)])
+    res = compare_runs(CompareArguments(runs=[str(a), str(b)]))
+    rb = next(r for r in res["rows"] if r["label"] == "b")
+    assert rb["compile"]["n"] == 3 and rb["compile"]["k"] == 2 and rb["missing"] == 1
+    from cfdpo.evaluation.compare import format_markdown
+
+    assert "3 (1 without a sample)" in format_markdown(res)

@@ -31,6 +31,8 @@ class CompareArguments:
     out: str | None = field(default=None, metadata={"help": "Directory for comparison.json/.md/.png."})
     turn: int = field(default=0, metadata={
         "help": "Compare the verdicts after this many repair turns (evaluate --repair_turns); 0: first attempt."})
+    allow_mismatch: bool = field(default=False, metadata={
+        "help": "Compare runs made on different programs or under different policies (recorded in the output)."})
 
     def __post_init__(self) -> None:
         from ..errors import OptionError
@@ -46,7 +48,8 @@ def run(args: CompareArguments) -> dict[str, Any]:
     import re
 
     from ..errors import UsageError
-    from ..evaluation.compare import compare, format_markdown, load_evaluation, plot_comparison
+    from ..errors import InputError
+    from ..evaluation.compare import comparability, compare, format_markdown, load_evaluation, plot_comparison
     from ..runinfo import environment_info, write_json
 
     evals: dict[str, dict[str, Any]] = {}
@@ -62,7 +65,13 @@ def run(args: CompareArguments) -> dict[str, Any]:
     unknown = [b for b in baselines if b not in evals]
     if unknown:
         raise UsageError(f"--baseline {','.join(unknown)}: not a run label (labels: {', '.join(evals)})")
+    mismatches = comparability(evals)
+    if mismatches and not args.allow_mismatch:
+        raise InputError(f"runs are not comparable: {mismatches[0]}"
+                         + (f" (and {len(mismatches) - 1} more)" if len(mismatches) > 1 else "")
+                         + "; --allow_mismatch compares them anyway")
     comparison = compare(evals, baselines, args.guard_reference or baselines[0])
+    comparison["mismatches_allowed"] = mismatches
     comparison["runs"] = {label: {"model": e.get("model"), "adapter": e.get("adapter")} for label, e in evals.items()}
     if args.out:
         out = Path(args.out)

@@ -96,6 +96,17 @@ def load_evaluation(path: str | Path, turn: int | None = None) -> dict[str, Any]
         if not samples:
             raise InputError(f"{results_path.parent}: no per-program verdicts (no samples.jsonl)")
         results["per_program"] = per_program(samples)
+    prompts_path = results_path.parent / "prompts.jsonl"
+    results["missing"] = 0
+    if prompts_path.is_file():  # prompts that failed generation or were skipped count as failures
+        from ..jsonl import read_jsonl
+
+        pp = results["per_program"]
+        tested = any(v.get("passed") is not None for v in pp.values())
+        for row in read_jsonl(prompts_path):
+            if row["id"] not in pp:
+                pp[row["id"]] = {"good": False, "passed": False if tested else None, "missing": True}
+                results["missing"] += 1
     if turn:
         turns = (results.get("repair") or {}).get("turns") or []
         if turn >= len(turns):
@@ -104,6 +115,38 @@ def load_evaluation(path: str | Path, turn: int | None = None) -> dict[str, Any]
         results["per_program"] = turns[turn]["per_program"]
         results["guards"] = {}  # the guards describe the first attempt
     return results
+
+
+#: what must be equal for two evaluations to be compared: where it is in results.json, and its name
+COMPARABLE = (("scorer", "warnings"), ("scorer", "std"), ("scorer", "mode"), ("scorer", "extra_flags"),
+              ("config", "mask_ratio"), ("config", "mask_mode"), ("config", "prompt_format"), ("config", "seed"),
+              ("config", "split"), ("config", "holdout"), ("config", "train_per_problem"),
+              ("config", "test_per_problem"), ("config", "max_program_chars"))
+
+
+def comparability(evals: Mapping[str, Mapping[str, Any]]) -> list[str]:
+    """What makes these evaluations incomparable, one line each (empty: comparable).
+
+    Checked against the first: the programs judged (the per-program keys, failed generations included),
+    the scorer's policy (warnings, std, compile mode, flags) and the prompts' making (mask ratio and mode,
+    prompt format, split, split seed, holdout, quotas, length cap), as recorded in each results.json.
+    """
+    items = list(evals.items())
+    if len(items) < 2:
+        return []
+    first_label, first = items[0]
+    out: list[str] = []
+    for label, res in items[1:]:
+        a, b = set(first["per_program"]), set(res["per_program"])
+        if a != b:
+            out.append(f"{label} judged other programs than {first_label} ({len(b - a)} not in {first_label}, "
+                       f"{len(a - b)} missing)")
+        for section, key in COMPARABLE:
+            va = (first.get(section) or {}).get(key)
+            vb = (res.get(section) or {}).get(key)
+            if va != vb:
+                out.append(f"{label} has {section}.{key} = {vb!r}, {first_label} {va!r}")
+    return out
 
 
 def compare(evals: Mapping[str, Mapping[str, Any]], baselines: Sequence[str] = (),
@@ -130,6 +173,7 @@ def compare(evals: Mapping[str, Mapping[str, Any]], baselines: Sequence[str] = (
             "compile": rate(sum(good.values()), len(good)),
             "pass_at_1": rate(sum(passed.values()), len(passed)) if passed else None,
             "guards": res.get("guards") or {},
+            "missing": int(res.get("missing") or 0),
             "vs": {},
         }
         for base in baselines:
@@ -185,7 +229,8 @@ def format_markdown(comparison: Mapping[str, Any]) -> str:
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for r in rows:
         g = r["guards"]
-        cells = [r["label"], str(r["compile"]["n"]), _pct(r["compile"])]
+        n = str(r["compile"]["n"]) + (f" ({r['missing']} without a sample)" if r.get("missing") else "")
+        cells = [r["label"], n, _pct(r["compile"])]
         cells += [_test(r["vs"].get(b, {}).get("compile")) if b != r["label"] else "" for b in bases]
         if has_pass:
             cells += [_pct(r["pass_at_1"])]
@@ -195,7 +240,8 @@ def format_markdown(comparison: Mapping[str, Any]) -> str:
         lines.append("| " + " | ".join(cells) + " |")
     lines.append("")
     lines.append("McNemar: +fixed / -broken programs against the baseline (exact two-sided test on the discordant "
-                 "programs); intervals are Wilson 95%.")
+                 "programs); intervals are Wilson 95%. Prompts without a sample (failed generation, skipped) "
+                 "count as failures.")
     for f in comparison["flags"]:
         lines.append(f"- FLAG {f}")
     return "\n".join(lines) + "\n"
