@@ -19,8 +19,18 @@ import tempfile
 import threading
 from pathlib import Path
 
-__all__ = ["OWNER_ENV", "ROOT_PREFIX", "kill_orphaned_engines", "owner_token", "remove_run_temp_root", "run_temp_root",
-           "start_engine_watchdog", "sweep_dead_roots"]
+__all__ = [
+    "OWNER_ENV",
+    "ROOT_PREFIX",
+    "cache_dir",
+    "compile_cache_dir",
+    "kill_orphaned_engines",
+    "owner_token",
+    "remove_run_temp_root",
+    "run_temp_root",
+    "start_engine_watchdog",
+    "sweep_dead_roots",
+]
 
 log = logging.getLogger(__name__)
 
@@ -200,3 +210,14 @@ def start_engine_watchdog() -> None:
                      stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                      close_fds=True)
     os.environ[OWNER_ENV] = token
+
+
+def cache_dir() -> Path:
+    """cfdpo's cache directory: ``$CFDPO_CACHE`` or ``~/.cache/cfdpo`` (models, merged adapters, compile results,
+    engine logs)."""
+    return Path(os.environ.get("CFDPO_CACHE") or Path.home() / ".cache" / "cfdpo")
+
+
+def compile_cache_dir() -> str:
+    """The shared compile-result cache: ``$CFDPO_CACHE/compile`` (default ``~/.cache/cfdpo/compile``)."""
+    return str(cache_dir() / "compile")

@@ -14,7 +14,7 @@ from .conftest import REPO
 
 LAYERS: dict[str, float] = {
     "errors": 0, "jsonl": 0, "tempdirs": 0, "options": 0.5, "schemas": 0.5, "runinfo": 0.7,
-    "scoring": 1, "corpus": 2, "compiler_data": 2, "generation": 3,
+    "scoring": 1, "corpus": 2, "compiler_data": 2, "rewards": 2.5, "generation": 3,
     "prefs": 4, "evaluation": 4, "training": 4, "stages": 5, "commands": 6, "cli": 7,
 }
 

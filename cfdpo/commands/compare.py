@@ -47,8 +47,7 @@ def run(args: CompareArguments) -> dict[str, Any]:
     """Load the runs, compare them, and write the outputs when ``args.out`` is set; returns the comparison."""
     import re
 
-    from ..errors import UsageError
-    from ..errors import InputError
+    from ..errors import InputError, UsageError
     from ..evaluation.compare import comparability, compare, format_markdown, load_evaluation, plot_comparison
     from ..runinfo import environment_info, write_json
 

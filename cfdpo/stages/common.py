@@ -180,9 +180,9 @@ def make_exec_scorer(args: CommonArguments, scorer: CompileScorer) -> Any:
 
 def compile_cache_dir() -> str:
     """The shared compile-result cache: ``$CFDPO_CACHE/compile`` (default ``~/.cache/cfdpo/compile``)."""
-    from ..generation.models import cache_dir
+    from ..tempdirs import compile_cache_dir as where
 
-    return str(cache_dir() / "compile")
+    return where()
 
 
 def parse_shard(spec: str) -> tuple[int, int]:

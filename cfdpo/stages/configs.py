@@ -52,11 +52,10 @@ class CorpusOptions:
 
     def check_corpus_options(self) -> None:
         """Raises :class:`~cfdpo.errors.OptionError` for a value out of range."""
+        from ..corpus.codenet import HOLDOUTS
         from ..corpus.masking import MASK_MODES
         from ..corpus.prompts import PROMPT_FORMATS
         from ..options import at_least, choice, in_range
-
-        from ..corpus.codenet import HOLDOUTS
 
         choice("split", self.split, ("train", "test"))
         choice("holdout", self.holdout, HOLDOUTS)
