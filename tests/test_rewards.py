@@ -133,3 +133,23 @@ def test_rewards_import_without_torch(tmp_path) -> None:
     env = {**os.environ, "PYTHONPATH": f"{blocker}{os.pathsep}{REPO}"}
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120)
     assert out.returncode == 0 and out.stdout.strip() == "ok", out.stderr[-2000:]
+
+
+def test_verl_and_openrlhf_hooks_call_the_same_judge(monkeypatch) -> None:
+    """Called as verl's NaiveRewardManager and OpenRLHF's remote reward function call them."""
+    from cfdpo.rewards.hosts import compute_score, reward_func
+
+    monkeypatch.setenv("CFDPO_REWARD_CONFIG", json.dumps({"isolation": ISO, "workers": 2}))
+    good = compute_score("codechef", COMPLETIONS["passes_all"], json.dumps(TESTS), {"prompt": PROMPT})
+    assert good == {"score": 1.0, "compiled": 1.0, "pass_rate": 1.0}
+    half = compute_score("codechef", COMPLETIONS["passes_one"], TESTS, {"prompt": PROMPT})
+    assert half["score"] == 0.75 and half["pass_rate"] == 0.5
+    assert compute_score("codechef", COMPLETIONS["late_error"], None, {"prompt": PROMPT})["compiled"] == 0.0
+    with pytest.raises(ValueError, match="extra_info needs 'prompt'"):
+        compute_score("codechef", "x", None, {})
+    names = ["passes_all", "warning", "early_error"]
+    out = reward_func([PROMPT + COMPLETIONS[n] for n in names], [PROMPT] * 3, [json.dumps(TESTS)] * 3)
+    graded = RewardConfig(isolation=ISO, workers=2).graded()
+    want = graded([PROMPT] * 3, [COMPLETIONS[n] for n in names], tests=[TESTS] * 3)
+    assert [round(float(x), 4) for x in out["rewards"]] == want
+    assert float(out["extra_logs"]["cfdpo/compile_rate"]) == pytest.approx(2 / 3)
