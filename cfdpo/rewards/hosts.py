@@ -53,7 +53,8 @@ def compute_score(data_source: str, solution_str: str, ground_truth: Any, extra_
     info = extra_info or {}
     program = info.get("program") or info.get("prompt")
     if not isinstance(program, str):
-        raise ValueError(  # noqa: TRY004 - bad input data, reported as verl reports a failed reward"cfdpo compute_score: extra_info needs 'prompt' (the masked program the response completes)")
+        raise ValueError(  # noqa: TRY004 - bad input data, reported as verl reports a failed reward
+            "cfdpo compute_score: extra_info needs 'prompt' (the masked program the response completes)")
     judge = _config().judge()
     (j,) = judge.judge([program], [solution_str], tests=[_tests(ground_truth)])
     frac = j.fraction_passed if j.tests else float(j.good)
