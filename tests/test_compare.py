@@ -44,7 +44,8 @@ def test_per_program_and_guards() -> None:
                [{"id": "a", "reference_completion": "  return 0;\n}"}, {"id": "b", "reference_completion": "}"}])
     # lengths 13 and 0 against 13 and 1: means 6.5 and 7.0 (ratio 0.929); similarities 1.0 and 0.0
     assert g == {"completion_chars_mean": 6.5, "reference_chars_mean": 7.0, "length_ratio": 0.929,
-                 "empty_completions": 1, "edit_similarity_mean": 0.5}
+                 "empty_completions": 1, "edit_similarity_mean": 0.5,
+                 "closers_only_share": 1.0}  # "  return 0;\n}" and "" both write no code
 
 
 def test_compare_runs_with_intervals_and_mcnemar(tmp_path, capsys) -> None:
@@ -123,3 +124,24 @@ def test_a_prompt_without_a_sample_counts_as_a_failure(tmp_path: Path) -> None:
     from cfdpo.evaluation.compare import format_markdown
 
     assert "3 (1 without a sample)" in format_markdown(res)
+
+
+def test_a_model_that_writes_only_closers_is_flagged() -> None:
+    """The gaming guard per sample: completions of nothing but `}`, `return 0;`, `;`, whitespace and comments."""
+    from cfdpo.evaluation.compare import closers_only, compare
+
+    assert closers_only("\n}\n}\n") and closers_only("  return 0;\n}  // done\n") and closers_only("/* x */ ;\n}")
+    assert closers_only("")
+    assert not closers_only("  printf(\"%d\", a);\n}") and not closers_only("  return a + b;\n}")
+    prompts = [{"id": f"p{i}", "reference_completion": "  printf(\"%d\", a);\n  return 0;\n}"} for i in range(4)]
+    honest = [{"prompt_id": f"p{i}", "completion": "  printf(\"%d\", b);\n  return 0;\n}"} for i in range(4)]
+    gamer = [{"prompt_id": f"p{i}", "completion": "\n}\n" if i % 2 else "  printf(\"%d\", b);\n}"} for i in range(4)]
+    g_honest, g_gamer = guards(honest, prompts), guards(gamer, prompts)
+    assert g_honest["closers_only_share"] == 0.0 and g_gamer["closers_only_share"] == 0.5
+    pp = {f"p{i}": {"good": True, "passed": None} for i in range(4)}
+    res = compare({"base": {"per_program": pp, "guards": g_honest}, "gamer": {"per_program": pp, "guards": g_gamer}},
+                  ["base"], "base")
+    assert any(f.startswith("gamer: 50.0% of completions write no code") for f in res["flags"])
+    again = compare({"base": {"per_program": pp, "guards": g_gamer}, "same": {"per_program": pp, "guards": g_gamer}},
+                    ["base"], "base")
+    assert not any("write no code" in f for f in again["flags"])  # no rise against the reference: no flag

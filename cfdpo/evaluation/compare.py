@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -44,13 +45,24 @@ def per_program(samples: Sequence[Mapping[str, Any]]) -> dict[str, dict[str, Any
     return out
 
 
+_COMMENTS = re.compile(r"//[^\n]*|/\*.*?\*/", re.DOTALL)
+_CLOSERS = re.compile(r"(?:\s|\}|;|\breturn\b\s*-?\d*\s*;)*")
+
+
+def closers_only(completion: str) -> bool:
+    """Whether a completion writes no code: nothing but closing braces, ``return [number];``, ``;``, whitespace
+    and comments (on the bundled test prompts such an ending compiles for 3 of 8 programs: a judge to game)."""
+    return _CLOSERS.fullmatch(_COMMENTS.sub(" ", completion)) is not None
+
+
 def guards(samples: Sequence[Mapping[str, Any]], prompts: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
     """Completion length and similarity to the reference, for spotting a judge being gamed.
 
     Returns:
         ``completion_chars_mean``, ``reference_chars_mean``, ``length_ratio`` (their quotient),
-        ``empty_completions`` (count) and ``edit_similarity_mean`` (python-Levenshtein's normalised
-        indel similarity in [0, 1], 1 = identical to the reference).
+        ``empty_completions`` (count), ``edit_similarity_mean`` (python-Levenshtein's normalised
+        indel similarity in [0, 1], 1 = identical to the reference) and ``closers_only_share`` (the share
+        of completions that write no code, :func:`closers_only`).
     """
     import Levenshtein
 
@@ -66,6 +78,7 @@ def guards(samples: Sequence[Mapping[str, Any]], prompts: Sequence[Mapping[str, 
         "length_ratio": round(comp / ref, 3) if ref else None,
         "empty_completions": sum(1 for c, _ in pairs if not c.strip()),
         "edit_similarity_mean": round(sum(Levenshtein.ratio(c, r) for c, r in pairs) / len(pairs), 4),
+        "closers_only_share": round(sum(closers_only(c) for c, _ in pairs) / len(pairs), 4),
     }
 
 
@@ -197,6 +210,13 @@ def compare(evals: Mapping[str, Mapping[str, Any]], baselines: Sequence[str] = (
                              f"{100 * ref['compile']['rate']:.1f}%) but pass@1 {100 * r['pass_at_1']['rate']:.1f}% is "
                              f"below {ref['label']}'s interval [{100 * ref['pass_at_1']['ci_low']:.1f}, "
                              f"{100 * ref['pass_at_1']['ci_high']:.1f}]: the judge may be gamed")
+    ref_closers = ref["guards"].get("closers_only_share") if ref is not None else None
+    for r in rows:
+        share = r["guards"].get("closers_only_share")
+        if ref is not None and r is not ref and share is not None and ref_closers is not None \
+                and share > ref_closers + 0.05:
+            flags.append(f"{r['label']}: {100 * share:.1f}% of completions write no code (only closing braces, "
+                         f"return, comments) against {100 * ref_closers:.1f}% for {ref['label']}: the judge may be gamed")
     for r in rows:
         g = r["guards"]
         if g.get("length_ratio") is not None and g["length_ratio"] < 0.5:
