@@ -67,3 +67,25 @@ def test_a_tiny_mcnemar_p_value_is_kept_in_the_dict() -> None:
 
     expected = 2 * sum(comb(55, k) for k in range(6)) / 2**55
     assert d["p_value"] > 0 and abs(d["p_value"] - expected) / expected < 1e-3
+
+
+def test_holm_matches_the_hand_worked_step_down() -> None:
+    """p = (0.01, 0.04, 0.03), m = 3: sorted 0.01 x 3 = 0.03, 0.03 x 2 = 0.06, 0.04 x 1 = 0.04 -> max(0.06, 0.04)."""
+    from cfdpo.evaluation.stats import holm
+
+    assert holm([0.01, 0.04, 0.03]) == [0.03, 0.06, 0.06]
+    assert holm([0.5, 0.9]) == [1.0, 1.0] and holm([]) == []
+
+
+def test_compare_gives_holm_beside_every_raw_p() -> None:
+    from cfdpo.evaluation.compare import compare, format_markdown
+
+    base = {f"p{i}": {"good": i < 2, "passed": None} for i in range(12)}
+    better = {f"p{i}": {"good": i < 10, "passed": None} for i in range(12)}
+    same = {f"p{i}": {"good": i < 3, "passed": None} for i in range(12)}
+    res = compare({"Base": {"per_program": base}, "A": {"per_program": better}, "B": {"per_program": same}}, ["Base"])
+    tests = [r["vs"]["Base"]["compile"] for r in res["rows"] if r["vs"]]
+    raw = [t["p_value"] for t in tests]
+    assert raw == [float(f"{0.5 ** 8 * 2:.4g}"), 1.0]  # 8 fixed, 0 broken; 1 fixed
+    assert [t["p_holm"] for t in tests] == [float(f"{min(1, 2 * raw[0]):.4g}"), 1.0]
+    assert "p=0.008 (Holm 0.016)" in format_markdown(res)

@@ -23,7 +23,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from .stats import mcnemar_exact, rate
+from .stats import holm, mcnemar_exact, rate
 
 __all__ = ["compare", "format_markdown", "guards", "load_evaluation", "per_program", "plot_comparison"]
 
@@ -199,6 +199,10 @@ def compare(evals: Mapping[str, Mapping[str, Any]], baselines: Sequence[str] = (
                 entry["pass_at_1"] = mcnemar_exact(bpass, passed).to_dict()
             row["vs"][base] = entry
         rows.append(row)
+    # the table's tests are one family: Holm-adjusted p values beside the raw ones
+    family = [t for r in rows for entry in r["vs"].values() for t in entry.values() if t]
+    for t, p in zip(family, holm([t["p_value"] for t in family])):
+        t["p_holm"] = p
     flags: list[str] = []
     ref = next((r for r in rows if r["label"] == guard_reference), None)
     if ref is not None and ref["pass_at_1"] is not None:
@@ -233,8 +237,11 @@ def _pct(r: Mapping[str, Any] | None) -> str:
 def _test(m: Mapping[str, Any] | None) -> str:
     if not m:
         return "-"
-    p = m["p_value"]
-    return f"+{m['fixed']} / -{m['broken']}, p={p:.2g}" if p < 0.001 else f"+{m['fixed']} / -{m['broken']}, p={p:.3f}"
+    def fmt(p: float) -> str:
+        return f"{p:.2g}" if p < 0.001 else f"{p:.3f}"
+
+    holm_p = f" (Holm {fmt(m['p_holm'])})" if m.get("p_holm") is not None else ""
+    return f"+{m['fixed']} / -{m['broken']}, p={fmt(m['p_value'])}{holm_p}"
 
 
 def format_markdown(comparison: Mapping[str, Any]) -> str:
@@ -260,8 +267,8 @@ def format_markdown(comparison: Mapping[str, Any]) -> str:
         lines.append("| " + " | ".join(cells) + " |")
     lines.append("")
     lines.append("McNemar: +fixed / -broken programs against the baseline (exact two-sided test on the discordant "
-                 "programs); intervals are Wilson 95%. Prompts without a sample (failed generation, skipped) "
-                 "count as failures.")
+                 "programs; Holm: adjusted for all the tests of this table); intervals are Wilson 95%. Prompts "
+                 "without a sample (failed generation, skipped) count as failures.")
     for f in comparison["flags"]:
         lines.append(f"- FLAG {f}")
     return "\n".join(lines) + "\n"

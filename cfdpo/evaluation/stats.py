@@ -14,7 +14,7 @@ Implementations are statsmodels' (``proportion_confint(method="wilson")`` and
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -100,3 +100,16 @@ def mcnemar_exact(a: Mapping[str, bool], b: Mapping[str, bool]) -> McNemarResult
     return McNemarResult(n=n, fixed=fixed, broken=broken, p_value=min(1.0, p),
                          rate_a=round((both + broken) / n, 4) if n else None,
                          rate_b=round((both + fixed) / n, 4) if n else None)
+
+
+def holm(p_values: Sequence[float]) -> list[float]:
+    """Holm-adjusted p values (Holm 1979, step-down Bonferroni) for one family of tests, in input order.
+
+    Controls the family-wise error rate: the k-th smallest p is multiplied by ``m - k + 1`` and the results are
+    made monotone. Computed by statsmodels (``multipletests(method="holm")``).
+    """
+    if not p_values:
+        return []
+    from statsmodels.stats.multitest import multipletests
+
+    return [float(f"{p:.4g}") for p in multipletests(list(p_values), method="holm")[1]]
