@@ -53,11 +53,11 @@ def rank_of(sample: dict[str, Any]) -> int:
 
 
 def _has_tests(prompt: dict[str, Any], samples: list[dict[str, Any]]) -> bool:
-    """Whether a prompt's samples were (or could have been) run on tests: its samples ran some, or its row
-    carries tests."""
+    """Whether a prompt has tests: its row carries them, or its samples were run on some (``run_tests_on``
+    sets ``exec_verdict``, ``not_built`` included, only where the prompt has tests)."""
     from ..scoring.execution import row_tests
 
-    return any(s.get("tests_total") for s in samples) or bool(row_tests(prompt))
+    return any(s.get("tests_total") or s.get("exec_verdict") is not None for s in samples) or bool(row_tests(prompt))
 
 
 def _reject_label(s: dict[str, Any]) -> str:
