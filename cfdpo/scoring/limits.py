@@ -242,4 +242,4 @@ def run_limited(cmd: list[str], cwd: str, timeout_s: float, memory_mb: int = 204
 def _rlimits_sandbox() -> Any:
     from .sandbox import Sandbox
 
-    return Sandbox("rlimits")
+    return Sandbox("rlimits", landlock=False)  # the tools read sources and -I directories outside cwd

@@ -192,11 +192,15 @@ class Sandbox:
     Raises:
         RuntimeError: ``isolation="bwrap"`` where bubblewrap is missing or cannot create namespaces.
         ValueError: an unknown ``isolation``.
+
+    ``runs_programs``: the sandbox will run model-written programs (``auto`` then refuses without bubblewrap).
+    ``landlock``: under ``rlimits``, confine with Landlock where the kernel has it (off for callers whose
+    commands read paths outside their directory, such as the LLVM tools with ``-I`` directories).
     """
 
     LEVELS = ("auto", "bwrap", "rlimits")
 
-    def __init__(self, isolation: str = "auto", runs_programs: bool = False) -> None:
+    def __init__(self, isolation: str = "auto", runs_programs: bool = False, landlock: bool = True) -> None:
         if isolation not in self.LEVELS:
             raise ValueError(f"isolation must be one of {self.LEVELS}, got {isolation!r}")
         if isolation == "bwrap" and not bwrap_usable():
@@ -213,7 +217,7 @@ class Sandbox:
         self.kind = isolation
         self.is_root = os.geteuid() == 0
         self.landlock = False
-        if self.kind == "rlimits":
+        if self.kind == "rlimits" and landlock:
             from .landlock import landlock_abi
 
             self.landlock = landlock_abi() >= 1
