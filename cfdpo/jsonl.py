@@ -75,9 +75,10 @@ def append_jsonl(path: str | Path, rows: Iterable[dict[str, Any]]) -> None:
 
 
 def write_jsonl(path: str | Path, rows: Iterable[dict[str, Any]]) -> None:
-    """Write a JSONL file atomically (temp file + rename)."""
+    """Write a JSONL file atomically (temp file + rename); the temp file is this process's own, so two
+    processes writing the same file (the ranks of a distributed run) never rename each other's."""
     path = Path(path)
-    tmp = path.with_name(path.name + ".tmp")
+    tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
     with open(tmp, "w", encoding="utf-8") as f:
         f.writelines(json.dumps(r, ensure_ascii=False) + "\n" for r in rows)
     os.replace(tmp, path)

@@ -75,10 +75,11 @@ def config_dict(*configs: Any) -> dict[str, Any]:
 
 
 def write_json(path: str | Path, obj: Any) -> None:
-    """Write JSON atomically (temp file + rename), so a crash never leaves half a file."""
+    """Write JSON atomically (temp file + rename), so a crash never leaves half a file; the temp file is
+    this process's own, so the ranks of a distributed run writing the same record never race on it."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
+    tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
     tmp.write_text(json.dumps(obj, indent=2, sort_keys=False, default=str) + "\n", encoding="utf-8")
     os.replace(tmp, path)
 

@@ -315,3 +315,28 @@ def test_a_library_warning_repeated_per_row_is_shown_once() -> None:
     assert f.filter(rec("trl.trainer.dpo_trainer", "another warning"))
     assert all(f.filter(rec("cfdpo.corpus.codenet", "skipped 3: empty (a, b, c)")) for _ in range(2))  # ours: always
     assert all(f.filter(rec("trl.x", "boom", logging.ERROR)) for _ in range(2))
+
+
+def _write_many(path: str, n: int) -> None:
+    from cfdpo.jsonl import write_jsonl
+    from cfdpo.runinfo import write_json
+
+    for i in range(n):
+        write_json(path + ".json", {"i": i, "pid": os.getpid()})
+        write_jsonl(path + ".jsonl", [{"i": i}])
+
+
+def test_two_processes_writing_one_record_never_rename_each_others_temp_file(tmp_path) -> None:
+    """The ranks of a distributed run write the same run records (prompts.jsonl, run_config.json); with one
+    shared temp name, one rank's rename found the file already renamed by the other (FileNotFoundError)."""
+    import multiprocessing
+
+    ctx = multiprocessing.get_context("fork")
+    procs = [ctx.Process(target=_write_many, args=(str(tmp_path / "record"), 400)) for _ in range(3)]
+    for p in procs:
+        p.start()
+    for p in procs:
+        p.join(120)
+    assert [p.exitcode for p in procs] == [0, 0, 0]
+    assert json.loads((tmp_path / "record.json").read_text())["i"] == 399
+    assert sorted(os.listdir(tmp_path)) == ["record.json", "record.jsonl"]
