@@ -18,6 +18,7 @@ COMMANDS = {
     "sft": ("cfdpo.commands.sft", "supervised fine-tuning with LoRA / QLoRA / unsloth (TRL SFTTrainer)"),
     "dpo": ("cfdpo.commands.dpo", "preference training: --loss sigmoid (DPO) or dpop (DPO-Positive)"),
     "kto": ("cfdpo.commands.kto", "KTO on unpaired verdicts (prompt, completion, label = compiled) from samples"),
+    "grpo": ("cfdpo.commands.grpo", "online RL (TRL GRPOTrainer) with the compiler as the reward: graded, compile, test"),
     "repair-data": ("cfdpo.commands.repair_data", "repair SFT / preference rows from failed samples' compiler feedback"),
     "pipeline": ("cfdpo.commands.pipeline", "base eval, SFT, prefs, DPO and DPOP, evals, report (paper Table 1)"),
     "compare": ("cfdpo.commands.compare", "compare evaluations: Wilson intervals, McNemar tests on per-program verdicts"),

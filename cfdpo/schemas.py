@@ -60,7 +60,7 @@ def _f(spec: str) -> tuple[Field, ...]:
 
 
 SCHEMAS: dict[str, Schema] = {
-    "prompts": Schema("prompts.jsonl", "evaluate, build-prefs, data, sft (corpus)", _f("""
+    "prompts": Schema("prompts.jsonl", "evaluate, build-prefs, data, sft (corpus); read by grpo --train_file", _f("""
         id: str: program id (problem/submission)
         problem_id: str: CodeNet problem id
         prompt: str: the masked program (its first 1 - mask_ratio of characters or lines)

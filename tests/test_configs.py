@@ -96,7 +96,7 @@ def test_pipeline_sft_corpus_prompts_get_every_corpus_and_compile_option(tmp_pat
     seen: list[Any] = []
     monkeypatch.setattr("cfdpo.stages.common.prepare_prompts", lambda common, scorer, out: seen.append(common) or [])
     monkeypatch.setattr("cfdpo.stages.common.make_scorer", lambda common: None)
-    train_common._corpus_prompts(data, seed=5, out=tmp_path / "sft")
+    train_common.corpus_prompts(data, seed=5, out=tmp_path / "sft")
     (common,) = seen
     for name in _fields(CorpusOptions, CompileOptions):
         if name not in STAGE_SET:

@@ -83,6 +83,9 @@ class RewardConfig:
         run_tests: run programs on their tests when a tests column is present.
         prompt_format: ``raw`` (program = prompt + completion) or ``chat`` (needs a ``program`` column).
         cache: use cfdpo's compile cache (``$CFDPO_CACHE/compile``).
+        pch, fast_link, syntax_first: the scorer's speed-ups (none changes a verdict; see
+            :class:`~cfdpo.scoring.CompileScorer`).
+        float_tolerance: compare float output tokens within this tolerance (None: exact tokens).
     """
 
     std: str = "c++17"
@@ -99,6 +102,10 @@ class RewardConfig:
     run_tests: bool = True
     prompt_format: str = "raw"
     cache: bool = True
+    pch: bool = True
+    fast_link: bool = True
+    syntax_first: bool = False
+    float_tolerance: float | None = None
 
     def judge(self) -> Judge:
         """The :class:`Judge` for this configuration (made once per process and kept)."""
@@ -181,15 +188,17 @@ class Judge:
 
     def __init__(self, config: RewardConfig) -> None:
         self.config = config
-        cache = None
-        if config.cache:
-            from ..tempdirs import compile_cache_dir
+        import os
 
-            cache = compile_cache_dir()
+        from ..tempdirs import compile_cache_dir
+
         self.scorer = CompileScorer(std=config.std, mode=config.compile_mode, warnings=config.warnings,
                                     timeout_s=config.compile_timeout_s, memory_mb=config.compile_memory_mb,
-                                    extra_flags=config.extra_flags, isolation=config.isolation, cache_dir=cache,
-                                    max_stderr_chars=4000)
+                                    extra_flags=config.extra_flags, isolation=config.isolation,
+                                    cache_dir=compile_cache_dir() if config.cache else None,
+                                    max_stderr_chars=4000, pch=config.pch,
+                                    pch_dir=os.path.join(compile_cache_dir(), "pch") if config.pch else None,
+                                    fast_link=config.fast_link, syntax_first=config.syntax_first)
         self._executor: ExecutionScorer | None = None
         self.pool = ThreadPoolExecutor(max_workers=max(1, config.workers), thread_name_prefix="cfdpo-reward")
 
@@ -198,7 +207,7 @@ class Judge:
         if self._executor is None:
             c = self.config
             self._executor = ExecutionScorer(self.scorer, time_limit_s=c.time_limit_s, memory_mb=c.run_memory_mb,
-                                             isolation=c.isolation)
+                                             isolation=c.isolation, float_tolerance=c.float_tolerance)
         return self._executor
 
     def program(self, prompt: Any, completion: Any, program: str | None) -> tuple[str, tuple[int, int]] | None:
@@ -249,7 +258,7 @@ class Judge:
     def rewards(self, kind: str, prompts: Sequence[Any], completions: Sequence[Any], **kw: Any) -> list[float | None]:
         """The ``kind`` (``compile``, ``test`` or ``graded``) rewards of a batch, logging the breakdown."""
         log_metric = kw.pop("log_metric", None)
-        for k in ("completion_ids", "trainer_state", "log_extra"):
+        for k in ("completion_ids", "trainer_state", "log_extra", "environments"):
             kw.pop(k, None)
         judged = self.judge(prompts, completions, **kw)
         scores: list[float | None] = []

@@ -13,8 +13,8 @@ from .configs import CompileOptions, CorpusOptions, group_values, refuse_non_def
 
 log = logging.getLogger(__name__)
 
-__all__ = ["TrainDataArguments", "check_training_args", "last_checkpoint", "load_jsonl_dataset", "record_run", "sft_rows",
-           "train_and_save", "training_run"]
+__all__ = ["TrainDataArguments", "check_training_args", "corpus_prompts", "last_checkpoint", "load_jsonl_dataset",
+           "record_run", "sft_rows", "train_and_save", "training_run"]
 
 
 @dataclass
@@ -46,7 +46,8 @@ class TrainDataArguments(CorpusOptions, CompileOptions):
                             f"cfdpo {command} reads its rows from --train_file, not from a corpus", allow)
 
 
-def _corpus_prompts(d: TrainDataArguments, seed: int, out: Path) -> list[dict[str, Any]]:
+def corpus_prompts(d: TrainDataArguments, seed: int, out: Path) -> list[dict[str, Any]]:
+    """The masked prompt rows of ``d``'s corpus split (``prompts.jsonl`` rows, reused from ``out`` when there)."""
     from .common import CommonArguments, make_scorer, prepare_prompts
 
     common = CommonArguments(out=str(out), seed=seed, **group_values(d, CorpusOptions),
@@ -78,7 +79,11 @@ def check_training_args(*configs: Any) -> None:
             if getattr(c, "max_length", None) is not None:
                 at_least("max_length", c.max_length, 8)
         if hasattr(c, "beta") and hasattr(c, "loss_type"):
-            positive("beta", c.beta)
+            if type(c).__name__ == "GRPOConfig":  # GRPO's KL weight: 0 (TRL's default) means no reference model
+                at_least("beta", c.beta, 0)
+                at_least("num_generations", c.num_generations, 2, optional=True)
+            else:
+                positive("beta", c.beta)
         if hasattr(c, "lora_r") and getattr(c, "use_peft", False):
             at_least("lora_r", c.lora_r, 1)
         if type(c).__name__ == "DPOConfig":
@@ -135,7 +140,7 @@ def sft_rows(d: TrainDataArguments, seed: int, out: Path, tokenizer: Any) -> Any
         d.refuse_corpus_options("sft")
         ds = load_jsonl_dataset(d.train_file, "sft_rows", "train.jsonl")
         return ds.select(range(min(d.limit, len(ds)))) if d.limit else ds
-    rows = _corpus_prompts(d, seed, out)
+    rows = corpus_prompts(d, seed, out)
     return datasets.Dataset.from_list([
         {"prompt": render_prompt(r["prompt"], d.prompt_format, tokenizer),
          "completion": format_answer(r["reference_completion"], d.prompt_format)}
