@@ -123,3 +123,41 @@ def test_grpo_refuses_options_that_would_not_take_effect(capfd, tiny_model_dir, 
     assert code == 2 or code == 1, err
     assert want in err and "Traceback" not in err
     assert not (tmp_path / "o" / "adapter_model.safetensors").exists()
+
+
+def test_rollout_samples_stop_where_the_program_is_complete(tiny_model_dir) -> None:
+    """The sampler scores what the reward judges: the ids end at the ``}`` that closes the program (a forced
+    token sequence stands in for a model that has learnt to close it), or at end-of-sequence, or at the cap."""
+    from transformers import AutoModelForCausalLM, AutoTokenizer, LogitsProcessor, LogitsProcessorList
+
+    from cfdpo.generation.hf import sample_program_ids
+
+    tok = AutoTokenizer.from_pretrained(tiny_model_dir)
+    model = AutoModelForCausalLM.from_pretrained(tiny_model_dir)
+    script = {"closes": tok.encode(" x;\n}\nint y;", add_special_tokens=False),
+              "ends": tok.encode(" x;", add_special_tokens=False) + [tok.eos_token_id]}
+
+    class Force(LogitsProcessor):
+        def __init__(self, ids: list[int], start: int) -> None:
+            self.ids, self.start = ids, start
+
+        def __call__(self, input_ids, scores):
+            k = input_ids.shape[1] - self.start
+            forced = torch.full_like(scores, -1e9)
+            forced[:, self.ids[k] if k < len(self.ids) else tok.encode(" z", add_special_tokens=False)[0]] = 0.0
+            return forced
+
+    prompt = "int main() {\n  int x = 1;\n  return"
+    start = len(tok.encode(prompt, add_special_tokens=False))
+    for name, ids in script.items():
+        got_prompt, got = sample_program_ids(model, tok, [prompt], 20,
+                                             {"logits_processor": LogitsProcessorList([Force(ids, start)])})
+        assert got_prompt == [tok.encode(prompt, add_special_tokens=False)]
+        text = tok.decode(got[0], skip_special_tokens=True)
+        if name == "closes":
+            assert text == " x;\n}", text  # stopped at the closing brace, not at the cap
+        else:
+            assert got[0] == ids  # stopped at end-of-sequence, which is kept
+    _, capped = sample_program_ids(model, tok, [prompt], 5, {"logits_processor": LogitsProcessorList(
+        [Force(tok.encode(" a b c d e f g", add_special_tokens=False), start)])})
+    assert len(capped[0]) == 5

@@ -86,6 +86,6 @@ def test_the_fast_link_shares_one_time_budget(monkeypatch: pytest.MonkeyPatch, t
 
 def test_a_fast_timeout_is_answered_by_a_plain_build(monkeypatch: pytest.MonkeyPatch) -> None:
     s = CompileScorer(pch=False)
-    monkeypatch.setattr(s, "_compile_fast", lambda text, include: CompileResult(Verdict.TIMEOUT, False, None))
+    monkeypatch.setattr(s, "_compile_fast", lambda text, include, keep=None: CompileResult(Verdict.TIMEOUT, False, None))
     r = s._compile(SRC)
     assert r.verdict is Verdict.OK and s.stats["plain_rechecks"] == 1

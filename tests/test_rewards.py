@@ -153,3 +153,17 @@ def test_verl_and_openrlhf_hooks_call_the_same_judge(monkeypatch) -> None:
     want = graded([PROMPT] * 3, [COMPLETIONS[n] for n in names], tests=[TESTS] * 3)
     assert [round(float(x), 4) for x in out["rewards"]] == want
     assert float(out["extra_logs"]["cfdpo/compile_rate"]) == pytest.approx(2 / 3)
+
+
+def test_a_tested_sample_is_built_once_and_identical_samples_are_judged_once() -> None:
+    """The reward's compile verdict and its test run come from one g++ build (the executable is kept), and a
+    GRPO group's identical completions share one judgement; a cached failing verdict runs nothing."""
+    cfg = RewardConfig(isolation=ISO, workers=2, cache=True, compile_timeout_s=30, extra_flags=("-DONE_BUILD",))
+    judge = cfg.judge()
+    before = judge.scorer.stats.get("full_builds", 0)
+    names = ["passes_all", "passes_all", "passes_all", "early_error"]
+    scores = cfg.graded()([PROMPT] * 4, [COMPLETIONS[n] for n in names], tests=[json.dumps(TESTS)] * 4)
+    assert scores[:3] == [1.0, 1.0, 1.0] and scores[3] < 0.25
+    assert judge.scorer.stats["full_builds"] - before == 2  # one build per distinct program
+    again = cfg.graded()([PROMPT], [COMPLETIONS["early_error"]], tests=[json.dumps(TESTS)])
+    assert again == [scores[3]] and judge.scorer.stats["full_builds"] - before == 2  # from the cache

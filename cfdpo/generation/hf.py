@@ -26,7 +26,8 @@ from typing import Any
 from ..corpus.prompts import render_prompt
 from .stops import StopRule, pattern_stop, program_stop
 
-__all__ = ["DecodingConfig", "batch_seed", "generate_answers", "generate_completions", "token_budgets"]
+__all__ = ["DecodingConfig", "batch_seed", "generate_answers", "generate_completions", "sample_program_ids",
+           "token_budgets"]
 
 log = logging.getLogger(__name__)
 
@@ -85,6 +86,8 @@ def _criterion(tokenizer: Any, rules: Sequence[StopRule] | None, budgets: Sequen
 
         def __init__(self) -> None:
             self.done: list[bool] = [False] * (len(budgets) * n)
+            #: per row, how many new tokens it had when it stopped (None: still running)
+            self.lengths: list[int | None] = [None] * (len(budgets) * n)
 
         def __call__(self, input_ids: torch.LongTensor, scores: Any, **kwargs: Any) -> torch.BoolTensor:
             new = input_ids[:, start:]
@@ -98,6 +101,8 @@ def _criterion(tokenizer: Any, rules: Sequence[StopRule] | None, budgets: Sequen
                 elif rules is not None and rules[row // n].may_stop_after(last[row]):
                     text = tokenizer.decode(new[row], skip_special_tokens=True, clean_up_tokenization_spaces=False)
                     self.done[row] = rules[row // n].reached(text)
+                if self.done[row]:
+                    self.lengths[row] = new.shape[1]
             return torch.tensor(self.done, dtype=torch.bool, device=input_ids.device)  # type: ignore[return-value]
 
     return _StopRules()
@@ -203,6 +208,58 @@ def _generate(model: Any, tokenizer: Any, texts: Sequence[str], budgets: Sequenc
     decoded = [tokenizer.decode(new[row, :budgets[row // n]], skip_special_tokens=True,
                                 clean_up_tokenization_spaces=False) for row in range(new.shape[0])]
     return [decoded[i * n:(i + 1) * n] for i in range(len(texts))]
+
+
+def sample_program_ids(model: Any, tokenizer: Any, programs: Sequence[str], max_new_tokens: int,
+                       sampling: dict[str, Any]) -> tuple[list[list[int]], list[list[int]]]:
+    """Sample one raw-format continuation of each masked program, each stopped where its program is complete
+    (its braces balance or a fence ends the code, :func:`cfdpo.generation.stops.program_stop`), at
+    end-of-sequence, or after ``max_new_tokens``: the token ids an online-RL trainer scores.
+
+    Args:
+        model: a causal LM (a PEFT model too); its current weights sample.
+        tokenizer: its tokenizer (a pad token; left padding is used here).
+        programs: the masked programs, which are also the model input (raw format); repeat a program to draw
+            several samples of it.
+        max_new_tokens: the budget per continuation.
+        sampling: ``generate`` keywords (``temperature``, ``top_p``, ``top_k``, ...); sampling is always on.
+
+    Returns:
+        ``(prompt_ids, completion_ids)``: per program its unpadded prompt token ids and the sampled ids, cut at
+        the stop (end-of-sequence kept, padding removed).
+    """
+    import torch
+    from transformers import StoppingCriteriaList
+
+    if not programs:
+        return [], []
+    side = tokenizer.padding_side
+    tokenizer.padding_side = "left"
+    try:
+        enc = tokenizer(list(programs), return_tensors="pt", padding=True, add_special_tokens=False).to(model.device)
+    finally:
+        tokenizer.padding_side = side
+    start = enc["input_ids"].shape[1]
+    stop = _criterion(tokenizer, [StopRule(program_stop(p, "raw")) for p in programs], [max_new_tokens] * len(programs),
+                      1, start)
+    with torch.inference_mode():
+        out = model.generate(**enc, max_new_tokens=max_new_tokens, do_sample=True, pad_token_id=tokenizer.pad_token_id,
+                             stopping_criteria=StoppingCriteriaList([stop]), **sampling)
+    eos = {tokenizer.eos_token_id} | set(_as_list(getattr(model.generation_config, "eos_token_id", None)))
+    prompt_ids = [row[mask.bool()].tolist() for row, mask in zip(enc["input_ids"].cpu(), enc["attention_mask"].cpu())]
+    completion_ids = []
+    for row in range(out.shape[0]):
+        ids = out[row, start:start + (stop.lengths[row] or max_new_tokens)].tolist()
+        for k, t in enumerate(ids):
+            if t in eos:
+                ids = ids[:k + 1]
+                break
+        completion_ids.append(ids)
+    return prompt_ids, completion_ids
+
+
+def _as_list(x: Any) -> list[Any]:
+    return [] if x is None else list(x) if isinstance(x, (list, tuple)) else [x]
 
 
 def generate_answers(model: Any, tokenizer: Any, texts: Sequence[str], decoding: DecodingConfig,

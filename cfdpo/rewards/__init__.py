@@ -240,20 +240,34 @@ class Judge:
             out.append(j)
             jobs.append((j, src, tests[i]))
         deadline = None if self.config.batch_timeout_s is None else time.monotonic() + self.config.batch_timeout_s
-        futures = {self.pool.submit(self._one, src, t): j for j, src, t in jobs}
+        # identical samples (common in a GRPO group) are judged once
+        futures: dict[Any, list[Judgement]] = {}
+        keys: dict[tuple[str, str], Any] = {}
+        for j, src, t in jobs:
+            key = (src, json.dumps([(c.input, c.output) for c in t]))
+            if key not in keys:
+                keys[key] = self.pool.submit(self._one, src, t)
+                futures[keys[key]] = []
+            futures[keys[key]].append(j)
         done, pending = wait(futures, timeout=None if deadline is None else max(0.0, deadline - time.monotonic()))
         for f in done:
-            futures[f].compile, futures[f].execution = f.result()
+            for j in futures[f]:
+                j.compile, j.execution = f.result()
         for f in pending:  # its compile or run ends by its own limit; the batch does not wait for it
             f.cancel()
-            futures[f].timed_out = True
+            for j in futures[f]:
+                j.timed_out = True
         return out
 
     def _one(self, src: str, tests: list[TestCase]) -> tuple[CompileResult, ExecutionResult | None]:
-        res = self.scorer.score(src)
-        if not tests or not res.good:
-            return res, None
-        return res, self.executor.run(src, tests)
+        """One sample: its compile result and, when it has tests and is good, their run, from one build."""
+        if not tests:
+            return self.scorer.score(src), None
+        cached = self.scorer.cached(src)
+        if cached is not None and not cached.good:
+            return cached, None
+        ex = self.executor.run(src, tests)  # builds once: score()'s verdict and the executable
+        return ex.compile, (ex if ex.compile.good else None)
 
     def rewards(self, kind: str, prompts: Sequence[Any], completions: Sequence[Any], **kw: Any) -> list[float | None]:
         """The ``kind`` (``compile``, ``test`` or ``graded``) rewards of a batch, logging the breakdown."""

@@ -32,6 +32,7 @@ separate, explicit opt-in (:mod:`cfdpo.scoring.execution`).
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import logging
@@ -371,7 +372,32 @@ class CompileScorer:
         self._cache_put(path, result)
         return result
 
-    def _compile(self, source: str, counted: bool = False) -> CompileResult:
+    def cached(self, source: str) -> CompileResult | None:
+        """The cached result of ``source`` under this scorer's key, or None (no cache, or not cached)."""
+        return self._cache_get(self._cache_path(source))
+
+    def build(self, source: str, directory: str) -> CompileResult:
+        """Compile and link ``source`` as :meth:`score` does (the same verdict, the same plain rechecks) and
+        leave the executable as ``directory/prog`` when there is one; the result goes into the cache.
+
+        With a ``mode`` other than ``link`` the verdict is the policy's and the executable comes from one
+        more plain link build. Never raises for anything the program does.
+        """
+        if self.mode != "link":
+            result = self.score(source)
+            text, include = self.pch.prepare(source) if self.pch is not None else (source, None)
+            with open(os.path.join(directory, SOURCE_NAME), "w", encoding="utf-8", errors="surrogateescape") as f:
+                f.write(text)
+            self._run_in(directory, self.argv("link", include))
+            for name in (SOURCE_NAME, "prog.o"):
+                with contextlib.suppress(OSError):
+                    os.remove(os.path.join(directory, name))
+            return result
+        result = self._compile(source, keep=directory)
+        self._cache_put(self._cache_path(source), result)
+        return result
+
+    def _compile(self, source: str, counted: bool = False, keep: str | None = None) -> CompileResult:
         """The verdict of a plain build, computed the fast way where that is provably the same.
 
         The fast way (PCH, fast link, syntax first) is checked against a plain build whenever it could
@@ -385,17 +411,17 @@ class CompileScorer:
         if self.pch is not None:
             text, include = self.pch.prepare(source, counted)
         fast = include is not None or self.fast_link or (self.syntax_first and self.mode != "syntax")
-        result = self._compile_fast(text, include)
+        result = self._compile_fast(text, include, keep)
         if fast and (result.verdict in (Verdict.TIMEOUT, Verdict.RESOURCE_LIMIT, Verdict.INTERNAL_ERROR)
                      or (include is not None and any(_has_hint(d.message) or include in d.message
                                                      or include in (d.file or "") for d in result.diagnostics))):
             self._count(plain_rechecks=1)
-            plain = self._run(source, [self.argv(None, None)])
+            plain = self._run(source, [self.argv(None, None)], keep)
             plain.elapsed_ms += result.elapsed_ms
             return plain
         return result
 
-    def _compile_fast(self, text: str, include: str | None) -> CompileResult:
+    def _compile_fast(self, text: str, include: str | None, keep: str | None = None) -> CompileResult:
         first: CompileResult | None = None
         if self.syntax_first and self.mode != "syntax":
             first = self._run(text, [self.argv("syntax", include)])
@@ -405,7 +431,7 @@ class CompileScorer:
             if first.verdict in (Verdict.ERROR, Verdict.TIMEOUT, Verdict.RESOURCE_LIMIT):
                 self._count(syntax_stops=1)
                 return first
-        full = self._run(text, self.build_steps(include))
+        full = self._run(text, self.build_steps(include), keep)
         self._count(full_ms=full.elapsed_ms, full_builds=1)
         if first is not None:
             full.elapsed_ms += first.elapsed_ms
@@ -427,23 +453,30 @@ class CompileScorer:
         with self._stats_lock:
             self.stats.update(kw)
 
-    def _run(self, source: str, steps: list[list[str]]) -> CompileResult:
+    def _run(self, source: str, steps: list[list[str]], keep: str | None = None) -> CompileResult:
         """Compile ``source`` (as prog.cpp) in a fresh temporary directory, always removed.
 
         ``steps`` is one command, or the fast-link triple (compile with ``-c``, link
         with gold, link with the default linker): the first link runs only after a
         clean compile, the second only when the first failed or printed anything.
+        ``keep``: a directory the executable ``prog`` is moved into (replacing one there), when one was made.
         """
         tmp = tempfile.mkdtemp(prefix="cfdpo-gxx-", dir=self.tmp_root or run_temp_root())
         try:
             with open(os.path.join(tmp, SOURCE_NAME), "w", encoding="utf-8", errors="surrogateescape") as f:
                 f.write(source)
             if len(steps) == 1:
-                return self._run_in(tmp, steps[0])
-            try:
-                return self._run_linked(tmp, *steps)
-            except _StartError as e:
-                return CompileResult(Verdict.INTERNAL_ERROR, False, None, stderr=str(e), command=steps[0])
+                result = self._run_in(tmp, steps[0])
+            else:
+                try:
+                    result = self._run_linked(tmp, *steps)
+                except _StartError as e:
+                    result = CompileResult(Verdict.INTERNAL_ERROR, False, None, stderr=str(e), command=steps[0])
+            if keep is not None:
+                made = os.path.join(tmp, "prog")
+                if os.path.isfile(made) and result.returncode == 0:
+                    shutil.move(made, os.path.join(keep, "prog"))
+            return result
         finally:
             shutil.rmtree(tmp, ignore_errors=True)
 

@@ -60,7 +60,6 @@ from typing import Any
 
 from ..tempdirs import run_temp_root
 from .compile import CompileResult, CompileScorer
-from .diagnostics import SOURCE_NAME
 from .limits import become_subreaper, launch, proc_stats, reap_orphans
 from .sandbox import Limits, Sandbox, UidPool
 
@@ -246,7 +245,7 @@ class ExecutionScorer:
         try:
             box = os.path.join(tmp, "box")
             os.mkdir(box)
-            build = self._build(source, box)
+            build = cs.build(source, box)  # the verdict of score(), and its executable
             if build.returncode != 0 or not os.path.isfile(os.path.join(box, "prog")):
                 return ExecutionResult(ExecVerdict.NOT_BUILT, build, total=len(tests), isolation=self.sandbox.kind)
             results = self.run_built(tmp, box, tests)
@@ -275,15 +274,6 @@ class ExecutionScorer:
             if results[-1].verdict is not ExecVerdict.PASS and not self.run_all:
                 break
         return results
-
-    def _build(self, source: str, box: str) -> CompileResult:
-        cs = self.compile_scorer
-        text, include = source, None
-        if cs.pch is not None:
-            text, include = cs.pch.prepare(source)
-        with open(os.path.join(box, SOURCE_NAME), "w", encoding="utf-8", errors="surrogateescape") as f:
-            f.write(text)
-        return cs._run_in(box, cs.argv("link", include))
 
     def _run_case(self, tmp: str, box: str, case: TestCase, index: int) -> TestResult:
         in_path = os.path.join(tmp, f"in{index}.txt")

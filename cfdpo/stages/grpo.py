@@ -9,7 +9,8 @@ comma-separated list weighted by TRL's ``--reward_weights``. Programs run on the
 ``--run_tests`` (in the sandbox; ``--isolation auto`` refuses without bubblewrap). LoRA / QLoRA like
 ``cfdpo sft`` and ``cfdpo dpo``, from the base model or an ``--adapter``; with ``beta > 0`` the reference
 is the model with the adapter switched off (TRL). Generation uses transformers (TRL's vLLM modes need
-CUDA; ``--use_vllm`` is refused on a CPU). Per-step rewards, the compile rate of the samples and their
+CUDA; ``--use_vllm`` is refused on a CPU); in raw format each sample stops where its program is complete
+(``--stop_on_complete``, :mod:`cfdpo.training.rollouts`), as in ``cfdpo evaluate``. Per-step rewards, the compile rate of the samples and their
 verdict shares are in ``trainer_state.json``; evaluate the adapter with ``cfdpo evaluate --adapter DIR``.
 An interrupted run resumes from its last checkpoint.
 """
@@ -42,6 +43,9 @@ class GrpoDataArguments(TrainDataArguments, TestOptions):
     reward: str = field(default="graded", metadata={
         "help": "The reward: graded, compile or test (cfdpo.rewards), or a comma-separated list of them, "
                 "weighted by --reward_weights."})
+    stop_on_complete: bool = field(default=True, metadata={
+        "help": "raw format: stop each sample where its program is complete (braces balance), as evaluate does, "
+                "instead of TRL's sampling to end-of-sequence or max_completion_length."})
     reward_batch_timeout_s: float | None = field(default=120.0, metadata={
         "help": "Wall-clock limit for judging one batch of completions, seconds; what is unfinished scores 0."})
 
@@ -144,6 +148,9 @@ def run(data_args: GrpoDataArguments, train_args: Any, model_args: Any) -> str:
     if train_args.use_vllm and not torch.cuda.is_available():
         raise OptionError("use_vllm", "TRL's vLLM generation for GRPO needs CUDA; on a CPU cfdpo grpo "
                                       "generates with transformers (drop --use_vllm)")
+    if train_args.use_vllm and data_args.stop_on_complete and data_args.prompt_format == "raw":
+        raise OptionError("stop_on_complete", "is cfdpo's transformers rollout; TRL's vLLM generation (--use_vllm) "
+                                              "samples to end-of-sequence: say --stop_on_complete false with it")
     funcs = reward_functions(data_args)
     with training_run(data_args, train_args, model_args) as out:
         model, tok, peft_cfg = load_for_training(model_args, data_args.adapter,
@@ -155,9 +162,14 @@ def run(data_args: GrpoDataArguments, train_args: Any, model_args: Any) -> str:
         record_run(out, data_args, train_args, model_args)
         log.info("GRPO on %d prompts, %d completions each, reward %s", len(rows), train_args.num_generations,
                  data_args.reward)
+        rollout = None
+        if data_args.stop_on_complete and data_args.prompt_format == "raw":
+            from ..training.rollouts import program_rollout
+
+            rollout = program_rollout()
         trainer = GRPOTrainer(model=model, reward_funcs=funcs, args=train_args,
                               train_dataset=datasets.Dataset.from_list(rows), processing_class=tok,
-                              peft_config=peft_cfg)
+                              peft_config=peft_cfg, rollout_func=rollout)
         train_and_save(trainer, tok, out)
         log.info("saved the GRPO adapter to %s", out)
         return str(out)
