@@ -290,19 +290,9 @@ class Judge:
 
 
 def _tests_of(columns: dict[str, Any], n: int) -> list[list[TestCase]]:
-    out: list[list[TestCase]] = []
-    for i in range(n):
-        row: dict[str, Any] = {}
-        for k in ("tests", "sample_input", "sample_output"):
-            if columns.get(k) is not None:
-                row[k] = columns[k][i]
-        if isinstance(row.get("tests"), str):
-            try:
-                row["tests"] = json.loads(row["tests"])
-            except ValueError:
-                row["tests"] = None
-        out.append(row_tests(row))
-    return out
+    """Each sample's tests from the batch's columns (:func:`~cfdpo.scoring.execution.row_tests` per row)."""
+    keys = [k for k in ("tests", "sample_input", "sample_output") if columns.get(k) is not None]
+    return [row_tests({k: columns[k][i] for k in keys}) for i in range(n)]
 
 
 def _log_breakdown(kind: str, judged: list[Judgement], scores: list[float | None],

@@ -367,12 +367,16 @@ def _kill_uid(uid: int, rounds: int = 50) -> None:
 
 
 def row_tests(row: dict[str, Any]) -> list[TestCase]:
-    """The test cases of a program or prompt row: its ``tests`` list, else ``sample_input``/``sample_output``."""
+    """The test cases of a program or prompt row: its ``tests`` list (or that list as JSON text; text that is
+    not JSON counts as no tests), else ``sample_input``/``sample_output``."""
     cases = row.get("tests")
     if isinstance(cases, str):
         import json
 
-        cases = json.loads(cases)
+        try:
+            cases = json.loads(cases)
+        except ValueError:
+            cases = None
     if cases:
         return [TestCase(c["input"], c["output"]) for c in cases]
     if row.get("sample_input") is not None and row.get("sample_output") is not None:

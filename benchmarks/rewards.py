@@ -1,0 +1,188 @@
+"""Reward throughput: cfdpo's ``graded_reward`` against a reward written the usual way, on the same completions.
+
+    python benchmarks/rewards.py --corpus ../shared/corpora/codechef --n 512
+
+The completions are real: the default model's samples (temperature 0.8, 4 per prompt) of masked CodeChef
+test-split programs whose problems have sample tests, made once with ``cfdpo build-prefs`` into
+``--samples DIR`` (default ``~/.cache/cfdpo/bench/rewards-samples``; reused when there). In one run:
+
+  (a) the usual reward: per completion, one plain ``g++ -std=c++17 -o prog prog.cpp`` subprocess, then one
+      run per sample test (stdin in, stdout compared token by token), sequential, no cache, no pool, no PCH;
+      each run goes through the same sandbox as cfdpo's (model-written code never runs unconfined here);
+  (b) ``RewardConfig(...).graded()`` called as TRL calls it, in batches of ``--batch`` completions, with an
+      empty compile cache (``--warm`` adds a second pass with the cache warm).
+
+Prints rewards per second of each, ``reward_speedup=`` (b / a) and ``same_scores=``: the fraction of
+completions whose outcome (compiles under the policy; tests passed) is the same in (a) and (b). Then a batch
+of 8 hostile programs (endless loop, fork bomb, compile bomb, huge output, memory hog, sleep, deep recursion,
+a writer to /tmp) beside good ones, timed against its limits: ``hostile_wall_s=`` and ``hostile_ratio=``
+(wall time over the largest per-program budget: compile limit plus the wall limit of each test).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+DEFAULT_SAMPLES = Path.home() / ".cache" / "cfdpo" / "bench" / "rewards-samples"
+
+
+def make_samples(corpus: Path, out: Path, n: int) -> None:
+    """Sample 4 completions of each of ``n / 4`` masked test-split programs with the default model."""
+    argv = [sys.executable, "-m", "cfdpo.cli", "build-prefs", "--data", str(corpus), "--split", "test",
+            "--holdout", "problems", "--require_tests", "true", "--limit", str(max(1, n // 4)),
+            "--num_samples", "4", "--temperature", "0.8", "--out", str(out)]
+    print("sampling completions:", " ".join(argv[2:]), flush=True)
+    subprocess.run(argv, check=True)
+
+
+def load(samples: Path, n: int) -> list[dict]:
+    from cfdpo.jsonl import read_jsonl
+
+    prompts = {r["id"]: r for r in read_jsonl(samples / "prompts.jsonl")}
+    rows = []
+    for s in read_jsonl(samples / "samples.jsonl"):
+        p = prompts[s["prompt_id"]]
+        rows.append({"prompt": p["prompt"], "completion": s.get("raw_completion", s["completion"]),
+                     "tests": p.get("tests") or []})
+    return rows[:n]
+
+
+def usual_reward(rows: list[dict], std: str, time_limit_s: float, isolation: str) -> tuple[list[tuple], float]:
+    """(a): one plain g++ per completion, one sandboxed run per test; returns outcomes and seconds."""
+    from cfdpo.corpus.prompts import clean_completion
+    from cfdpo.scoring.execution import outputs_match
+    from cfdpo.scoring.limits import launch
+    from cfdpo.scoring.sandbox import Limits, Sandbox
+
+    box_kind = Sandbox(isolation, runs_programs=True)
+    limits = Limits(cpu_s=time_limit_s, memory_mb=512, output_mb=1, processes=16, open_files=64)
+    wall = 2 * time_limit_s + 1
+    out = []
+    t0 = time.perf_counter()
+    for r in rows:
+        comp, _ = clean_completion(r["prompt"], r["completion"])
+        d = tempfile.mkdtemp(prefix="bench-usual-")
+        try:
+            Path(d, "prog.cpp").write_text(r["prompt"] + comp, encoding="utf-8", errors="surrogateescape")
+            try:
+                cc = subprocess.run(["g++", f"-std={std}", "-o", "prog", "prog.cpp"], cwd=d, capture_output=True,
+                                    text=True, timeout=30, errors="replace")
+                good = cc.returncode == 0 and "warning:" not in cc.stderr
+            except subprocess.TimeoutExpired:
+                good = False
+            passed = 0
+            if good:
+                os.remove(Path(d, "prog.cpp"))
+                for t in r["tests"]:
+                    inp, res = Path(d).parent / (Path(d).name + ".in"), Path(d).parent / (Path(d).name + ".out")
+                    inp.write_text(t["input"], encoding="utf-8")
+                    with open(inp, "rb") as fin, open(res, "wb") as fout:
+                        rc, timed_out, _ = launch(box_kind.wrap(["./prog"], d, limits, writable=False), d,
+                                                  {"PATH": "/usr/bin:/bin", "LC_ALL": "C"}, fin, fout,
+                                                  subprocess.DEVNULL, wall, box_kind.preexec(limits),
+                                                  sweep=box_kind.kind == "rlimits")
+                    got = res.read_text(encoding="utf-8", errors="replace")
+                    inp.unlink()
+                    res.unlink()
+                    if rc != 0 or timed_out or not outputs_match(got, t["output"]):
+                        break  # as cfdpo's runner: stop at the first failing test
+                    passed += 1
+            out.append((good, passed if good else 0))
+        finally:
+            shutil.rmtree(d, ignore_errors=True)
+    return out, time.perf_counter() - t0
+
+
+def cfdpo_reward(rows: list[dict], cfg, batch: int) -> tuple[list[tuple], float]:
+    """(b): the graded reward in TRL-sized batches; outcomes from its judgements."""
+    judge = cfg.judge()
+    out = []
+    t0 = time.perf_counter()
+    for i in range(0, len(rows), batch):
+        part = rows[i:i + batch]
+        judged = judge.judge([r["prompt"] for r in part], [r["completion"] for r in part],
+                             tests=[json.dumps(r["tests"]) for r in part])
+        for j in judged:
+            out.append((j.good, j.execution.passed if j.good and j.execution is not None else 0))
+    return out, time.perf_counter() - t0
+
+
+HOSTILE = {
+    "endless_loop": "int main() { for (;;) {} }\n",
+    "fork_bomb": "#include <unistd.h>\nint main() { while (1) fork(); }\n",
+    "compile_bomb": "#define A(x) x x x x x x x x x x\n#define B(x) A(A(A(A(A(A(A(A(x))))))))\nB(B(B(int a;)))\n"
+                    "int main(){}\n",
+    "huge_output": "#include <cstdio>\nint main() { for (;;) putchar('x'); }\n",
+    "memory_hog": "#include <vector>\nint main() { std::vector<char*> v; for (;;) v.push_back(new char[1<<20]()); }\n",
+    "sleeper": "#include <unistd.h>\nint main() { for (;;) sleep(1); }\n",
+    "deep_recursion": "int f(int n) { volatile char b[4096]; b[0] = n; return f(n + 1) + b[0]; }\n"
+                      "int main() { return f(0); }\n",
+    "tmp_writer": "#include <cstdio>\nint main() { for (int i = 0;; ++i) { char p[64]; sprintf(p, \"/tmp/x%d\", i);"
+                  " FILE* f = fopen(p, \"w\"); if (f) { fputs(\"x\", f); fclose(f); } } }\n",
+}
+GOOD = "#include <cstdio>\nint main() { int a, b; scanf(\"%d %d\", &a, &b); printf(\"%d\\n\", a + b); }\n"
+
+
+def hostile_batch(cfg) -> tuple[float, float, list[float | None]]:
+    tests = [{"input": "3 4\n", "output": "7\n"}, {"input": "1 1\n", "output": "2\n"}]
+    progs = [*HOSTILE.values(), GOOD, GOOD.replace("a + b", "b + a")]
+    t0 = time.perf_counter()
+    scores = cfg.graded()([""] * len(progs), progs, tests=[json.dumps(tests)] * len(progs))
+    wall = time.perf_counter() - t0
+    budget = cfg.compile_timeout_s + len(tests) * (2 * cfg.time_limit_s + 1)
+    return wall, budget, scores
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--corpus", type=Path, default=Path("../shared/corpora/codechef"))
+    ap.add_argument("--samples", type=Path, default=DEFAULT_SAMPLES, help="a build-prefs run dir (made if absent)")
+    ap.add_argument("--n", type=int, default=512)
+    ap.add_argument("--batch", type=int, default=16, help="completions per reward call (a GRPO batch)")
+    ap.add_argument("--workers", type=int, default=os.cpu_count() or 1)
+    ap.add_argument("--isolation", default="auto")
+    ap.add_argument("--warm", action="store_true", help="also time a second pass with the compile cache warm")
+    a = ap.parse_args()
+    if not (a.samples / "samples.jsonl").is_file():
+        if not a.corpus.is_dir():
+            print(f"--corpus {a.corpus}: no such directory (and no --samples)", file=sys.stderr)
+            return 2
+        make_samples(a.corpus, a.samples, a.n)
+    rows = load(a.samples, a.n)
+    os.environ["CFDPO_CACHE"] = tempfile.mkdtemp(prefix="bench-rewards-cache-")  # an empty compile cache
+    from cfdpo.rewards import RewardConfig
+
+    cfg = RewardConfig(workers=a.workers, isolation=a.isolation, batch_timeout_s=None, compile_timeout_s=30)
+    tested = sum(bool(r["tests"]) for r in rows)
+    print(f"completions={len(rows)} with_tests={tested} workers={a.workers} batch={a.batch}", flush=True)
+    fast, fast_s = cfdpo_reward(rows, cfg, a.batch)
+    usual, usual_s = usual_reward(rows, cfg.std, cfg.time_limit_s, a.isolation)
+    same = sum(x == y for x, y in zip(fast, usual)) / len(rows)
+    for (x, y), r in zip(zip(fast, usual), rows):
+        if x != y:
+            print(f"  differs: cfdpo {x} usual {y}: {r['completion'][:80]!r}")
+    print(f"usual: {usual_s:.1f} s, {len(rows) / usual_s:.2f} rewards/s; compiles {sum(g for g, _ in usual)}")
+    print(f"cfdpo: {fast_s:.1f} s, {len(rows) / fast_s:.2f} rewards/s; compiles {sum(g for g, _ in fast)}")
+    if a.warm:
+        _, warm_s = cfdpo_reward(rows, cfg, a.batch)
+        print(f"cfdpo, cache warm: {warm_s:.1f} s, {len(rows) / warm_s:.2f} rewards/s")
+    wall, budget, scores = hostile_batch(RewardConfig(workers=a.workers, isolation=a.isolation, compile_timeout_s=10,
+                                                      time_limit_s=2, batch_timeout_s=None, cache=False))
+    print(f"hostile batch: scores {dict(zip([*HOSTILE, 'good', 'good2'], scores))}")
+    print(f"reward_speedup={usual_s / fast_s:.2f} same_scores={same:.3f} hostile_wall_s={wall:.1f} "
+          f"hostile_ratio={wall / budget:.2f}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
