@@ -22,6 +22,7 @@ COMMANDS = {
     "repair-data": ("cfdpo.commands.repair_data", "repair SFT / preference rows from failed samples' compiler feedback"),
     "pipeline": ("cfdpo.commands.pipeline", "base eval, SFT, prefs, DPO and DPOP, evals, report (paper Table 1)"),
     "compare": ("cfdpo.commands.compare", "compare evaluations: Wilson intervals, McNemar tests on per-program verdicts"),
+    "tables": ("cfdpo.commands.tables", "rewrite (or --check) README's result tables from the committed results/"),
     "loop": ("cfdpo.commands.loop", "on-policy rounds: sample from the policy, judge with g++, DPO, evaluate"),
     "llvm-ir": ("cfdpo.commands.llvm_ir", "source <-> LLVM IR pairs and (asm, IR) disassembly rows (cleaned, verified, deduplicated)"),
     "pass-lists": ("cfdpo.commands.pass_lists", "opt pass lists: emulate (random lists) or tune (search, minimise, validate)"),

@@ -1,0 +1,28 @@
+"""``cfdpo tables [--check] [--add NAME LABEL=RUN_DIR ...]``: README's result tables from ``results/``.
+
+The command parses options and calls :func:`cfdpo.stages.tables.run`; its module docstring (shown by
+``--help``) describes the files.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    from ..stages.tables import TablesArguments, run
+    from ..stages.tables import __doc__ as stage_doc
+    from ._parser import parse
+
+    (args,) = parse([TablesArguments], argv, prog="cfdpo tables", description=stage_doc)
+    changed = run(args)
+    if args.check:
+        if changed:
+            print(f"cfdpo tables: {args.readme}: out of date with results/: {', '.join(changed)} "
+                  f"(run cfdpo tables)", file=sys.stderr)
+            return 1
+        print(f"{args.readme}: every table agrees with its results")
+        return 0
+    print(f"rewrote {', '.join(changed)} in {args.readme}" if changed else f"{args.readme}: nothing to rewrite")
+    return 0
