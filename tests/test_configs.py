@@ -20,7 +20,7 @@ from cfdpo.stages.configs import CompileOptions, CorpusOptions, GenerationOption
 #: a valid, non-default value for every field of every group (a new field must be added here)
 NON_DEFAULT: dict[str, Any] = {
     # corpus
-    "data": "/elsewhere/corpus", "split": "train", "train_per_problem": 3, "test_per_problem": 4, "limit": 17,
+    "data": "/elsewhere/corpus", "split": "train", "train_per_problem": 3, "test_per_problem": 4, "limit": 17, "skip": 2,
     "max_program_chars": 1234, "require_tests": True, "compile_check": False, "mask_ratio": 0.25,
     "mask_mode": "lines", "prompt_format": "chat", "holdout": "problems",
     # compile
@@ -33,7 +33,7 @@ NON_DEFAULT: dict[str, Any] = {
     "backend": "vllm", "vllm_dtype": "float32", "vllm_memory": 0.4, "vllm_kv_cache_gb": 1.5, "vllm_compile": True, "tensor_parallel_size": 2,
 }
 GROUPS = (CorpusOptions, CompileOptions, TestOptions, GenerationOptions)
-STAGE_SET = ("split", "limit")  # the pipeline sets these per stage
+STAGE_SET = ("split", "limit", "skip")  # the pipeline sets these per stage
 
 
 def _fields(*groups: type) -> list[str]:

@@ -36,6 +36,13 @@ def test_split_is_deterministic_and_seeded():
     limited, rep = load_codenet(SAMPLE, seed=0, splits=("test",), limit=5, show_progress=False)
     assert limited["submission_id"] == a["submission_id"][:5]
     assert rep.problems_seen == 3  # visits only the problems the limit needs
+    # skip + limit: disjoint slices of the same order (fresh programs for each on-policy round)
+    train, _ = load_codenet(SAMPLE, seed=0, splits=("train",), show_progress=False)
+    slices = [list(load_codenet(SAMPLE, seed=0, splits=("train",), skip=k, limit=4, show_progress=False)[0]["submission_id"])
+              for k in (0, 4, 8)]
+    assert slices == [list(train["submission_id"])[k:k + 4] for k in (0, 4, 8)] and len({s for x in slices for s in x}) == 12
+    assert list(load_codenet(SAMPLE, seed=0, splits=("train",), skip=3, show_progress=False)[0]["submission_id"]) \
+        == list(train["submission_id"])[3:]
 
 
 def test_bundled_programs_compile_and_pass_their_sample_test(tmp_path):

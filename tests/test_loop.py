@@ -26,10 +26,10 @@ def test_loop_rounds_train_on_their_own_samples_and_resume(tiny_model_dir, tmp_p
     from safetensors.torch import load_file
 
     out = tmp_path / "loop"
-    first = run_loop(_args(tiny_model_dir, out, rounds=1))
+    first = run_loop(_args(tiny_model_dir, out, rounds=1, fresh_programs=True))
     assert [r["label"] for r in first["comparison"]["rows"]] == ["Base", "+SFT", "+SFT+DPO r1"]
     r1 = (out / "round_1" / "adapter" / "adapter_model.safetensors").stat().st_mtime_ns
-    res = run_loop(_args(tiny_model_dir, out))  # the finished loop goes on with one more round
+    res = run_loop(_args(tiny_model_dir, out, fresh_programs=True))  # the finished loop goes on with one more round
     assert (out / "round_1" / "adapter" / "adapter_model.safetensors").stat().st_mtime_ns == r1
     assert json.loads((out / "run_config.json").read_text())["config"]["rounds"] == 2
     labels = [r["label"] for r in res["comparison"]["rows"]]
@@ -49,14 +49,19 @@ def test_loop_rounds_train_on_their_own_samples_and_resume(tiny_model_dir, tmp_p
     assert set(rows["+SFT+DPO r2"]["vs"]) == {"Base", "+SFT"}
     assert "+SFT+DPO r2" in (out / "table.md").read_text() and (out / "compile_rate.png").is_file()
     stamp = (out / "round_2" / "adapter" / "adapter_model.safetensors").stat().st_mtime_ns
-    again = run_loop(_args(tiny_model_dir, out))  # everything done: reused
+    # fresh programs: SFT's 4, round 1's 2 and round 2's 2 train programs are 8 distinct programs
+    ids = [{json.loads(x)["id"] for x in (out / d / "prompts.jsonl").read_text().splitlines()}
+           for d in ("round_0/sft", "round_1/prefs", "round_2/prefs")]
+    assert [len(x) for x in ids] == [4, 2, 2] and len(ids[0] | ids[1] | ids[2]) == 8
+    again = run_loop(_args(tiny_model_dir, out, fresh_programs=True))  # everything done: reused
     assert again["table"] == res["table"]
     assert (out / "round_2" / "adapter" / "adapter_model.safetensors").stat().st_mtime_ns == stamp
 
 
 def test_loop_options_are_checked(tiny_model_dir, tmp_path):
     for kw, name in ((dict(rounds=0), "rounds"), (dict(start="sft2"), "start"), (dict(chosen="worst"), "chosen"),
-                     (dict(loss="ipo"), "loss"), (dict(stages="base"), "stages")):
+                     (dict(loss="ipo"), "loss"), (dict(stages="base"), "stages"),
+                     (dict(fresh_programs=True, prefs_limit=None), "fresh_programs")):
         with pytest.raises(OptionError) as e:
             _args(tiny_model_dir, tmp_path / "x", **kw)
         assert e.value.option == name

@@ -249,6 +249,7 @@ def load_codenet(
     max_chars: int | None = None,
     require_tests: bool = False,
     holdout: str = "programs",
+    skip: int = 0,
 ) -> tuple[Any, LoadReport]:
     """Load a CodeNet-layout corpus as a ``datasets.Dataset``.
 
@@ -272,6 +273,8 @@ def load_codenet(
         max_chars: skip programs longer than this many characters (counted as ``too_long``): long
             programs make long prompts, slow to sample on a CPU and beyond small context windows.
         require_tests: skip problems without sample tests (counted as ``problem_without_tests``).
+        skip: leave out the first ``skip`` rows of that order before ``limit`` (rows ``skip ... skip + limit``
+            of the unlimited result): disjoint slices of one split.
         holdout: ``programs`` (the paper's split: each problem gives ``train_per_problem`` programs to train
             and ``test_per_problem`` to test, so test programs share problems with training) or
             ``problems`` (whole problems are held out: a problem is a test problem when
@@ -308,6 +311,9 @@ def load_codenet(
             else train_per_problem
 
     report = LoadReport()
+    wanted_rows = limit
+    if limit is not None:
+        limit += skip
     rows: list[dict[str, Any]] = []
     bar = tqdm(total=len(pids), desc="corpus", unit="problem", disable=not show_progress)
     per_problem = (train_per_problem if "train" in splits else 0) + (test_per_problem if "test" in splits else 0)
@@ -387,6 +393,7 @@ def load_codenet(
     report.log_summary()
     if limit is not None:
         rows = rows[:limit]
+    rows = rows[skip:] if wanted_rows is None else rows[skip:skip + wanted_rows]
     report.programs_kept = len(rows)
     features = datasets.Features({k: datasets.Value("string") for k in
                                   ("problem_id", "submission_id", "language", "source", "split", "status",

@@ -234,6 +234,7 @@ def prepare_prompts(args: CommonArguments, scorer: CompileScorer | None, out: Pa
         max_chars=args.max_program_chars,
         require_tests=args.require_tests,
         holdout=args.holdout,
+        skip=args.skip,
     )
     rows: list[dict[str, Any]] = []
     skipped = list(report.skipped_files)

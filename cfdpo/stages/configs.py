@@ -39,6 +39,9 @@ class CorpusOptions:
     train_per_problem: int = field(default=5, metadata={"help": "Train programs per problem (paper: 5)."})
     test_per_problem: int = field(default=2, metadata={"help": "Test programs per problem (paper: 2)."})
     limit: int | None = field(default=None, metadata={"help": "Use at most this many programs of the split."})
+    skip: int = field(default=0, metadata={
+        "help": "Leave out the split's first this many programs (in its fixed order) before --limit: disjoint "
+                "slices of one split (e.g. fresh train programs for each on-policy round)."})
     max_program_chars: int | None = field(default=None, metadata={
         "help": "Skip corpus programs longer than this many characters (long prompts are slow on a CPU)."})
     require_tests: bool = field(default=False, metadata={"help": "Use only problems that have sample tests."})
@@ -63,6 +66,7 @@ class CorpusOptions:
         at_least("test_per_problem", self.test_per_problem, 0)
         at_least(f"{self.split}_per_problem", getattr(self, f"{self.split}_per_problem"), 1)
         at_least("limit", self.limit, 1, optional=True)
+        at_least("skip", self.skip, 0)
         at_least("max_program_chars", self.max_program_chars, 2, optional=True)
         in_range("mask_ratio", self.mask_ratio, 0, 1)
         choice("mask_mode", self.mask_mode, MASK_MODES)

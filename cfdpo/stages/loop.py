@@ -50,6 +50,10 @@ class LoopArguments(PipelineArguments):
         "help": "Pairs' chosen side: best (a good sample of the policy, else the reference), sample (samples "
                 "only) or reference (the paper: every bad sample against the reference)."})
     loss: str = field(default="sigmoid", metadata={"help": "sigmoid (DPO) or dpop (DPO-Positive, Pal et al. 2024)."})
+    fresh_programs: bool = field(default=False, metadata={
+        "help": "Each round samples train programs no earlier round (nor SFT) used: round r takes the next "
+                "prefs_limit programs of the train split, after SFT's train_limit; without it every round "
+                "samples the same prefs_limit programs."})
     truncation_mode: str = field(default="keep_end", metadata={
         "help": "DPO sequences longer than max_length lose their start (keep_end: the lines just before the "
                 "completion and the completion are kept) or their end (keep_start)."})
@@ -67,6 +71,16 @@ class LoopArguments(PipelineArguments):
         choice("truncation_mode", self.truncation_mode, ("keep_end", "keep_start"))
         if self.stages != _PIPELINE_STAGES:
             raise OptionError("stages", "is a pipeline option; cfdpo loop runs --rounds")
+        if self.fresh_programs and (self.prefs_limit is None or (self.start == "sft" and self.train_limit is None)):
+            raise OptionError("fresh_programs", "needs prefs_limit (programs per round) and, with start: sft, "
+                                                "train_limit (SFT's programs come first)")
+
+    def round_skip(self, r: int) -> int:
+        """How many train-split programs round ``r`` leaves out: 0 without ``fresh_programs``, else SFT's and
+        the earlier rounds' programs."""
+        if not self.fresh_programs:
+            return 0
+        return ((self.train_limit or 0) if self.start == "sft" else 0) + (r - 1) * (self.prefs_limit or 0)
 
 
 def _label(args: LoopArguments, r: int) -> str:
@@ -108,7 +122,12 @@ def run_loop(args: LoopArguments) -> dict[str, Any]:
         rd = out / f"round_{r}"
         log.info("round %d of %d: sampling from %s", r, args.rounds, policy or "the base model")
         # the same seed every round: it also fixes the train/test split (a new seed would leak test programs)
-        prefs = prefs_stage(args, rd / "prefs", policy, chosen=args.chosen, graded=graded)
+        prefs = prefs_stage(args, rd / "prefs", policy, chosen=args.chosen, graded=graded, skip=args.round_skip(r))
+        if args.fresh_programs:
+            got = sum(1 for _ in (prefs / "prompts.jsonl").open(encoding="utf-8"))
+            if got < (args.prefs_limit or 0):
+                log.warning("round %d: only %d fresh train programs were left of the %d asked for: the train "
+                            "split's pool is exhausted", r, got, args.prefs_limit)
         policy = dpo_stage(args, rd / "adapter", prefs, args.loss, policy, truncation_mode=args.truncation_mode)
         evals[label] = evaluate_stage(args, rd / "eval", policy)
         summary = _read_json(prefs / "prefs_summary.json")

@@ -89,8 +89,8 @@ class PipelineArguments(CorpusOptions, CompileOptions, TestOptions, GenerationOp
         self.check_compile_options()
         self.check_test_options()
         self.check_generation_options()
-        if self.split != "test" or self.limit is not None:
-            raise OptionError("split" if self.split != "test" else "limit",
+        if self.split != "test" or self.limit is not None or self.skip:
+            raise OptionError("split" if self.split != "test" else "limit" if self.limit is not None else "skip",
                               "is set per stage by the pipeline: use eval_limit, train_limit and prefs_limit")
         unknown = [s for s in (x.strip() for x in self.stages.split(",")) if s and s not in STAGE_LABELS]
         if unknown or not self.stages.strip():
@@ -112,10 +112,11 @@ class PipelineArguments(CorpusOptions, CompileOptions, TestOptions, GenerationOp
         at_least("weight_decay", self.weight_decay, 0)
 
 
-def _groups(p: PipelineArguments, split: str, limit: int | None) -> dict[str, Any]:
-    """The corpus, compile, test and generation option groups of the pipeline, whole, with the stage's split
-    and limit."""
-    return {**group_values(p, CorpusOptions), "split": split, "limit": limit, **group_values(p, CompileOptions),
+def _groups(p: PipelineArguments, split: str, limit: int | None, skip: int = 0) -> dict[str, Any]:
+    """The corpus, compile, test and generation option groups of the pipeline, whole, with the stage's split,
+    limit and skip."""
+    return {**group_values(p, CorpusOptions), "split": split, "limit": limit, "skip": skip,
+            **group_values(p, CompileOptions),
             **group_values(p, TestOptions), **group_values(p, GenerationOptions)}
 
 
@@ -132,15 +133,17 @@ def evaluate_stage(p: PipelineArguments, out: Path, adapter: str | None) -> dict
 
 
 def prefs_stage(p: PipelineArguments, out: Path, adapter: str | None, chosen: str = "reference",
-                graded: bool | None = None) -> Path:
+                graded: bool | None = None, skip: int = 0) -> Path:
     """Sample, judge and pair with the model (+ ``adapter``) on the train split into ``out`` (reused when done).
 
-    ``graded`` defaults to the pipeline's ``pairs`` policy; ``chosen`` is build-prefs' ``--chosen``.
+    ``graded`` defaults to the pipeline's ``pairs`` policy; ``chosen`` is build-prefs' ``--chosen``; ``skip``
+    leaves out the train split's first programs (another round's).
     """
     from .build_prefs import BuildPrefsArguments, run
 
     if not (out / "prefs_summary.json").is_file():
-        run(BuildPrefsArguments(**_groups(p, split="train", limit=p.prefs_limit), out=str(out), model=p.model,
+        run(BuildPrefsArguments(**_groups(p, split="train", limit=p.prefs_limit, skip=skip), out=str(out),
+                                model=p.model,
                                 adapter=adapter, seed=p.seed, batch_size=p.batch_size, threads=p.threads,
                                 num_samples=p.num_samples, temperature=p.temperature, top_p=p.top_p,
                                 min_edit_distance=p.min_edit_distance, max_pairs_per_prompt=p.max_pairs_per_prompt,
