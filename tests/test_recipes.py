@@ -61,6 +61,14 @@ def test_recipe_parses(path: Path):
 
         _d, t, m = parse([TrainDataArguments, KTOConfig, ModelConfig], ["--config", str(path), *overrides], "t")
         assert t.beta == cfg["beta"] and m.use_peft
+    elif command == "grpo":
+        from trl import GRPOConfig, ModelConfig
+
+        from cfdpo.stages.grpo import GrpoDataArguments
+
+        d, t, m = parse([GrpoDataArguments, GRPOConfig, ModelConfig], ["--config", str(path), *overrides], "t")
+        assert d.reward == cfg["reward"] and t.num_generations == cfg["num_generations"] and m.use_peft
+        assert d.holdout == "problems" and d.split == "train"
     elif command == "evaluate":
         from cfdpo.stages.evaluate import EvaluateArguments
 
