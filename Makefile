@@ -32,6 +32,7 @@ test: $(VENV)/.installed
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check cfdpo tests benchmarks
+	$(VENV)/bin/ruff format --check cfdpo tests benchmarks
 	$(VENV)/bin/mypy
 
 clean:

@@ -29,14 +29,19 @@ from tests.test_execution import ADD, COMPILE_HOSTILE, INCBIN, KILL_ALL, RUN_HOS
 
 SECRET = Path("/etc/passwd").read_text().splitlines()[0]
 PROBES = {
-    "network connect": ('#include <sys/socket.h>\n#include <netinet/in.h>\n#include <arpa/inet.h>\n#include <cstdio>\n'
-                        'int main(){int s=socket(AF_INET,SOCK_STREAM,0); sockaddr_in a{}; a.sin_family=AF_INET;'
-                        ' a.sin_port=htons(80); inet_pton(AF_INET,"127.0.0.1",&a.sin_addr);'
-                        ' int r=connect(s,(sockaddr*)&a,sizeof a); printf("%s\\n", r==0 ? "connected" : "blocked");}\n',
-                        "blocked"),
+    "network connect": (
+        "#include <sys/socket.h>\n#include <netinet/in.h>\n#include <arpa/inet.h>\n#include <cstdio>\n"
+        "int main(){int s=socket(AF_INET,SOCK_STREAM,0); sockaddr_in a{}; a.sin_family=AF_INET;"
+        ' a.sin_port=htons(80); inet_pton(AF_INET,"127.0.0.1",&a.sin_addr);'
+        ' int r=connect(s,(sockaddr*)&a,sizeof a); printf("%s\\n", r==0 ? "connected" : "blocked");}\n',
+        "blocked",
+    ),
     "write outside": None,  # filled in with a path below
-    "read /etc/passwd": ('#include <cstdio>\nint main(){FILE*f=fopen("/etc/passwd","r"); int c;'
-                         ' if(!f){puts("none");return 0;} while((c=fgetc(f))!=EOF) putchar(c);}\n', "none"),
+    "read /etc/passwd": (
+        '#include <cstdio>\nint main(){FILE*f=fopen("/etc/passwd","r"); int c;'
+        ' if(!f){puts("none");return 0;} while((c=fgetc(f))!=EOF) putchar(c);}\n',
+        "none",
+    ),
     "asm .incbin /etc/passwd": (INCBIN, "x"),
     "kill(-1, SIGKILL)": (KILL_ALL, "7"),
 }
@@ -45,16 +50,24 @@ PROBES = {
 def run_level(isolation: str, outside: Path) -> dict[str, str]:
     cs = CompileScorer(timeout_s=5, memory_mb=1024, isolation=isolation)
     try:
-        ex = ExecutionScorer(CompileScorer(timeout_s=20, memory_mb=1024, isolation=isolation), time_limit_s=1,
-                             memory_mb=256, output_limit_kb=256, max_processes=16, isolation=isolation)
+        ex = ExecutionScorer(
+            CompileScorer(timeout_s=20, memory_mb=1024, isolation=isolation),
+            time_limit_s=1,
+            memory_mb=256,
+            output_limit_kb=256,
+            max_processes=16,
+            isolation=isolation,
+        )
     except ValueError as e:
         return {"*": f"refused: {e}"}
     probes = dict(PROBES)
     target = outside / f"escape-{isolation}.txt"
     if isolation == "rlimits" and os.geteuid() != 0 and landlock_abi() < 6:
         del probes["kill(-1, SIGKILL)"]  # it would reach this user's own processes (this script among them)
-    probes["write outside"] = ('#include <cstdio>\nint main(){FILE*f=fopen("' + str(target) + '","w");'
-                               ' puts(f ? "wrote" : "refused");}\n', "refused")
+    probes["write outside"] = (
+        '#include <cstdio>\nint main(){FILE*f=fopen("' + str(target) + '","w"); puts(f ? "wrote" : "refused");}\n',
+        "refused",
+    )
     names = [*RUN_HOSTILE, *probes]
     sources = [RUN_HOSTILE[n][0] for n in RUN_HOSTILE] + [probes[n][0] for n in probes] + [SUM]
     tests = [[ADD]] * len(RUN_HOSTILE) + [[TestCase("", probes[n][1])] for n in probes] + [[ADD]]
@@ -86,14 +99,18 @@ def main() -> None:
         os.chmod(outside, 0o777)
         levels = {"auto": run_level("auto", outside), "rlimits": run_level("rlimits", outside)}
     box = ExecutionScorer(CompileScorer(isolation="rlimits"), isolation="rlimits").sandbox
-    label = {"auto": "auto (bubblewrap)" if bwrap_usable() else "auto (no bubblewrap)",
-             "rlimits": "rlimits" + (" + Landlock" if box.landlock else " (no Landlock)")}
+    label = {
+        "auto": "auto (bubblewrap)" if bwrap_usable() else "auto (no bubblewrap)",
+        "rlimits": "rlimits" + (" + Landlock" if box.landlock else " (no Landlock)"),
+    }
     print(f"Run as {user}:\n")
     print(f"| hostile program | `{label['auto']}` | `{label['rlimits']}` |")
     print("|---|---|---|")
     for name in dict.fromkeys([*levels["auto"], *levels["rlimits"]]):
-        print(f"| {name} | {levels['auto'].get(name, levels['auto'].get('*', ''))} | "
-              f"{levels['rlimits'].get(name, levels['rlimits'].get('*', ''))} |")
+        print(
+            f"| {name} | {levels['auto'].get(name, levels['auto'].get('*', ''))} | "
+            f"{levels['rlimits'].get(name, levels['rlimits'].get('*', ''))} |"
+        )
 
 
 if __name__ == "__main__":

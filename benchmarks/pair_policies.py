@@ -43,13 +43,39 @@ def main() -> int:
     a = ap.parse_args()
     out = Path(a.out)
     cfdpo = [shutil.which("cfdpo") or "cfdpo"]
-    common = ["--data", a.data, "--model", a.model, "--require_tests", "true", "--max_program_chars",
-              str(a.max_program_chars), "--threads", str(a.threads)]
+    common = [
+        "--data",
+        a.data,
+        "--model",
+        a.model,
+        "--require_tests",
+        "true",
+        "--max_program_chars",
+        str(a.max_program_chars),
+        "--threads",
+        str(a.threads),
+    ]
     sampled = out / "prefs-graded"
-    sh([*cfdpo, "build-prefs", *common, "--limit", str(a.prefs_limit), "--num_samples", str(a.num_samples),
-        "--run_tests", "true", "--out", str(sampled)])
-    variants = {"compile": [], "graded": ["--run_tests", "true"],
-                "graded+synthetic": ["--run_tests", "true", "--synthetic_negatives", "true"]}
+    sh(
+        [
+            *cfdpo,
+            "build-prefs",
+            *common,
+            "--limit",
+            str(a.prefs_limit),
+            "--num_samples",
+            str(a.num_samples),
+            "--run_tests",
+            "true",
+            "--out",
+            str(sampled),
+        ]
+    )
+    variants = {
+        "compile": [],
+        "graded": ["--run_tests", "true"],
+        "graded+synthetic": ["--run_tests", "true", "--synthetic_negatives", "true"],
+    }
     for name, flags in variants.items():
         d = out / f"prefs-{name}"
         if d != sampled:
@@ -58,21 +84,62 @@ def main() -> int:
                 if not (d / f).exists():
                     shutil.copy(sampled / f, d / f)
             if not (d / "prefs_summary.json").exists():
-                sh([*cfdpo, "build-prefs", *common, "--limit", str(a.prefs_limit), "--num_samples",
-                    str(a.num_samples), *flags, "--out", str(d)])
+                sh(
+                    [
+                        *cfdpo,
+                        "build-prefs",
+                        *common,
+                        "--limit",
+                        str(a.prefs_limit),
+                        "--num_samples",
+                        str(a.num_samples),
+                        *flags,
+                        "--out",
+                        str(d),
+                    ]
+                )
     for name in variants:
         d = out / f"dpop-{name}"
         if not (d / "adapter_model.safetensors").exists():
-            sh([*cfdpo, "dpo", "--config", "recipes/smollm2-135m/dpop.yaml", "--train_file",
-                str(out / f"prefs-{name}"), "--output_dir", str(d), "--max_steps", str(a.steps),
-                "--save_steps", str(a.steps), "--model_name_or_path", a.model])
+            sh(
+                [
+                    *cfdpo,
+                    "dpo",
+                    "--config",
+                    "recipes/smollm2-135m/dpop.yaml",
+                    "--train_file",
+                    str(out / f"prefs-{name}"),
+                    "--output_dir",
+                    str(d),
+                    "--max_steps",
+                    str(a.steps),
+                    "--save_steps",
+                    str(a.steps),
+                    "--model_name_or_path",
+                    a.model,
+                ]
+            )
     evals = {"base": None, **{n: str(out / f"dpop-{n}") for n in variants}}
     rows = []
     for name, adapter in evals.items():
         d = out / f"eval-{name.replace('+', '-')}"
         if not (d / "results.json").exists():
-            sh([*cfdpo, "evaluate", *common, "--split", "test", "--limit", str(a.eval_limit), "--run_tests", "true",
-                "--out", str(d), *(["--adapter", adapter] if adapter else [])])
+            sh(
+                [
+                    *cfdpo,
+                    "evaluate",
+                    *common,
+                    "--split",
+                    "test",
+                    "--limit",
+                    str(a.eval_limit),
+                    "--run_tests",
+                    "true",
+                    "--out",
+                    str(d),
+                    *(["--adapter", adapter] if adapter else []),
+                ]
+            )
         r = json.loads((d / "results.json").read_text())
         pairs = None
         if name != "base":
@@ -81,8 +148,10 @@ def main() -> int:
     print("\n| DPOP pairs | pairs | programs | compile rate % | pass@1 % |")
     print("|---|---:|---:|---:|---:|")
     for name, n, cr, p1, nt, pairs in rows:
-        print(f"| {name if name != 'base' else 'base model (no DPOP)'} | {pairs if pairs is not None else '-'} | {n} "
-              f"| {100 * (cr or 0):.2f} | {100 * (p1 or 0):.2f} |")
+        print(
+            f"| {name if name != 'base' else 'base model (no DPOP)'} | {pairs if pairs is not None else '-'} | {n} "
+            f"| {100 * (cr or 0):.2f} | {100 * (p1 or 0):.2f} |"
+        )
     return 0
 
 

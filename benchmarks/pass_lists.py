@@ -41,16 +41,19 @@ def main() -> int:
     progs, _ = collect_programs(Path(a.corpus), a.programs * 2)
     modules = []
     for p in progs:
-        ir, _why = unoptimised_ir(p["source"], p["language"], tc, include_dirs=(p["include_dir"],)
-                                  if p.get("include_dir") else ())
+        ir, _why = unoptimised_ir(
+            p["source"], p["language"], tc, include_dirs=(p["include_dir"],) if p.get("include_dir") else ()
+        )
         if ir is not None:
             modules.append(tidy_ir(ir))
         if len(modules) >= a.programs:
             break
     rng = random.Random(a.seed)
     jobs = [(m, random_pass_list(rng, cat)) for m in modules for _ in range(a.lists)]
-    print(f"{len(modules)} modules (median {statistics.median(len(m) for m in modules):.0f} chars of IR), "
-          f"{len(jobs)} evaluations each way")
+    print(
+        f"{len(modules)} modules (median {statistics.median(len(m) for m in modules):.0f} chars of IR), "
+        f"{len(jobs)} evaluations each way"
+    )
     t_cfdpo = t_bare = 0.0
     agree = 0
     for ir, lst in jobs:
@@ -61,8 +64,12 @@ def main() -> int:
         with tempfile.TemporaryDirectory() as d:
             with open(os.path.join(d, "in.ll"), "w") as f:
                 f.write(ir)
-            ok = subprocess.run([tc.opt, "-S", f"-passes={pipeline_text(lst, cat)}", "-o", "out.ll", "in.ll"],
-                                cwd=d, capture_output=True).returncode == 0
+            ok = (
+                subprocess.run(
+                    [tc.opt, "-S", f"-passes={pipeline_text(lst, cat)}", "-o", "out.ll", "in.ll"], cwd=d, capture_output=True
+                ).returncode
+                == 0
+            )
             if ok:
                 subprocess.run([tc.llc, "-filetype=obj", "-o", "m.o", "out.ll"], cwd=d, capture_output=True)
                 subprocess.run([tc.llvm_size, "-A", "m.o"], cwd=d, capture_output=True)

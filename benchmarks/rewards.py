@@ -38,9 +38,28 @@ DEFAULT_SAMPLES = Path.home() / ".cache" / "cfdpo" / "bench" / "rewards-samples"
 
 def make_samples(corpus: Path, out: Path, n: int) -> None:
     """Sample 4 completions of each of ``n / 4`` masked test-split programs with the default model."""
-    argv = [sys.executable, "-m", "cfdpo.cli", "build-prefs", "--data", str(corpus), "--split", "test",
-            "--holdout", "problems", "--require_tests", "true", "--limit", str(max(1, n // 4)),
-            "--num_samples", "4", "--temperature", "0.8", "--out", str(out)]
+    argv = [
+        sys.executable,
+        "-m",
+        "cfdpo.cli",
+        "build-prefs",
+        "--data",
+        str(corpus),
+        "--split",
+        "test",
+        "--holdout",
+        "problems",
+        "--require_tests",
+        "true",
+        "--limit",
+        str(max(1, n // 4)),
+        "--num_samples",
+        "4",
+        "--temperature",
+        "0.8",
+        "--out",
+        str(out),
+    ]
     print("sampling completions:", " ".join(argv[2:]), flush=True)
     subprocess.run(argv, check=True)
 
@@ -52,8 +71,9 @@ def load(samples: Path, n: int) -> list[dict]:
     rows = []
     for s in read_jsonl(samples / "samples.jsonl"):
         p = prompts[s["prompt_id"]]
-        rows.append({"prompt": p["prompt"], "completion": s.get("raw_completion", s["completion"]),
-                     "tests": p.get("tests") or []})
+        rows.append(
+            {"prompt": p["prompt"], "completion": s.get("raw_completion", s["completion"]), "tests": p.get("tests") or []}
+        )
     return rows[:n]
 
 
@@ -75,8 +95,14 @@ def usual_reward(rows: list[dict], std: str, time_limit_s: float, isolation: str
         try:
             Path(d, "prog.cpp").write_text(r["prompt"] + comp, encoding="utf-8", errors="surrogateescape")
             try:
-                cc = subprocess.run(["g++", f"-std={std}", "-o", "prog", "prog.cpp"], cwd=d, capture_output=True,
-                                    text=True, timeout=30, errors="replace")
+                cc = subprocess.run(
+                    ["g++", f"-std={std}", "-o", "prog", "prog.cpp"],
+                    cwd=d,
+                    capture_output=True,
+                    text=True,
+                    timeout=30,
+                    errors="replace",
+                )
                 good = cc.returncode == 0 and "warning:" not in cc.stderr
             except subprocess.TimeoutExpired:
                 good = False
@@ -87,10 +113,17 @@ def usual_reward(rows: list[dict], std: str, time_limit_s: float, isolation: str
                     inp, res = Path(d).parent / (Path(d).name + ".in"), Path(d).parent / (Path(d).name + ".out")
                     inp.write_text(t["input"], encoding="utf-8")
                     with open(inp, "rb") as fin, open(res, "wb") as fout:
-                        rc, timed_out, _ = launch(box_kind.wrap(["./prog"], d, limits, writable=False), d,
-                                                  {"PATH": "/usr/bin:/bin", "LC_ALL": "C"}, fin, fout,
-                                                  subprocess.DEVNULL, wall, box_kind.preexec(limits),
-                                                  sweep=box_kind.kind == "rlimits")
+                        rc, timed_out, _ = launch(
+                            box_kind.wrap(["./prog"], d, limits, writable=False),
+                            d,
+                            {"PATH": "/usr/bin:/bin", "LC_ALL": "C"},
+                            fin,
+                            fout,
+                            subprocess.DEVNULL,
+                            wall,
+                            box_kind.preexec(limits),
+                            sweep=box_kind.kind == "rlimits",
+                        )
                     got = res.read_text(encoding="utf-8", errors="replace")
                     inp.unlink()
                     res.unlink()
@@ -109,9 +142,10 @@ def cfdpo_reward(rows: list[dict], cfg, batch: int) -> tuple[list[tuple], float]
     out = []
     t0 = time.perf_counter()
     for i in range(0, len(rows), batch):
-        part = rows[i:i + batch]
-        judged = judge.judge([r["prompt"] for r in part], [r["completion"] for r in part],
-                             tests=[json.dumps(r["tests"]) for r in part])
+        part = rows[i : i + batch]
+        judged = judge.judge(
+            [r["prompt"] for r in part], [r["completion"] for r in part], tests=[json.dumps(r["tests"]) for r in part]
+        )
         for j in judged:
             out.append((j.good, j.execution.passed if j.good and j.execution is not None else 0))
     return out, time.perf_counter() - t0
@@ -120,17 +154,15 @@ def cfdpo_reward(rows: list[dict], cfg, batch: int) -> tuple[list[tuple], float]
 HOSTILE = {
     "endless_loop": "int main() { for (;;) {} }\n",
     "fork_bomb": "#include <unistd.h>\nint main() { while (1) fork(); }\n",
-    "compile_bomb": "#define A(x) x x x x x x x x x x\n#define B(x) A(A(A(A(A(A(A(A(x))))))))\nB(B(B(int a;)))\n"
-                    "int main(){}\n",
+    "compile_bomb": "#define A(x) x x x x x x x x x x\n#define B(x) A(A(A(A(A(A(A(A(x))))))))\nB(B(B(int a;)))\nint main(){}\n",
     "huge_output": "#include <cstdio>\nint main() { for (;;) putchar('x'); }\n",
     "memory_hog": "#include <vector>\nint main() { std::vector<char*> v; for (;;) v.push_back(new char[1<<20]()); }\n",
     "sleeper": "#include <unistd.h>\nint main() { for (;;) sleep(1); }\n",
-    "deep_recursion": "int f(int n) { volatile char b[4096]; b[0] = n; return f(n + 1) + b[0]; }\n"
-                      "int main() { return f(0); }\n",
-    "tmp_writer": "#include <cstdio>\nint main() { for (int i = 0;; ++i) { char p[64]; sprintf(p, \"/tmp/x%d\", i);"
-                  " FILE* f = fopen(p, \"w\"); if (f) { fputs(\"x\", f); fclose(f); } } }\n",
+    "deep_recursion": "int f(int n) { volatile char b[4096]; b[0] = n; return f(n + 1) + b[0]; }\nint main() { return f(0); }\n",
+    "tmp_writer": '#include <cstdio>\nint main() { for (int i = 0;; ++i) { char p[64]; sprintf(p, "/tmp/x%d", i);'
+    ' FILE* f = fopen(p, "w"); if (f) { fputs("x", f); fclose(f); } } }\n',
 }
-GOOD = "#include <cstdio>\nint main() { int a, b; scanf(\"%d %d\", &a, &b); printf(\"%d\\n\", a + b); }\n"
+GOOD = '#include <cstdio>\nint main() { int a, b; scanf("%d %d", &a, &b); printf("%d\\n", a + b); }\n'
 
 
 def hostile_batch(cfg) -> tuple[float, float, list[float | None]]:
@@ -176,11 +208,16 @@ def main() -> int:
     if a.warm:
         _, warm_s = cfdpo_reward(rows, cfg, a.batch)
         print(f"cfdpo, cache warm: {warm_s:.1f} s, {len(rows) / warm_s:.2f} rewards/s")
-    wall, budget, scores = hostile_batch(RewardConfig(workers=a.workers, isolation=a.isolation, compile_timeout_s=10,
-                                                      time_limit_s=2, batch_timeout_s=None, cache=False))
+    wall, budget, scores = hostile_batch(
+        RewardConfig(
+            workers=a.workers, isolation=a.isolation, compile_timeout_s=10, time_limit_s=2, batch_timeout_s=None, cache=False
+        )
+    )
     print(f"hostile batch: scores {dict(zip([*HOSTILE, 'good', 'good2'], scores))}")
-    print(f"reward_speedup={usual_s / fast_s:.2f} same_scores={same:.3f} hostile_wall_s={wall:.1f} "
-          f"hostile_ratio={wall / budget:.2f}")
+    print(
+        f"reward_speedup={usual_s / fast_s:.2f} same_scores={same:.3f} hostile_wall_s={wall:.1f} "
+        f"hostile_ratio={wall / budget:.2f}"
+    )
     return 0
 
 

@@ -59,24 +59,39 @@ def _worker(kind: str, rows_path: str, out: str, steps: int, batch: int, max_len
     transformers.Trainer.train = timed_train
     bf16 = kind.endswith("-bf16")
     kind = kind.removesuffix("-bf16")
-    common = dict(output_dir=out, max_steps=steps, per_device_train_batch_size=batch, learning_rate=1e-4,
-                  logging_steps=1, save_strategy="no", report_to="none", seed=0, bf16=bf16, use_cpu=bf16,
-                  gradient_checkpointing=False, max_length=max_length)
+    common = dict(
+        output_dir=out,
+        max_steps=steps,
+        per_device_train_batch_size=batch,
+        learning_rate=1e-4,
+        logging_steps=1,
+        save_strategy="no",
+        report_to="none",
+        seed=0,
+        bf16=bf16,
+        use_cpu=bf16,
+        gradient_checkpointing=False,
+        max_length=max_length,
+    )
     model = ModelConfig(model_name_or_path=None, use_peft=True, lora_r=16, lora_alpha=16)
     if kind == "sft":
         from cfdpo.stages.sft import run as sft_run
 
-        sft_run(TrainDataArguments(train_file=rows_path, use_unsloth=False),
-                SFTConfig(truncation_mode="keep_end", **common), model)
+        sft_run(
+            TrainDataArguments(train_file=rows_path, use_unsloth=False), SFTConfig(truncation_mode="keep_end", **common), model
+        )
     else:
         from cfdpo.stages.dpo import PreferenceArguments
         from cfdpo.stages.dpo import run as dpo_run
 
         extra = dict(truncation_mode="keep_end", precompute_ref_log_probs=True) if kind == "dpo-cheap" else {}
         # today: the plain forward pass on every row, as before the shared-prompt path
-        dpo_run(TrainDataArguments(train_file=rows_path, use_unsloth=False),
-                PreferenceArguments(share_prompt=kind == "dpo-cheap"),
-                DPOConfig(beta=0.1, **common, **extra), model)
+        dpo_run(
+            TrainDataArguments(train_file=rows_path, use_unsloth=False),
+            PreferenceArguments(share_prompt=kind == "dpo-cheap"),
+            DPOConfig(beta=0.1, **common, **extra),
+            model,
+        )
     runtime = timing.get("train_runtime")
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print("RESULT " + json.dumps({"runtime_s": runtime, "peak_rss_mb": round(peak_mb), "losses": losses}), flush=True)
@@ -92,8 +107,7 @@ def main() -> int:
     ap.add_argument("--cheap-max-length", type=int, default=256)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--no-bf16", action="store_true", help="leave out the bf16 settings (d)")
-    ap.add_argument("--worker", nargs=6, metavar=("KIND", "ROWS", "OUT", "STEPS", "BATCH", "MAXLEN"),
-                    help=argparse.SUPPRESS)
+    ap.add_argument("--worker", nargs=6, metavar=("KIND", "ROWS", "OUT", "STEPS", "BATCH", "MAXLEN"), help=argparse.SUPPRESS)
     a = ap.parse_args()
     if a.worker:
         kind, rows, out, steps, batch, maxlen = a.worker
@@ -106,7 +120,7 @@ def main() -> int:
 
     path = Path(a.pairs)
     pairs = read_jsonl(path / "preferences.jsonl" if path.is_dir() else path)
-    pairs = sorted(pairs, key=lambda r: -len(r["prompt"]))[:a.rows]
+    pairs = sorted(pairs, key=lambda r: -len(r["prompt"]))[: a.rows]
     tok = AutoTokenizer.from_pretrained(resolve_model(None))
 
     def ntok(text: str) -> int:
@@ -118,35 +132,63 @@ def main() -> int:
         write_jsonl(dpo_rows, [{"prompt": r["prompt"], "chosen": r["chosen"], "rejected": r["rejected"]} for r in pairs])
         sft_rows = Path(tmp) / "sft.jsonl"
         write_jsonl(sft_rows, [{"prompt": r["prompt"], "completion": r["chosen"]} for r in pairs])
-        plan = [("dpo-today", dpo_rows, a.today_max_length), ("dpo-cheap", dpo_rows, a.cheap_max_length),
-                ("sft", sft_rows, a.cheap_max_length)]
+        plan = [
+            ("dpo-today", dpo_rows, a.today_max_length),
+            ("dpo-cheap", dpo_rows, a.cheap_max_length),
+            ("sft", sft_rows, a.cheap_max_length),
+        ]
         if not a.no_bf16:
             plan += [("dpo-cheap-bf16", dpo_rows, a.cheap_max_length), ("sft-bf16", sft_rows, a.cheap_max_length)]
         for kind, rows, maxlen in plan:
-            cmd = [sys.executable, __file__, "--threads", str(a.threads), "--pairs", a.pairs, "--worker", kind,
-                   str(rows), str(Path(tmp) / kind), str(a.steps), str(a.batch), str(maxlen)]
+            cmd = [
+                sys.executable,
+                __file__,
+                "--threads",
+                str(a.threads),
+                "--pairs",
+                a.pairs,
+                "--worker",
+                kind,
+                str(rows),
+                str(Path(tmp) / kind),
+                str(a.steps),
+                str(a.batch),
+                str(maxlen),
+            ]
             proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
             line = next((x for x in proc.stdout.splitlines() if x.startswith("RESULT ")), None)
             if proc.returncode != 0 or line is None:
                 print(proc.stderr[-3000:])
                 raise SystemExit(f"{kind} failed")
-            res = json.loads(line[len("RESULT "):])
+            res = json.loads(line[len("RESULT ") :])
             n = a.steps * a.batch
             seqs = 2 if kind.startswith("dpo") else 1
             tokens = sum(min(maxlen, ntok(r["prompt"]) + ntok(r["chosen"])) for r in pairs[:n]) + (
-                sum(min(maxlen, ntok(r["prompt"]) + ntok(r["rejected"])) for r in pairs[:n]) if seqs == 2 else 0)
-            res.update(s_per_step=res["runtime_s"] / a.steps, rows_per_s=n / res["runtime_s"],
-                       tokens_per_s=tokens / res["runtime_s"], max_length=maxlen)
+                sum(min(maxlen, ntok(r["prompt"]) + ntok(r["rejected"])) for r in pairs[:n]) if seqs == 2 else 0
+            )
+            res.update(
+                s_per_step=res["runtime_s"] / a.steps,
+                rows_per_s=n / res["runtime_s"],
+                tokens_per_s=tokens / res["runtime_s"],
+                max_length=maxlen,
+            )
             results[kind] = res
-            print(f"{kind:14s} max_length {maxlen:4d}: {res['s_per_step']:.2f} s/step, {res['rows_per_s']:.3f} rows/s, "
-                  f"{res['tokens_per_s']:.0f} tokens/s, peak RSS {res['peak_rss_mb']} MB", flush=True)
-    print(f"dpo_over_sft={results['dpo-cheap']['s_per_step'] / results['sft']['s_per_step']:.2f} "
-          f"pairs_per_s_gain={results['dpo-cheap']['rows_per_s'] / results['dpo-today']['rows_per_s']:.2f}")
+            print(
+                f"{kind:14s} max_length {maxlen:4d}: {res['s_per_step']:.2f} s/step, {res['rows_per_s']:.3f} rows/s, "
+                f"{res['tokens_per_s']:.0f} tokens/s, peak RSS {res['peak_rss_mb']} MB",
+                flush=True,
+            )
+    print(
+        f"dpo_over_sft={results['dpo-cheap']['s_per_step'] / results['sft']['s_per_step']:.2f} "
+        f"pairs_per_s_gain={results['dpo-cheap']['rows_per_s'] / results['dpo-today']['rows_per_s']:.2f}"
+    )
     if not a.no_bf16:
         gap = max(abs(results[f"{k}-bf16"]["losses"][0] - results[k]["losses"][0]) for k in ("dpo-cheap", "sft"))
-        print(f"bf16_speedup={results['dpo-cheap']['s_per_step'] / results['dpo-cheap-bf16']['s_per_step']:.2f} "
-              f"bf16_sft_speedup={results['sft']['s_per_step'] / results['sft-bf16']['s_per_step']:.2f} "
-              f"bf16_loss_diff={gap:.4f}")
+        print(
+            f"bf16_speedup={results['dpo-cheap']['s_per_step'] / results['dpo-cheap-bf16']['s_per_step']:.2f} "
+            f"bf16_sft_speedup={results['sft']['s_per_step'] / results['sft-bf16']['s_per_step']:.2f} "
+            f"bf16_loss_diff={gap:.4f}"
+        )
     return 0
 
 

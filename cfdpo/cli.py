@@ -13,7 +13,10 @@ import sys
 from collections.abc import Sequence
 
 COMMANDS = {
-    "evaluate": ("cfdpo.commands.evaluate", "compile rate and pass@1 of greedy completions; --repair_turns K: repair@k from compiler feedback"),
+    "evaluate": (
+        "cfdpo.commands.evaluate",
+        "compile rate and pass@1 of greedy completions; --repair_turns K: repair@k from compiler feedback",
+    ),
     "build-prefs": ("cfdpo.commands.build_prefs", "sample, judge with g++, write (prompt, chosen, rejected) pairs"),
     "sft": ("cfdpo.commands.sft", "supervised fine-tuning with LoRA / QLoRA / unsloth (TRL SFTTrainer)"),
     "dpo": ("cfdpo.commands.dpo", "preference training: --loss sigmoid (DPO) or dpop (DPO-Positive)"),
@@ -24,10 +27,15 @@ COMMANDS = {
     "compare": ("cfdpo.commands.compare", "compare evaluations: Wilson intervals, McNemar tests on per-program verdicts"),
     "tables": ("cfdpo.commands.tables", "rewrite (or --check) README's result tables from the committed results/"),
     "loop": ("cfdpo.commands.loop", "on-policy rounds: sample from the policy, judge with g++, DPO, evaluate"),
-    "llvm-ir": ("cfdpo.commands.llvm_ir", "source <-> LLVM IR pairs and (asm, IR) disassembly rows (cleaned, verified, deduplicated)"),
+    "llvm-ir": (
+        "cfdpo.commands.llvm_ir",
+        "source <-> LLVM IR pairs and (asm, IR) disassembly rows (cleaned, verified, deduplicated)",
+    ),
     "pass-lists": ("cfdpo.commands.pass_lists", "opt pass lists: emulate (random lists) or tune (search, minimise, validate)"),
-    "compiler-eval": ("cfdpo.commands.compiler_eval",
-                      "score a model on compiler tasks: emulate, tune (pass lists), disassemble (LLM Compiler)"),
+    "compiler-eval": (
+        "cfdpo.commands.compiler_eval",
+        "score a model on compiler tasks: emulate, tune (pass lists), disassemble (LLM Compiler)",
+    ),
     "data": ("cfdpo.commands.data", "load a CodeNet-layout corpus, compile-check, mask; write prompts"),
     "score": ("cfdpo.commands.score", "compile C++ files with the compile scorer and print verdicts"),
     "env": ("cfdpo.commands.env", "print versions, g++, the default model's location"),
@@ -141,8 +149,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         verbose = True
     if verbose:
         os.environ["CFDPO_VERBOSE"] = "1"  # engines started by this run print on the console too
-    logging.basicConfig(level=os.environ.get("CFDPO_LOG", "INFO"),
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(level=os.environ.get("CFDPO_LOG", "INFO"), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.captureWarnings(True)  # warnings.warn of libraries: records of "py.warnings", routed like the rest
     for handler in logging.getLogger().handlers:
         handler.addFilter(_OncePerKind())

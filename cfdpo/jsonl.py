@@ -84,9 +84,18 @@ def write_jsonl(path: str | Path, rows: Iterable[dict[str, Any]]) -> None:
     os.replace(tmp, path)
 
 
-def map_and_append(todo: Sequence[T], one: Callable[[T], tuple[list[dict[str, Any]], list[dict[str, Any]]]],
-                   rows_path: str | Path, drop_path: str | Path, *, total: int, chunk: int = 16,
-                   workers: int | None = None, desc: str = "", unit: str = "program") -> float:
+def map_and_append(
+    todo: Sequence[T],
+    one: Callable[[T], tuple[list[dict[str, Any]], list[dict[str, Any]]]],
+    rows_path: str | Path,
+    drop_path: str | Path,
+    *,
+    total: int,
+    chunk: int = 16,
+    workers: int | None = None,
+    desc: str = "",
+    unit: str = "program",
+) -> float:
     """Run ``one`` over ``todo`` in a thread pool, appending its rows and drops chunk by chunk (resumable).
 
     ``one(item)`` returns ``(rows, drops)``; after each chunk of ``chunk`` items both lists are appended
@@ -103,13 +112,14 @@ def map_and_append(todo: Sequence[T], one: Callable[[T], tuple[list[dict[str, An
     from tqdm.auto import tqdm
 
     t0 = time.time()
-    with ThreadPoolExecutor(max_workers=workers) as pool, \
-            tqdm(total=total, initial=total - len(todo), desc=desc, unit=unit) as bar:
+    with (
+        ThreadPoolExecutor(max_workers=workers) as pool,
+        tqdm(total=total, initial=total - len(todo), desc=desc, unit=unit) as bar,
+    ):
         for i in range(0, len(todo), chunk):
-            part = todo[i:i + chunk]
+            part = todo[i : i + chunk]
             results = list(pool.map(one, part))
             append_jsonl(rows_path, [r for rows, _ in results for r in rows])
             append_jsonl(drop_path, [d for _, drops in results for d in drops])
             bar.update(len(part))
     return time.time() - t0
-

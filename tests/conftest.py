@@ -28,8 +28,9 @@ CHAT_TEMPLATE = (
 )
 
 
-def random_lora(model_dir: Path, seed: int, scale: float, targets: tuple[str, ...] = ("q_proj", "v_proj", "down_proj"),
-                alpha: int = 8) -> object:
+def random_lora(
+    model_dir: Path, seed: int, scale: float, targets: tuple[str, ...] = ("q_proj", "v_proj", "down_proj"), alpha: int = 8
+) -> object:
     """A PEFT model: the model at ``model_dir`` with an r=4 LoRA adapter whose B matrices are drawn from
     N(0, scale²) (a fresh adapter's B is zero, which would leave the outputs unchanged)."""
     import torch
@@ -37,8 +38,10 @@ def random_lora(model_dir: Path, seed: int, scale: float, targets: tuple[str, ..
     from transformers import AutoModelForCausalLM
 
     torch.manual_seed(seed)
-    model = get_peft_model(AutoModelForCausalLM.from_pretrained(model_dir),
-                           LoraConfig(r=4, lora_alpha=alpha, lora_dropout=0.0, target_modules=list(targets)))
+    model = get_peft_model(
+        AutoModelForCausalLM.from_pretrained(model_dir),
+        LoraConfig(r=4, lora_alpha=alpha, lora_dropout=0.0, target_modules=list(targets)),
+    )
     with torch.no_grad():
         for name, p in model.named_parameters():
             if "lora_B" in name:
@@ -62,17 +65,28 @@ def tiny_model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     tk = Tokenizer(models.BPE(unk_token=None))
     tk.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
     tk.decoder = decoders.ByteLevel()
-    trainer = trainers.BpeTrainer(vocab_size=512, special_tokens=["<|endoftext|>", "<|im_start|>", "<|im_end|>"],
-                                  initial_alphabet=pre_tokenizers.ByteLevel.alphabet())
+    trainer = trainers.BpeTrainer(
+        vocab_size=512,
+        special_tokens=["<|endoftext|>", "<|im_start|>", "<|im_end|>"],
+        initial_alphabet=pre_tokenizers.ByteLevel.alphabet(),
+    )
     tk.train_from_iterator(sample_sources(), trainer=trainer)
-    tok = PreTrainedTokenizerFast(tokenizer_object=tk, eos_token="<|im_end|>", pad_token="<|im_end|>",
-                                  bos_token="<|im_start|>")
+    tok = PreTrainedTokenizerFast(tokenizer_object=tk, eos_token="<|im_end|>", pad_token="<|im_end|>", bos_token="<|im_start|>")
     tok.chat_template = CHAT_TEMPLATE
     tok.save_pretrained(out)
-    cfg = LlamaConfig(vocab_size=len(tok), hidden_size=64, intermediate_size=128, num_hidden_layers=2,
-                      num_attention_heads=4, num_key_value_heads=2, max_position_embeddings=4096,
-                      eos_token_id=tok.eos_token_id, pad_token_id=tok.pad_token_id, bos_token_id=tok.bos_token_id,
-                      tie_word_embeddings=True)
+    cfg = LlamaConfig(
+        vocab_size=len(tok),
+        hidden_size=64,
+        intermediate_size=128,
+        num_hidden_layers=2,
+        num_attention_heads=4,
+        num_key_value_heads=2,
+        max_position_embeddings=4096,
+        eos_token_id=tok.eos_token_id,
+        pad_token_id=tok.pad_token_id,
+        bos_token_id=tok.bos_token_id,
+        tie_word_embeddings=True,
+    )
     LlamaForCausalLM(cfg).save_pretrained(out)
     return out
 
@@ -87,10 +101,19 @@ def tiny_vllm_model_dir(tiny_model_dir: Path, tmp_path_factory: pytest.TempPathF
     out = tmp_path_factory.mktemp("tiny-vllm-model")
     tok = AutoTokenizer.from_pretrained(tiny_model_dir)
     tok.save_pretrained(out)
-    cfg = LlamaConfig(vocab_size=len(tok), hidden_size=128, intermediate_size=256, num_hidden_layers=2,
-                      num_attention_heads=2, num_key_value_heads=1, max_position_embeddings=2048,
-                      eos_token_id=tok.eos_token_id, pad_token_id=tok.pad_token_id, bos_token_id=tok.bos_token_id,
-                      tie_word_embeddings=True)
+    cfg = LlamaConfig(
+        vocab_size=len(tok),
+        hidden_size=128,
+        intermediate_size=256,
+        num_hidden_layers=2,
+        num_attention_heads=2,
+        num_key_value_heads=1,
+        max_position_embeddings=2048,
+        eos_token_id=tok.eos_token_id,
+        pad_token_id=tok.pad_token_id,
+        bos_token_id=tok.bos_token_id,
+        tie_word_embeddings=True,
+    )
     model = LlamaForCausalLM(cfg)
     with torch.no_grad():  # sharper logits than the default init: greedy choices far from ties
         for p in model.parameters():

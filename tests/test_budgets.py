@@ -43,9 +43,11 @@ def test_each_completion_stops_at_its_own_budget_in_any_batch(tiny_vllm_model_di
     assert batched == alone
     # each equals the prompt generated alone with its budget fixed; the batch's longest budget runs on further
     for i in (0, 1):
-        fixed = generate_completions(model, tok, [prompts[i]], None,
-                                     DecodingConfig(stop_on_complete=False, max_new_tokens=budgets[i]))[0][0]
-        longer = generate_completions(model, tok, [prompts[i]], None,
-                                      DecodingConfig(stop_on_complete=False, max_new_tokens=budgets[2]))[0][0]
+        fixed = generate_completions(
+            model, tok, [prompts[i]], None, DecodingConfig(stop_on_complete=False, max_new_tokens=budgets[i])
+        )[0][0]
+        longer = generate_completions(
+            model, tok, [prompts[i]], None, DecodingConfig(stop_on_complete=False, max_new_tokens=budgets[2])
+        )[0][0]
         assert batched[i] == fixed
         assert longer.startswith(fixed) and len(longer) > len(fixed)

@@ -14,15 +14,21 @@ from cfdpo.evaluation.compare import guards, per_program
 from cfdpo.jsonl import write_jsonl
 
 
-def _run_dir(root: Path, name: str, good: list[bool], passed: list[bool | None], completion: str = "  return 0;\n}") \
-        -> Path:
+def _run_dir(root: Path, name: str, good: list[bool], passed: list[bool | None], completion: str = "  return 0;\n}") -> Path:
     """An evaluate-shaped run directory with samples.jsonl and a results.json without per_program (an old run)."""
     d = root / name
     d.mkdir()
     rows = []
     for i, (g, p) in enumerate(zip(good, passed)):
-        row = {"id": f"p{i}#0", "prompt_id": f"p{i}", "sample_index": 0, "good": g, "verdict": "ok" if g else "error",
-               "completion": completion, "prompt": "int main() {\n"}
+        row = {
+            "id": f"p{i}#0",
+            "prompt_id": f"p{i}",
+            "sample_index": 0,
+            "good": g,
+            "verdict": "ok" if g else "error",
+            "completion": completion,
+            "prompt": "int main() {\n",
+        }
         if p is not None:
             row.update(exec_verdict="pass" if p else "wrong_answer", tests_total=1, passed=p)
         rows.append(row)
@@ -34,25 +40,46 @@ def _run_dir(root: Path, name: str, good: list[bool], passed: list[bool | None],
 def test_per_program_and_guards() -> None:
     samples = [
         {"prompt_id": "a", "sample_index": 1, "good": False, "completion": "x"},
-        {"prompt_id": "a", "sample_index": 0, "good": True, "completion": "  return 0;\n}", "exec_verdict": "pass",
-         "tests_total": 2, "passed": True},
-        {"prompt_id": "b", "sample_index": 0, "good": False, "completion": "", "exec_verdict": "not_built",
-         "tests_total": 0, "passed": False},
+        {
+            "prompt_id": "a",
+            "sample_index": 0,
+            "good": True,
+            "completion": "  return 0;\n}",
+            "exec_verdict": "pass",
+            "tests_total": 2,
+            "passed": True,
+        },
+        {
+            "prompt_id": "b",
+            "sample_index": 0,
+            "good": False,
+            "completion": "",
+            "exec_verdict": "not_built",
+            "tests_total": 0,
+            "passed": False,
+        },
     ]
     assert per_program(samples) == {"a": {"good": True, "passed": True}, "b": {"good": False, "passed": None}}
-    g = guards([s for s in samples if s["sample_index"] == 0],
-               [{"id": "a", "reference_completion": "  return 0;\n}"}, {"id": "b", "reference_completion": "}"}])
+    g = guards(
+        [s for s in samples if s["sample_index"] == 0],
+        [{"id": "a", "reference_completion": "  return 0;\n}"}, {"id": "b", "reference_completion": "}"}],
+    )
     # lengths 13 and 0 against 13 and 1: means 6.5 and 7.0 (ratio 0.929); similarities 1.0 and 0.0
-    assert g == {"completion_chars_mean": 6.5, "reference_chars_mean": 7.0, "length_ratio": 0.929,
-                 "empty_completions": 1, "edit_similarity_mean": 0.5,
-                 "closers_only_share": 1.0}  # "  return 0;\n}" and "" both write no code
+    assert g == {
+        "completion_chars_mean": 6.5,
+        "reference_chars_mean": 7.0,
+        "length_ratio": 0.929,
+        "empty_completions": 1,
+        "edit_similarity_mean": 0.5,
+        "closers_only_share": 1.0,
+    }  # "  return 0;\n}" and "" both write no code
 
 
 def test_compare_runs_with_intervals_and_mcnemar(tmp_path, capsys) -> None:
     n = 40
-    base_good = [i < 20 for i in range(n)]                      # 50%
-    new_good = [i < 32 for i in range(n)]                       # 12 fixed (p20..p31)
-    new_good[0] = False                                         # and 1 broken: 31 / 40 = 77.5%
+    base_good = [i < 20 for i in range(n)]  # 50%
+    new_good = [i < 32 for i in range(n)]  # 12 fixed (p20..p31)
+    new_good[0] = False  # and 1 broken: 31 / 40 = 77.5%
     base = _run_dir(tmp_path, "base", base_good, [g and i % 2 == 0 for i, g in enumerate(base_good)])
     new = _run_dir(tmp_path, "dpo", new_good, [g and i % 2 == 0 for i, g in enumerate(new_good)])
     c = compare_runs(CompareArguments(runs=[f"Base={base}", f"+DPO={new}"], out=str(tmp_path / "cmp")))
@@ -94,18 +121,22 @@ def _with(d: Path, **sections: dict) -> Path:
 def test_compare_refuses_runs_on_other_programs_or_policies(tmp_path: Path) -> None:
     from cfdpo.errors import InputError
 
-    base = _with(_run_dir(tmp_path, "base", [True, False, True], [None] * 3), scorer={"warnings": "error"},
-                 config={"mask_ratio": 0.1})
-    other_programs = _with(_run_dir(tmp_path, "fewer", [True, True], [None] * 2), scorer={"warnings": "error"},
-                           config={"mask_ratio": 0.1})
+    base = _with(
+        _run_dir(tmp_path, "base", [True, False, True], [None] * 3), scorer={"warnings": "error"}, config={"mask_ratio": 0.1}
+    )
+    other_programs = _with(
+        _run_dir(tmp_path, "fewer", [True, True], [None] * 2), scorer={"warnings": "error"}, config={"mask_ratio": 0.1}
+    )
     with pytest.raises(InputError, match=r"^runs are not comparable: fewer judged other programs than base"):
         compare_runs(CompareArguments(runs=[str(base), str(other_programs)]))
-    policy = _with(_run_dir(tmp_path, "allow", [True, True, True], [None] * 3), scorer={"warnings": "allow"},
-                   config={"mask_ratio": 0.1})
+    policy = _with(
+        _run_dir(tmp_path, "allow", [True, True, True], [None] * 3), scorer={"warnings": "allow"}, config={"mask_ratio": 0.1}
+    )
     with pytest.raises(InputError, match=r"allow has scorer.warnings = 'allow', base 'error'"):
         compare_runs(CompareArguments(runs=[str(base), str(policy)]))
-    mask = _with(_run_dir(tmp_path, "mask", [True, True, True], [None] * 3), scorer={"warnings": "error"},
-                 config={"mask_ratio": 0.2})
+    mask = _with(
+        _run_dir(tmp_path, "mask", [True, True, True], [None] * 3), scorer={"warnings": "error"}, config={"mask_ratio": 0.2}
+    )
     with pytest.raises(InputError, match=r"config.mask_ratio = 0.2, base 0.1"):
         compare_runs(CompareArguments(runs=[str(base), str(mask)]))
     forced = compare_runs(CompareArguments(runs=[str(base), str(policy)], allow_mismatch=True))
@@ -132,16 +163,18 @@ def test_a_model_that_writes_only_closers_is_flagged() -> None:
 
     assert closers_only("\n}\n}\n") and closers_only("  return 0;\n}  // done\n") and closers_only("/* x */ ;\n}")
     assert closers_only("")
-    assert not closers_only("  printf(\"%d\", a);\n}") and not closers_only("  return a + b;\n}")
-    prompts = [{"id": f"p{i}", "reference_completion": "  printf(\"%d\", a);\n  return 0;\n}"} for i in range(4)]
-    honest = [{"prompt_id": f"p{i}", "completion": "  printf(\"%d\", b);\n  return 0;\n}"} for i in range(4)]
-    gamer = [{"prompt_id": f"p{i}", "completion": "\n}\n" if i % 2 else "  printf(\"%d\", b);\n}"} for i in range(4)]
+    assert not closers_only('  printf("%d", a);\n}') and not closers_only("  return a + b;\n}")
+    prompts = [{"id": f"p{i}", "reference_completion": '  printf("%d", a);\n  return 0;\n}'} for i in range(4)]
+    honest = [{"prompt_id": f"p{i}", "completion": '  printf("%d", b);\n  return 0;\n}'} for i in range(4)]
+    gamer = [{"prompt_id": f"p{i}", "completion": "\n}\n" if i % 2 else '  printf("%d", b);\n}'} for i in range(4)]
     g_honest, g_gamer = guards(honest, prompts), guards(gamer, prompts)
     assert g_honest["closers_only_share"] == 0.0 and g_gamer["closers_only_share"] == 0.5
     pp = {f"p{i}": {"good": True, "passed": None} for i in range(4)}
-    res = compare({"base": {"per_program": pp, "guards": g_honest}, "gamer": {"per_program": pp, "guards": g_gamer}},
-                  ["base"], "base")
+    res = compare(
+        {"base": {"per_program": pp, "guards": g_honest}, "gamer": {"per_program": pp, "guards": g_gamer}}, ["base"], "base"
+    )
     assert any(f.startswith("gamer: 50.0% of completions write no code") for f in res["flags"])
-    again = compare({"base": {"per_program": pp, "guards": g_gamer}, "same": {"per_program": pp, "guards": g_gamer}},
-                    ["base"], "base")
+    again = compare(
+        {"base": {"per_program": pp, "guards": g_gamer}, "same": {"per_program": pp, "guards": g_gamer}}, ["base"], "base"
+    )
     assert not any("write no code" in f for f in again["flags"])  # no rise against the reference: no flag

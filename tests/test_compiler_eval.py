@@ -29,8 +29,9 @@ from cfdpo.evaluation.compiler_tasks import (
     summarise,
 )
 
-pytestmark = pytest.mark.skipif(shutil.which("opt-16") is None or shutil.which("clang-16") is None,
-                                reason="LLVM 16 (clang-16, llvm-16) is not installed")
+pytestmark = pytest.mark.skipif(
+    shutil.which("opt-16") is None or shutil.which("clang-16") is None, reason="LLVM 16 (clang-16, llvm-16) is not installed"
+)
 
 PROGRAM = r"""
 #include <stdio.h>
@@ -73,15 +74,19 @@ def test_answer_parsing() -> None:
     assert extract_code("```llvm\nret\n```") == "ret\n"
     assert extract_code("no code here") is None
     assert extract_size("no size") is None
-    assert extract_pass_pipeline("Run passes `-passes=function(instcombine),cgscc(inline)` to reduce") == \
-        "function(instcombine),cgscc(inline)"
+    assert (
+        extract_pass_pipeline("Run passes `-passes=function(instcombine),cgscc(inline)` to reduce")
+        == "function(instcombine),cgscc(inline)"
+    )
     assert extract_pass_pipeline("-passes=default<Oz>.") == "default<Oz>"
     assert extract_pass_pipeline("I would use -O3") is None
-    a = "\t.text\n\t.file\t\"m.ll\"\n# comment\nf:   # -- Begin\n\tmovl\t$1, %eax\n\t.ident \"x\"\n"
+    a = '\t.text\n\t.file\t"m.ll"\n# comment\nf:   # -- Begin\n\tmovl\t$1, %eax\n\t.ident "x"\n'
     assert normalise_asm(a) == ".text\nf:\nmovl $1, %eax\n"
     assert normalise_asm(normalise_asm(a)) == normalise_asm(a)
-    assert normalise_ir("; ModuleID = 'x'\nsource_filename = \"x\"\n\ndefine void @f() {  \n  ret void ; c\n}\n") == \
-        "define void @f() {\n  ret void\n}\n"
+    assert (
+        normalise_ir("; ModuleID = 'x'\nsource_filename = \"x\"\n\ndefine void @f() {  \n  ret void ; c\n}\n")
+        == "define void @f() {\n  ret void\n}\n"
+    )
 
 
 def test_emulation_scores_the_compilers_own_output_as_perfect_and_mutations_as_wrong(tc, catalogue, input_ir) -> None:
@@ -89,16 +94,20 @@ def test_emulation_scores_the_compilers_own_output_as_perfect_and_mutations_as_w
     assert all(p in {c["name"] for c in catalogue["passes"]} for p in passes)
     res = evaluate_pass_list(input_ir, passes, catalogue, tc)
     assert res.size is not None and res.ir is not None
-    row = {"id": "p", "input_ir": input_ir, "pass_text": pipeline_text(passes, catalogue), "output_ir": res.ir,
-           "output_size": res.size.binary_size}
+    row = {
+        "id": "p",
+        "input_ir": input_ir,
+        "pass_text": pipeline_text(passes, catalogue),
+        "output_ir": res.ir,
+        "output_size": res.size.binary_size,
+    }
 
     true = score_emulation(row, f"<code>{res.ir}</code>\nBinary size: {res.size.binary_size} bytes.", tc)
     assert true["assembles"] and true["exact_match"]
     assert true["edit_similarity"] == 1.0
     assert true["stated_size_ape"] == 0 and true["predicted_ir_size_ape"] == 0
 
-    wrong = score_emulation(row, f"<code>{_mutate(res.ir)}</code>\nBinary size: {2 * res.size.binary_size} bytes",
-                            tc)
+    wrong = score_emulation(row, f"<code>{_mutate(res.ir)}</code>\nBinary size: {2 * res.size.binary_size} bytes", tc)
     assert wrong["assembles"] and not wrong["exact_match"]
     assert 0.9 < wrong["edit_similarity"] < 1.0
     assert wrong["stated_size_ape"] == pytest.approx(1.0)
@@ -150,8 +159,15 @@ def test_tuning_validates_predicted_lists_by_running_the_program(tc, input_ir) -
 
     oz = oz_size(input_ir, tc)
     assert oz is not None
-    row = {"id": "p", "input_ir": input_ir, "size": oz.binary_size, "oz_size": oz.binary_size, "source": PROGRAM,
-           "language": "C", "tests": [{"input": "4\n", "output": "26\n"}]}
+    row = {
+        "id": "p",
+        "input_ir": input_ir,
+        "size": oz.binary_size,
+        "oz_size": oz.binary_size,
+        "source": PROGRAM,
+        "language": "C",
+        "tests": [{"input": "4\n", "output": "26\n"}],
+    }
     ok = score_tuning(row, "-passes=default<Oz> ", tc, executor=ExecutionScorer(time_limit_s=2))
     assert ok["validation"] == "valid" and ok["effective_size"] == oz.binary_size
     assert score_tuning(row, "-passes=default<Oz> ", tc)["validation"] is None  # no executor: not tested
@@ -195,8 +211,15 @@ def test_llvm_ir_disassembly_rows_are_deduplicated_and_resume(tmp_path: Path) ->
     from cfdpo.stages.llvm_ir import LLVMIRArguments, run
 
     src = _c_tree(tmp_path)
-    a = LLVMIRArguments(data=str(src), out=str(tmp_path / "ir"), opt_levels="O0,O2,O3", dedup_threshold=1,
-                        disassembly=True, format="pairs", workers=2)
+    a = LLVMIRArguments(
+        data=str(src),
+        out=str(tmp_path / "ir"),
+        opt_levels="O0,O2,O3",
+        dedup_threshold=1,
+        disassembly=True,
+        format="pairs",
+        workers=2,
+    )
     s = run(a)
     rows = read_jsonl(tmp_path / "ir" / "disassembly.jsonl")
     assert s["disassembly"]["rows"] == len(rows) > 0
@@ -230,11 +253,25 @@ def test_compiler_eval_command_end_to_end_resume_and_bad_rows(tmp_path: Path, ti
     from cfdpo.stages.llvm_ir import LLVMIRArguments, run
 
     src = _c_tree(tmp_path)
-    run(LLVMIRArguments(data=str(src), out=str(tmp_path / "ir"), opt_levels="O2", dedup_threshold=1,
-                        disassembly=True, workers=2))
+    run(LLVMIRArguments(data=str(src), out=str(tmp_path / "ir"), opt_levels="O2", dedup_threshold=1, disassembly=True, workers=2))
     out = tmp_path / "eval"
-    argv = ["compiler-eval", "--task", "disassemble", "--data", str(tmp_path / "ir"), "--model", str(tiny_model_dir),
-            "--out", str(out), "--max_new_tokens", "8", "--batch_size", "2", "--limit", "2"]
+    argv = [
+        "compiler-eval",
+        "--task",
+        "disassemble",
+        "--data",
+        str(tmp_path / "ir"),
+        "--model",
+        str(tiny_model_dir),
+        "--out",
+        str(out),
+        "--max_new_tokens",
+        "8",
+        "--batch_size",
+        "2",
+        "--limit",
+        "2",
+    ]
     assert main(argv) == 0
     res = json.loads((out / "results.json").read_text())
     assert res["task"] == "disassemble" and res["metrics"]["n"] == 2
@@ -249,8 +286,19 @@ def test_compiler_eval_command_end_to_end_resume_and_bad_rows(tmp_path: Path, ti
 
     bad = tmp_path / "bad.jsonl"
     bad.write_text(json.dumps({"id": "x", "asm": "nop"}) + "\n")
-    code = main(["compiler-eval", "--task", "disassemble", "--data", str(bad), "--model", str(tiny_model_dir),
-                 "--out", str(tmp_path / "bad-out")])
+    code = main(
+        [
+            "compiler-eval",
+            "--task",
+            "disassemble",
+            "--data",
+            str(bad),
+            "--model",
+            str(tiny_model_dir),
+            "--out",
+            str(tmp_path / "bad-out"),
+        ]
+    )
     err = capfd.readouterr().err
     assert code == 1 and f"{bad}:1: missing field(s) opt_level, ir of a disassembly.jsonl row" in err and "Traceback" not in err
     assert not (tmp_path / "bad-out").exists()

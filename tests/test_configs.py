@@ -20,17 +20,44 @@ from cfdpo.stages.configs import CompileOptions, CorpusOptions, GenerationOption
 #: a valid, non-default value for every field of every group (a new field must be added here)
 NON_DEFAULT: dict[str, Any] = {
     # corpus
-    "data": "/elsewhere/corpus", "split": "train", "train_per_problem": 3, "test_per_problem": 4, "limit": 17, "skip": 2,
-    "max_program_chars": 1234, "require_tests": True, "compile_check": False, "mask_ratio": 0.25,
-    "mask_mode": "lines", "prompt_format": "chat", "holdout": "problems",
+    "data": "/elsewhere/corpus",
+    "split": "train",
+    "train_per_problem": 3,
+    "test_per_problem": 4,
+    "limit": 17,
+    "skip": 2,
+    "max_program_chars": 1234,
+    "require_tests": True,
+    "compile_check": False,
+    "mask_ratio": 0.25,
+    "mask_mode": "lines",
+    "prompt_format": "chat",
+    "holdout": "problems",
     # compile
-    "std": "gnu++20", "compile_mode": "object", "warnings": "allow", "gxx_flags": "-Wall -O1",
-    "compile_timeout_s": 12.5, "compile_memory_mb": 3000, "workers": 3, "no_compile_cache": True, "no_pch": True,
-    "syntax_first": True, "no_fast_link": True, "isolation": "rlimits",
+    "std": "gnu++20",
+    "compile_mode": "object",
+    "warnings": "allow",
+    "gxx_flags": "-Wall -O1",
+    "compile_timeout_s": 12.5,
+    "compile_memory_mb": 3000,
+    "workers": 3,
+    "no_compile_cache": True,
+    "no_pch": True,
+    "syntax_first": True,
+    "no_fast_link": True,
+    "isolation": "rlimits",
     # tests
-    "run_tests": True, "time_limit_s": 3.5, "run_memory_mb": 700, "float_tolerance": 1e-6,
+    "run_tests": True,
+    "time_limit_s": 3.5,
+    "run_memory_mb": 700,
+    "float_tolerance": 1e-6,
     # generation
-    "backend": "vllm", "vllm_dtype": "float32", "vllm_memory": 0.4, "vllm_kv_cache_gb": 1.5, "vllm_compile": True, "tensor_parallel_size": 2,
+    "backend": "vllm",
+    "vllm_dtype": "float32",
+    "vllm_memory": 0.4,
+    "vllm_kv_cache_gb": 1.5,
+    "vllm_compile": True,
+    "tensor_parallel_size": 2,
 }
 GROUPS = (CorpusOptions, CompileOptions, TestOptions, GenerationOptions)
 STAGE_SET = ("split", "limit", "skip")  # the pipeline sets these per stage
@@ -149,9 +176,11 @@ def test_options_that_would_be_ignored_are_refused(capfd, tmp_path) -> None:
         PipelineArguments(limit=5)
     prefs = tmp_path / "p.jsonl"
     prefs.write_text('{"prompt": "a", "chosen": "b", "rejected": "c"}\n')
-    code = main(["dpo", "--train_file", str(prefs), "--output_dir", str(tmp_path / "o"), "--bf16", "false",
-                 "--max_program_chars", "100"])
+    code = main(
+        ["dpo", "--train_file", str(prefs), "--output_dir", str(tmp_path / "o"), "--bf16", "false", "--max_program_chars", "100"]
+    )
     err = capfd.readouterr().err.strip().splitlines()
-    assert code == 2 and err == ["cfdpo dpo: error: --max_program_chars has no effect here: cfdpo dpo reads its "
-                                 "rows from --train_file, not from a corpus"]
+    assert code == 2 and err == [
+        "cfdpo dpo: error: --max_program_chars has no effect here: cfdpo dpo reads its rows from --train_file, not from a corpus"
+    ]
     TrainDataArguments(train_file=str(prefs), limit=3).refuse_corpus_options("dpo")  # limit applies to rows

@@ -38,11 +38,15 @@ def test_split_is_deterministic_and_seeded():
     assert rep.problems_seen == 3  # visits only the problems the limit needs
     # skip + limit: disjoint slices of the same order (fresh programs for each on-policy round)
     train, _ = load_codenet(SAMPLE, seed=0, splits=("train",), show_progress=False)
-    slices = [list(load_codenet(SAMPLE, seed=0, splits=("train",), skip=k, limit=4, show_progress=False)[0]["submission_id"])
-              for k in (0, 4, 8)]
-    assert slices == [list(train["submission_id"])[k:k + 4] for k in (0, 4, 8)] and len({s for x in slices for s in x}) == 12
-    assert list(load_codenet(SAMPLE, seed=0, splits=("train",), skip=3, show_progress=False)[0]["submission_id"]) \
+    slices = [
+        list(load_codenet(SAMPLE, seed=0, splits=("train",), skip=k, limit=4, show_progress=False)[0]["submission_id"])
+        for k in (0, 4, 8)
+    ]
+    assert slices == [list(train["submission_id"])[k : k + 4] for k in (0, 4, 8)] and len({s for x in slices for s in x}) == 12
+    assert (
+        list(load_codenet(SAMPLE, seed=0, splits=("train",), skip=3, show_progress=False)[0]["submission_id"])
         == list(train["submission_id"])[3:]
+    )
 
 
 def test_bundled_programs_compile_and_pass_their_sample_test(tmp_path):
@@ -69,19 +73,28 @@ def _write_problem(root: Path, pid: str, files: dict[str, bytes], statuses: dict
 
 def test_malformed_input_is_skipped_and_counted(tmp_path):
     good = b"int main() { return 0; }\n"
-    _write_problem(tmp_path, "A", {
-        "s1": good, "s2": good + b"// 2\n", "s3": b"int main() { \xff\xfe }", "s4": b"  \n\n", "s5": good,
-        "s9": good,
-    }, {"s1": "Accepted", "s2": "Accepted", "s3": "Accepted", "s4": "Accepted", "s5": "Wrong Answer",
-        "s6": "Accepted"})  # s6 has no file; s9 is not in the metadata
+    _write_problem(
+        tmp_path,
+        "A",
+        {
+            "s1": good,
+            "s2": good + b"// 2\n",
+            "s3": b"int main() { \xff\xfe }",
+            "s4": b"  \n\n",
+            "s5": good,
+            "s9": good,
+        },
+        {"s1": "Accepted", "s2": "Accepted", "s3": "Accepted", "s4": "Accepted", "s5": "Wrong Answer", "s6": "Accepted"},
+    )  # s6 has no file; s9 is not in the metadata
     _write_problem(tmp_path, "B", {"s7": good}, {})
     (tmp_path / "metadata" / "B.csv").write_text("id;verdict\n1;ok\n")  # wrong columns
     (tmp_path / "data" / "C" / "C++").mkdir(parents=True)  # no metadata at all
     (tmp_path / "data" / "C" / "C++" / "s8.cpp").write_bytes(good)
     ds, rep = load_codenet(tmp_path, train_per_problem=1, test_per_problem=1, show_progress=False)
     assert sorted(ds["submission_id"]) == ["s1", "s2"]
-    assert rep.skipped == Counter(non_utf8=1, empty=1, not_accepted=1, missing_file=1, not_in_metadata=1,
-                                  problem_bad_metadata=1, problem_no_metadata=1)
+    assert rep.skipped == Counter(
+        non_utf8=1, empty=1, not_accepted=1, missing_file=1, not_in_metadata=1, problem_bad_metadata=1, problem_no_metadata=1
+    )
     assert rep.problems_kept == 1
 
 
@@ -89,8 +102,9 @@ def test_compile_check_skips_broken_programs_and_takes_the_next(tmp_path):
     ok = b"int main() { return 0; }\n"
     files = {"s1": ok, "s2": b"int main() { return 0 }\n", "s3": ok + b"// b\n", "s4": b"int f() {}\nint main(){}\n"}
     _write_problem(tmp_path, "A", files, {k: "Accepted" for k in files})
-    ds, rep = load_codenet(tmp_path, train_per_problem=1, test_per_problem=1, scorer=CompileScorer(mode="syntax"),
-                           show_progress=False)
+    ds, rep = load_codenet(
+        tmp_path, train_per_problem=1, test_per_problem=1, scorer=CompileScorer(mode="syntax"), show_progress=False
+    )
     assert sorted(ds["submission_id"]) == ["s1", "s3"]
     assert rep.skipped["compile_error"] + rep.skipped["compile_warning"] == rep.compile_checked - 2
 
@@ -120,8 +134,7 @@ def test_max_chars_and_require_tests(tmp_path):
     ds, rep = load_codenet(tmp_path, train_per_problem=1, test_per_problem=1, max_chars=100, show_progress=False)
     assert rep.skipped["too_long"] == 1 and all(len(r["source"]) <= 100 for r in ds)
     assert sorted(set(ds["problem_id"])) == ["p1", "p2"]
-    ds, rep = load_codenet(tmp_path, train_per_problem=1, test_per_problem=1, require_tests=True,
-                           show_progress=False)
+    ds, rep = load_codenet(tmp_path, train_per_problem=1, test_per_problem=1, require_tests=True, show_progress=False)
     assert set(ds["problem_id"]) == {"p1"} and rep.skipped["problem_without_tests"] == 1
     assert json.loads(ds[0]["tests"]) == [{"input": "", "output": ""}]
 

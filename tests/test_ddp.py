@@ -40,14 +40,54 @@ def _start_adapter(tiny: Path, out: Path) -> Path:
     return out
 
 
-def _train(launch: list[str], command: str, tiny: Path, out: Path, batch: int, data: list[str]) -> tuple[list[float],
-                                                                                                      dict[str, torch.Tensor]]:
-    argv = [*launch, "-m", "cfdpo.cli", command, "--model_name_or_path", str(tiny), "--output_dir", str(out),
-            "--max_steps", "3", "--per_device_train_batch_size", str(batch), "--learning_rate", "0.05", "--optim", "sgd",
-            "--logging_steps", "1", "--save_strategy", "no", "--report_to", "none", "--seed", "0",
-            "--lr_scheduler_type", "constant", "--bf16", "false", "--gradient_checkpointing", "false",
-            "--use_peft", "true", "--lora_r", "4", "--lora_alpha", "4", "--lora_dropout", "0.0",
-            "--max_length", "256", "--train_sampling_strategy", "sequential", *data]
+def _train(
+    launch: list[str], command: str, tiny: Path, out: Path, batch: int, data: list[str]
+) -> tuple[list[float], dict[str, torch.Tensor]]:
+    argv = [
+        *launch,
+        "-m",
+        "cfdpo.cli",
+        command,
+        "--model_name_or_path",
+        str(tiny),
+        "--output_dir",
+        str(out),
+        "--max_steps",
+        "3",
+        "--per_device_train_batch_size",
+        str(batch),
+        "--learning_rate",
+        "0.05",
+        "--optim",
+        "sgd",
+        "--logging_steps",
+        "1",
+        "--save_strategy",
+        "no",
+        "--report_to",
+        "none",
+        "--seed",
+        "0",
+        "--lr_scheduler_type",
+        "constant",
+        "--bf16",
+        "false",
+        "--gradient_checkpointing",
+        "false",
+        "--use_peft",
+        "true",
+        "--lora_r",
+        "4",
+        "--lora_alpha",
+        "4",
+        "--lora_dropout",
+        "0.0",
+        "--max_length",
+        "256",
+        "--train_sampling_strategy",
+        "sequential",
+        *data,
+    ]
     env = {**os.environ, "OMP_NUM_THREADS": "1", "CFDPO_THREADS": "1"}
     proc = subprocess.run(argv, cwd=REPO, env=env, capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0, proc.stderr[-3000:]
@@ -67,8 +107,14 @@ def test_two_cpu_processes_train_like_one(tiny_model_dir: Path, tmp_path: Path, 
     data += ["--adapter", str(_start_adapter(tiny_model_dir, tmp_path / "start"))]
     start = load_file(str(tmp_path / "start" / "adapter_model.safetensors"))
     one_loss, one = _train([sys.executable], command, tiny_model_dir, tmp_path / "one", 4, data)
-    two_loss, two = _train([str(ACCELERATE), "launch", "--config_file", str(CONFIG), "--num_processes", "2"],
-                           command, tiny_model_dir, tmp_path / "two", 2, data)
+    two_loss, two = _train(
+        [str(ACCELERATE), "launch", "--config_file", str(CONFIG), "--num_processes", "2"],
+        command,
+        tiny_model_dir,
+        tmp_path / "two",
+        2,
+        data,
+    )
     assert len(one_loss) == len(two_loss) == 3
     # DPO's loss is a mean over pairs: the same. SFT's logged loss is the mean of each process's token mean
     # (the gradient itself is scaled by the global token count), so it differs by the batches' token counts

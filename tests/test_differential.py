@@ -15,7 +15,7 @@ from cfdpo.scoring.differential import differential, mutations, plain_gxx
 
 from .conftest import CODECHEF, sample_sources
 
-ABS = "int main(){ printf(\"%d\", std::abs(-1)); }\n"
+ABS = 'int main(){ printf("%d", std::abs(-1)); }\n'
 
 
 def _family(middle: str, n: int = 4) -> list[tuple[str, str, str]]:
@@ -23,8 +23,10 @@ def _family(middle: str, n: int = 4) -> list[tuple[str, str, str]]:
     return [(f"p{i}", "original", f"#include <cstdio>\n{middle}\n#include <cstdlib>\n{ABS}// {i}\n") for i in range(n)]
 
 
-@pytest.mark.parametrize(("std", "middle"), [("c++17", "// note \\ "), ("c++17", "// note \\"), ("c++14", "// note ??/"),
-                                             ("c++17", "// a\r#include <cstring>")])
+@pytest.mark.parametrize(
+    ("std", "middle"),
+    [("c++17", "// note \\ "), ("c++17", "// note \\"), ("c++14", "// note ??/"), ("c++17", "// a\r#include <cstring>")],
+)
 def test_a_comment_that_continues_into_an_include_keeps_the_plain_verdict(std: str, middle: str) -> None:
     """``// note \\ `` (backslash, space) comments out the next include for GCC; a PCH of both headers must
     not put it back (it did: ``ok`` where plain g++ says ``'abs' is not a member of 'std'``)."""

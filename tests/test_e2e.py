@@ -24,8 +24,9 @@ FAST = dict(compile_check=False, compile_mode="syntax", threads=1, batch_size=2)
 
 
 def prefs_args(model: Path, out: Path, **kw) -> BuildPrefsArguments:
-    base = dict(model=str(model), out=str(out), data=str(SAMPLE), limit=6, num_samples=2, min_edit_distance=1,
-                max_new_tokens=24, **FAST)
+    base = dict(
+        model=str(model), out=str(out), data=str(SAMPLE), limit=6, num_samples=2, min_edit_distance=1, max_new_tokens=24, **FAST
+    )
     base.update(kw)
     return BuildPrefsArguments(**base)
 
@@ -50,8 +51,17 @@ def test_generate_completions_shapes_and_determinism(tiny_model_dir):
 
 
 def test_evaluate_end_to_end(tiny_model_dir, tmp_path):
-    args = EvaluateArguments(model=str(tiny_model_dir), out=str(tmp_path / "ev"), data=str(SAMPLE), limit=4,
-                             compile_check=True, compile_mode="link", threads=1, batch_size=2, max_new_tokens=16)
+    args = EvaluateArguments(
+        model=str(tiny_model_dir),
+        out=str(tmp_path / "ev"),
+        data=str(SAMPLE),
+        limit=4,
+        compile_check=True,
+        compile_mode="link",
+        threads=1,
+        batch_size=2,
+        max_new_tokens=16,
+    )
     res = evaluate(args)
     saved = json.loads((tmp_path / "ev" / "results.json").read_text())
     assert saved["n"] == 4 == res["n"]
@@ -104,8 +114,9 @@ def test_build_prefs_end_to_end(tiny_model_dir, tmp_path):
 def test_run_tests_graded_and_synthetic_end_to_end(tiny_model_dir, tmp_path):
     """--run_tests executes the (sandboxed) samples; graded pairs and synthetic negatives land in the dataset."""
     out = tmp_path / "g"
-    summary = build_prefs(prefs_args(tiny_model_dir, out, run_tests=True, synthetic_negatives=True,
-                                     compile_mode="link", time_limit_s=1))
+    summary = build_prefs(
+        prefs_args(tiny_model_dir, out, run_tests=True, synthetic_negatives=True, compile_mode="link", time_limit_s=1)
+    )
     samples = read_jsonl(out / "samples.jsonl")
     prefs = read_jsonl(out / "preferences.jsonl")
     synth = read_jsonl(out / "synthetic.jsonl")
@@ -117,8 +128,17 @@ def test_run_tests_graded_and_synthetic_end_to_end(tiny_model_dir, tmp_path):
     assert {r["rejected_source"].split(":")[0] for r in prefs} >= {"synthetic"}
     assert all(r["chosen_rank"] > r["rejected_rank"] and r["edit_distance"] >= 1 for r in prefs)
 
-    ev = evaluate(EvaluateArguments(model=str(tiny_model_dir), out=str(tmp_path / "ev"), data=str(SAMPLE),
-                                    limit=2, run_tests=True, max_new_tokens=8, **FAST))
+    ev = evaluate(
+        EvaluateArguments(
+            model=str(tiny_model_dir),
+            out=str(tmp_path / "ev"),
+            data=str(SAMPLE),
+            limit=2,
+            run_tests=True,
+            max_new_tokens=8,
+            **FAST,
+        )
+    )
     assert ev["task"] == "compile_rate+pass@1" and ev["n_with_tests"] == 2
     ev_rows = read_jsonl(tmp_path / "ev" / "samples.jsonl")
     assert ev["pass_at_1"] == sum(bool(r["passed"]) and r["good"] for r in ev_rows) / 2
@@ -134,10 +154,34 @@ def test_resume_after_a_kill_loses_and_duplicates_nothing(tiny_model_dir, tmp_pa
     ref = tmp_path / "ref"
     build_prefs(prefs_args(tiny_model_dir, ref))
     run = tmp_path / "killed"
-    cmd = [sys.executable, "-m", "cfdpo.cli", "build-prefs", "--model", str(tiny_model_dir), "--out", str(run),
-           "--data", str(SAMPLE), "--limit", "6", "--num_samples", "2", "--min_edit_distance", "1",
-           "--max_new_tokens", "24", "--compile_check", "false", "--compile_mode", "syntax", "--threads", "1",
-           "--batch_size", "2"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "cfdpo.cli",
+        "build-prefs",
+        "--model",
+        str(tiny_model_dir),
+        "--out",
+        str(run),
+        "--data",
+        str(SAMPLE),
+        "--limit",
+        "6",
+        "--num_samples",
+        "2",
+        "--min_edit_distance",
+        "1",
+        "--max_new_tokens",
+        "24",
+        "--compile_check",
+        "false",
+        "--compile_mode",
+        "syntax",
+        "--threads",
+        "1",
+        "--batch_size",
+        "2",
+    ]
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
     samples = run / "samples.jsonl"
     deadline = time.time() + 240
@@ -178,9 +222,15 @@ def test_resume_with_other_arguments_is_refused(tiny_model_dir, tmp_path):
 def test_cli_help_lists_commands_without_importing_torch():
     out = subprocess.run([sys.executable, "-m", "cfdpo.cli", "--help"], capture_output=True, text=True, check=True)
     assert "build-prefs" in out.stdout and "evaluate" in out.stdout
-    assert "torch" not in subprocess.run(
-        [sys.executable, "-c", "import sys, cfdpo.cli; print(' '.join(sys.modules))"],
-        capture_output=True, text=True, check=True).stdout.split()
+    assert (
+        "torch"
+        not in subprocess.run(
+            [sys.executable, "-c", "import sys, cfdpo.cli; print(' '.join(sys.modules))"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.split()
+    )
 
 
 def test_cli_score(tmp_path):
@@ -188,8 +238,11 @@ def test_cli_score(tmp_path):
     a.write_text("int main() { return 0; }\n")
     b = tmp_path / "b.cpp"
     b.write_text("int main() { return 0 }\n")
-    out = subprocess.run([sys.executable, "-m", "cfdpo.cli", "score", "--json", "--compile-mode", "syntax",
-                          str(a), str(b)], capture_output=True, text=True)
+    out = subprocess.run(
+        [sys.executable, "-m", "cfdpo.cli", "score", "--json", "--compile-mode", "syntax", str(a), str(b)],
+        capture_output=True,
+        text=True,
+    )
     assert out.returncode == 3
     rows = [json.loads(x) for x in out.stdout.splitlines()]
     assert [r["verdict"] for r in rows] == ["ok", "error"]

@@ -62,20 +62,23 @@ def _quiet(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
 
 
-@pytest.mark.parametrize("argv, want", [
-    (["--mask_ratio", "0"], "--mask_ratio must be in (0, 1), got 0"),
-    (["--mask_ratio", "1.5"], "--mask_ratio must be in (0, 1), got 1.5"),
-    (["--mask_ratio", "-1"], "--mask_ratio must be in (0, 1), got -1"),
-    (["--mask_mode", "foo"], "--mask_mode must be one of chars, lines, got 'foo'"),
-    (["--limit", "0"], "--limit must be >= 1, got 0"),
-    (["--limit", "-3"], "--limit must be >= 1, got -3"),
-    (["--split", "foo"], "--split must be one of train, test, got 'foo'"),
-    (["--prompt_format", "xml"], "--prompt_format must be one of raw, chat"),
-    (["--shard", "3/2"], "--shard"),
-    (["--long_prompts", "drop"], "--long_prompts must be one of truncate, skip"),
-    (["--no_such_option", "1"], "unknown option(s) --no_such_option 1"),
-    (["--limit", "x"], "--limit: invalid int value"),
-])
+@pytest.mark.parametrize(
+    "argv, want",
+    [
+        (["--mask_ratio", "0"], "--mask_ratio must be in (0, 1), got 0"),
+        (["--mask_ratio", "1.5"], "--mask_ratio must be in (0, 1), got 1.5"),
+        (["--mask_ratio", "-1"], "--mask_ratio must be in (0, 1), got -1"),
+        (["--mask_mode", "foo"], "--mask_mode must be one of chars, lines, got 'foo'"),
+        (["--limit", "0"], "--limit must be >= 1, got 0"),
+        (["--limit", "-3"], "--limit must be >= 1, got -3"),
+        (["--split", "foo"], "--split must be one of train, test, got 'foo'"),
+        (["--prompt_format", "xml"], "--prompt_format must be one of raw, chat"),
+        (["--shard", "3/2"], "--shard"),
+        (["--long_prompts", "drop"], "--long_prompts must be one of truncate, skip"),
+        (["--no_such_option", "1"], "unknown option(s) --no_such_option 1"),
+        (["--limit", "x"], "--limit: invalid int value"),
+    ],
+)
 def test_bad_options_are_refused_before_any_work(capfd, tmp_path, argv, want) -> None:
     out = tmp_path / "out"
     _one_error(capfd, 2, want, "evaluate", "--out", str(out), *argv)
@@ -84,9 +87,15 @@ def test_bad_options_are_refused_before_any_work(capfd, tmp_path, argv, want) ->
 
 @pytest.mark.parametrize("command", ["data", "build-prefs", "pipeline"])
 def test_every_corpus_command_checks_the_mask_ratio(capfd, tmp_path, command) -> None:
-    _one_error(capfd, 2, "--mask_ratio must be in (0, 1)" if command != "pipeline" else "--top_p must be in (0, 1]",
-               command, "--out", str(tmp_path / "o"), *(["--mask_ratio", "0"] if command != "pipeline" else
-                                                       ["--top_p", "0"]))
+    _one_error(
+        capfd,
+        2,
+        "--mask_ratio must be in (0, 1)" if command != "pipeline" else "--top_p must be in (0, 1]",
+        command,
+        "--out",
+        str(tmp_path / "o"),
+        *(["--mask_ratio", "0"] if command != "pipeline" else ["--top_p", "0"]),
+    )
     assert not (tmp_path / "o").exists()
 
 
@@ -97,37 +106,75 @@ def test_config_file_errors_name_the_file_line_and_key(capfd, tmp_path) -> None:
     assert "expected" in line
     rng = tmp_path / "range.yaml"
     rng.write_text("mask_ratio: 0\n")
-    _one_error(capfd, 2, f"{rng}: mask_ratio must be in (0, 1), got 0", "evaluate", "--config", str(rng),
-               "--out", str(tmp_path / "o"))
+    _one_error(
+        capfd, 2, f"{rng}: mask_ratio must be in (0, 1), got 0", "evaluate", "--config", str(rng), "--out", str(tmp_path / "o")
+    )
     # a flag overrides the file: the message names the flag
-    _one_error(capfd, 2, "--mask_ratio must be in (0, 1), got 2", "evaluate", "--config", str(rng),
-               "--mask_ratio", "2", "--out", str(tmp_path / "o"))
+    _one_error(
+        capfd,
+        2,
+        "--mask_ratio must be in (0, 1), got 2",
+        "evaluate",
+        "--config",
+        str(rng),
+        "--mask_ratio",
+        "2",
+        "--out",
+        str(tmp_path / "o"),
+    )
     unk = tmp_path / "unk.yaml"
     unk.write_text("mask_ration: 0.1\n")
     _one_error(capfd, 2, f"{unk}: unknown key(s) mask_ration", "evaluate", "--config", str(unk))
     _one_error(capfd, 2, "--config nope.yaml: no such file", "evaluate", "--config", "nope.yaml")
     lr = tmp_path / "lr.yaml"
     lr.write_text("learning_rate: -1\n")
-    _one_error(capfd, 2, f"{lr}: learning_rate must be > 0", "sft", "--config", str(lr),
-               "--output_dir", str(tmp_path / "o"))
+    _one_error(capfd, 2, f"{lr}: learning_rate must be > 0", "sft", "--config", str(lr), "--output_dir", str(tmp_path / "o"))
     assert not (tmp_path / "o").exists()
 
 
 def test_models_that_cannot_be_had_say_why(capfd, tmp_path) -> None:
     out = tmp_path / "out"
-    _one_error(capfd, 1, f"--model {tmp_path}/missing: no such directory", "evaluate", "--model",
-               f"{tmp_path}/missing", "--out", str(out))
+    _one_error(
+        capfd,
+        1,
+        f"--model {tmp_path}/missing: no such directory",
+        "evaluate",
+        "--model",
+        f"{tmp_path}/missing",
+        "--out",
+        str(out),
+    )
     (tmp_path / "notamodel").mkdir()
-    _one_error(capfd, 1, "not a model directory (no config.json)", "evaluate", "--model",
-               str(tmp_path / "notamodel"), "--out", str(out))
+    _one_error(
+        capfd, 1, "not a model directory (no config.json)", "evaluate", "--model", str(tmp_path / "notamodel"), "--out", str(out)
+    )
     t0 = time.time()
-    _one_error(capfd, 1, "not in the local hub cache (HF_HUB_OFFLINE is set)", "evaluate", "--model",
-               "some-org/some-model-that-is-not-cached", "--out", str(out))
+    _one_error(
+        capfd,
+        1,
+        "not in the local hub cache (HF_HUB_OFFLINE is set)",
+        "evaluate",
+        "--model",
+        "some-org/some-model-that-is-not-cached",
+        "--out",
+        str(out),
+    )
     assert time.time() - t0 < 5  # no retries against an unreachable hub
-    _one_error(capfd, 1, f"--adapter {tmp_path}/none: no such directory", "evaluate", "--adapter",
-               f"{tmp_path}/none", "--out", str(out))
-    _one_error(capfd, 1, "--model_name_or_path /no/such/model: no such directory", "dpo", "--model_name_or_path",
-               "/no/such/model", "--train_file", "x.jsonl", "--output_dir", str(out))
+    _one_error(
+        capfd, 1, f"--adapter {tmp_path}/none: no such directory", "evaluate", "--adapter", f"{tmp_path}/none", "--out", str(out)
+    )
+    _one_error(
+        capfd,
+        1,
+        "--model_name_or_path /no/such/model: no such directory",
+        "dpo",
+        "--model_name_or_path",
+        "/no/such/model",
+        "--train_file",
+        "x.jsonl",
+        "--output_dir",
+        str(out),
+    )
     assert not out.exists()
 
 
@@ -141,10 +188,8 @@ def test_train_files_empty_malformed_or_missing_columns(capfd, tmp_path) -> None
     _one_error(capfd, 1, f"{bad}:2: not valid JSON", "dpo", "--train_file", str(bad), "--output_dir", str(out))
     miss = tmp_path / "miss.jsonl"
     miss.write_text('{"prompt": "a", "chosen": "b"}\n')
-    _one_error(capfd, 1, f"{miss}:1: missing field(s) rejected", "dpo", "--train_file", str(miss),
-               "--output_dir", str(out))
-    _one_error(capfd, 1, "--train_file nope.jsonl: no such file", "dpo", "--train_file", "nope.jsonl",
-               "--output_dir", str(out))
+    _one_error(capfd, 1, f"{miss}:1: missing field(s) rejected", "dpo", "--train_file", str(miss), "--output_dir", str(out))
+    _one_error(capfd, 1, "--train_file nope.jsonl: no such file", "dpo", "--train_file", "nope.jsonl", "--output_dir", str(out))
     assert not out.exists()
 
 
@@ -153,15 +198,25 @@ def test_corpora_without_programs(capfd, tmp_path) -> None:
     nometa = tmp_path / "nometa"
     (nometa / "data" / "p1" / "C++").mkdir(parents=True)
     (nometa / "data" / "p1" / "C++" / "s1.cpp").write_text("int main() {}\n")
-    _one_error(capfd, 1, f"--data {nometa}: no metadata/<problem_id>.csv", "data", "--data", str(nometa),
-               "--out", str(out))
+    _one_error(capfd, 1, f"--data {nometa}: no metadata/<problem_id>.csv", "data", "--data", str(nometa), "--out", str(out))
     (tmp_path / "emptydata" / "data").mkdir(parents=True)
-    _one_error(capfd, 1, "data/ holds no problem directories", "data", "--data", str(tmp_path / "emptydata"),
-               "--out", str(out))
+    _one_error(capfd, 1, "data/ holds no problem directories", "data", "--data", str(tmp_path / "emptydata"), "--out", str(out))
     _one_error(capfd, 1, "no such directory", "data", "--data", str(tmp_path / "nope"), "--out", str(out))
     # every program filtered out: the message says which filter removed what
-    line = _one_error(capfd, 1, "no programs left for split test", "data", "--data", str(SAMPLE),
-                      "--max_program_chars", "10", "--compile_check", "false", "--out", str(out))
+    line = _one_error(
+        capfd,
+        1,
+        "no programs left for split test",
+        "data",
+        "--data",
+        str(SAMPLE),
+        "--max_program_chars",
+        "10",
+        "--compile_check",
+        "false",
+        "--out",
+        str(out),
+    )
     assert "too_long" in line and "problem_too_few_programs" in line
     assert not out.exists()
 
@@ -170,11 +225,22 @@ def test_a_failed_run_does_not_trap_the_corrected_one(capfd, tmp_path) -> None:
     out = tmp_path / "out"
     out.mkdir()
     (out / "notes.txt").write_text("mine")
-    _one_error(capfd, 1, "no programs left", "data", "--data", str(SAMPLE), "--max_program_chars", "10",
-               "--compile_check", "false", "--out", str(out))
+    _one_error(
+        capfd,
+        1,
+        "no programs left",
+        "data",
+        "--data",
+        str(SAMPLE),
+        "--max_program_chars",
+        "10",
+        "--compile_check",
+        "false",
+        "--out",
+        str(out),
+    )
     assert sorted(os.listdir(out)) == ["notes.txt"]  # unchanged
-    code, lines, _ = _cli(capfd, "data", "--data", str(SAMPLE), "--limit", "3", "--compile_check", "false",
-                               "--out", str(out))
+    code, lines, _ = _cli(capfd, "data", "--data", str(SAMPLE), "--limit", "3", "--compile_check", "false", "--out", str(out))
     assert code == 0, lines
     assert len(read_jsonl(out / "prompts.jsonl")) == 3
 
@@ -192,14 +258,25 @@ def test_debug_shows_the_traceback(capfd, tmp_path) -> None:
 
 def test_skipped_files_are_listed_with_reasons_and_warned_once_per_kind(capfd, tmp_path, caplog) -> None:
     corpus = tmp_path / "corpus"
-    good = b"#include <cstdio>\nint main() { int a = 1; printf(\"%d\\n\", a); return 0; }\n"
+    good = b'#include <cstdio>\nint main() { int a = 1; printf("%d\\n", a); return 0; }\n'
     for i in range(3):
-        _problem(corpus, f"p{i}", {"s1": good, "s2": good + b"// 2\n", "s3": b"int main() { \xff }\n",
-                                   "s4": b"  \n"})
+        _problem(corpus, f"p{i}", {"s1": good, "s2": good + b"// 2\n", "s3": b"int main() { \xff }\n", "s4": b"  \n"})
     out = tmp_path / "out"
     caplog.set_level("INFO")
-    code, _, _ = _cli(capfd, "data", "--data", str(corpus), "--train_per_problem", "1", "--test_per_problem", "1",
-                          "--compile_check", "false", "--out", str(out))
+    code, _, _ = _cli(
+        capfd,
+        "data",
+        "--data",
+        str(corpus),
+        "--train_per_problem",
+        "1",
+        "--test_per_problem",
+        "1",
+        "--compile_check",
+        "false",
+        "--out",
+        str(out),
+    )
     assert code == 0
     skipped = read_jsonl(out / "skipped.jsonl")
     reasons = sorted(r["reason"] for r in skipped)
@@ -218,8 +295,15 @@ def _default_sigint() -> None:
 
 
 def _cfdpo(args: list[str], env: dict[str, str]) -> subprocess.Popen[str]:
-    return subprocess.Popen([sys.executable, "-m", "cfdpo.cli", *args], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, env=env, cwd=REPO, preexec_fn=_default_sigint)
+    return subprocess.Popen(
+        [sys.executable, "-m", "cfdpo.cli", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+        cwd=REPO,
+        preexec_fn=_default_sigint,
+    )
 
 
 def _cfdpo_dirs(tmp: Path) -> list[str]:
@@ -230,8 +314,19 @@ def test_a_sigkilled_compile_check_leaves_no_temp_dir_after_the_next_run(tmp_pat
     tmp = tmp_path / "tmp"
     tmp.mkdir()
     env = {**os.environ, "TMPDIR": str(tmp), "CFDPO_LOG": "WARNING", "CFDPO_CACHE": str(tmp_path / "cache")}
-    args = ["data", "--data", str(SAMPLE), "--out", str(tmp_path / "a"), "--no_compile_cache", "true",
-            "--no_pch", "true", "--workers", "2"]
+    args = [
+        "data",
+        "--data",
+        str(SAMPLE),
+        "--out",
+        str(tmp_path / "a"),
+        "--no_compile_cache",
+        "true",
+        "--no_pch",
+        "true",
+        "--workers",
+        "2",
+    ]
     proc = _cfdpo(args, env)
     deadline = time.time() + 120
     while time.time() < deadline and not any("cfdpo-gxx-" in d for d in _cfdpo_dirs(tmp)):
@@ -240,9 +335,27 @@ def test_a_sigkilled_compile_check_leaves_no_temp_dir_after_the_next_run(tmp_pat
     proc.kill()
     proc.wait()
     assert _cfdpo_dirs(tmp), "a SIGKILLed run cannot clean up after itself"
-    done = subprocess.run([sys.executable, "-m", "cfdpo.cli", "data", "--data", str(SAMPLE), "--limit", "2",
-                           "--compile_check", "false", "--out", str(tmp_path / "b")], env=env, cwd=REPO,
-                          capture_output=True, text=True, timeout=300)
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "cfdpo.cli",
+            "data",
+            "--data",
+            str(SAMPLE),
+            "--limit",
+            "2",
+            "--compile_check",
+            "false",
+            "--out",
+            str(tmp_path / "b"),
+        ],
+        env=env,
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert done.returncode == 0, done.stderr[-2000:]
     assert _cfdpo_dirs(tmp) == []
 
@@ -251,8 +364,9 @@ def test_sigterm_ends_with_one_line_exit_143_and_no_temp_dir(tmp_path) -> None:
     tmp = tmp_path / "tmp"
     tmp.mkdir()
     env = {**os.environ, "TMPDIR": str(tmp), "CFDPO_LOG": "WARNING", "CFDPO_CACHE": str(tmp_path / "cache")}
-    proc = _cfdpo(["data", "--data", str(SAMPLE), "--out", str(tmp_path / "a"), "--no_compile_cache", "true",
-                   "--no_pch", "true"], env)
+    proc = _cfdpo(
+        ["data", "--data", str(SAMPLE), "--out", str(tmp_path / "a"), "--no_compile_cache", "true", "--no_pch", "true"], env
+    )
     deadline = time.time() + 120
     while time.time() < deadline and not any("cfdpo-gxx-" in d for d in _cfdpo_dirs(tmp)):
         time.sleep(0.02)
@@ -267,10 +381,33 @@ def test_sigterm_ends_with_one_line_exit_143_and_no_temp_dir(tmp_path) -> None:
 @pytest.mark.slow
 def test_sigint_during_evaluate_then_resume_gives_identical_rows(tiny_model_dir, tmp_path) -> None:
     env = {**os.environ, "CFDPO_LOG": "WARNING"}
-    common = ["evaluate", "--model", str(tiny_model_dir), "--data", str(SAMPLE), "--limit", "12", "--batch_size", "2",
-              "--max_new_tokens", "24", "--compile_check", "false", "--compile_mode", "syntax", "--threads", "1"]
-    ref = subprocess.run([sys.executable, "-m", "cfdpo.cli", *common, "--out", str(tmp_path / "ref")], env=env,
-                         cwd=REPO, capture_output=True, text=True, timeout=600)
+    common = [
+        "evaluate",
+        "--model",
+        str(tiny_model_dir),
+        "--data",
+        str(SAMPLE),
+        "--limit",
+        "12",
+        "--batch_size",
+        "2",
+        "--max_new_tokens",
+        "24",
+        "--compile_check",
+        "false",
+        "--compile_mode",
+        "syntax",
+        "--threads",
+        "1",
+    ]
+    ref = subprocess.run(
+        [sys.executable, "-m", "cfdpo.cli", *common, "--out", str(tmp_path / "ref")],
+        env=env,
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert ref.returncode == 0, ref.stderr[-2000:]
     run = tmp_path / "run"
     proc = _cfdpo([*common, "--out", str(run)], env)
@@ -286,8 +423,14 @@ def test_sigint_during_evaluate_then_resume_gives_identical_rows(tiny_model_dir,
     assert _lines(err) == ["cfdpo evaluate: interrupted; run the same command again to resume"]
     n = samples.read_text().count("\n")
     assert 2 <= n < 12 and samples.read_text().endswith("\n"), "whole batches only"
-    again = subprocess.run([sys.executable, "-m", "cfdpo.cli", *common, "--out", str(run)], env=env, cwd=REPO,
-                           capture_output=True, text=True, timeout=600)
+    again = subprocess.run(
+        [sys.executable, "-m", "cfdpo.cli", *common, "--out", str(run)],
+        env=env,
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert again.returncode == 0, again.stderr[-2000:]
 
     def strip(rows: list[dict]) -> list[dict]:
@@ -295,8 +438,7 @@ def test_sigint_during_evaluate_then_resume_gives_identical_rows(tiny_model_dir,
 
     assert strip(read_jsonl(samples)) == strip(read_jsonl(tmp_path / "ref" / "samples.jsonl"))
     got = json.loads((run / "results.json").read_text())
-    assert got["n"] == 12 and got["compile_rate"] == json.loads((tmp_path / "ref" / "results.json").read_text())[
-        "compile_rate"]
+    assert got["n"] == 12 and got["compile_rate"] == json.loads((tmp_path / "ref" / "results.json").read_text())["compile_rate"]
 
 
 def test_a_library_warning_repeated_per_row_is_shown_once() -> None:
@@ -309,8 +451,13 @@ def test_a_library_warning_repeated_per_row_is_shown_once() -> None:
     def rec(name: str, msg: str, level: int = logging.WARNING) -> logging.LogRecord:
         return logging.LogRecord(name, level, __file__, 1, msg, None, None)
 
-    per_row = [rec("trl.trainer.sft_trainer", "The tokenized prompt is not a prefix of the tokenized prompt+completion, "
-                   f"usually because ... left out: {x!r}") for x in ("\n", " <", ")")]
+    per_row = [
+        rec(
+            "trl.trainer.sft_trainer",
+            f"The tokenized prompt is not a prefix of the tokenized prompt+completion, usually because ... left out: {x!r}",
+        )
+        for x in ("\n", " <", ")")
+    ]
     assert [f.filter(r) for r in per_row] == [True, False, False]
     assert f.filter(rec("trl.trainer.dpo_trainer", "another warning"))
     assert all(f.filter(rec("cfdpo.corpus.codenet", "skipped 3: empty (a, b, c)")) for _ in range(2))  # ours: always

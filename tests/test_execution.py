@@ -25,8 +25,11 @@ ADD = TestCase("3 4\n", "7\n")
 
 SUM = '#include <iostream>\nint main(){int a,b;std::cin>>a>>b;std::cout<<a+b<<"\\n";}\n'
 
-needs_bwrap = pytest.mark.skipif(not bwrap_usable(), reason="bubblewrap missing or namespaces not allowed here: "
-                                 "rlimits-only fallback does not isolate the file system or the network")
+needs_bwrap = pytest.mark.skipif(
+    not bwrap_usable(),
+    reason="bubblewrap missing or namespaces not allowed here: "
+    "rlimits-only fallback does not isolate the file system or the network",
+)
 
 
 @pytest.fixture(scope="module")
@@ -73,22 +76,28 @@ def test_row_tests_reads_lists_and_samples() -> None:
 
 # ------------------------------------------------------------------------------------------- hostile suite
 RUN_HOSTILE = {
-    "fork_bomb": ('#include <unistd.h>\nint main(){for(;;) fork();}\n', {ExecVerdict.TIME_LIMIT}),
-    "infinite_loop": ('int main(){volatile unsigned long x=0; for(;;) x++;}\n', {ExecVerdict.TIME_LIMIT}),
-    "sleep_forever": ('#include <unistd.h>\nint main(){for(;;) sleep(100);}\n', {ExecVerdict.TIME_LIMIT}),
-    "alloc_10gb": ('#include <vector>\n#include <cstdio>\nint main(){std::vector<char> v(10ull<<30);'
-                   ' printf("%d",v[7]);}\n', {ExecVerdict.MEMORY_LIMIT}),
-    "output_1gb": ('#include <cstdio>\nint main(){for(long i=0;i<(1L<<30);i++) putchar(65);}\n',
-                   {ExecVerdict.OUTPUT_LIMIT}),
-    "segfault": ('int main(){volatile int*p=nullptr; return *p;}\n', {ExecVerdict.RUNTIME_ERROR}),
+    "fork_bomb": ("#include <unistd.h>\nint main(){for(;;) fork();}\n", {ExecVerdict.TIME_LIMIT}),
+    "infinite_loop": ("int main(){volatile unsigned long x=0; for(;;) x++;}\n", {ExecVerdict.TIME_LIMIT}),
+    "sleep_forever": ("#include <unistd.h>\nint main(){for(;;) sleep(100);}\n", {ExecVerdict.TIME_LIMIT}),
+    "alloc_10gb": (
+        '#include <vector>\n#include <cstdio>\nint main(){std::vector<char> v(10ull<<30); printf("%d",v[7]);}\n',
+        {ExecVerdict.MEMORY_LIMIT},
+    ),
+    "output_1gb": ("#include <cstdio>\nint main(){for(long i=0;i<(1L<<30);i++) putchar(65);}\n", {ExecVerdict.OUTPUT_LIMIT}),
+    "segfault": ("int main(){volatile int*p=nullptr; return *p;}\n", {ExecVerdict.RUNTIME_ERROR}),
     # a detached thread per loop: RLIMIT_NPROC counts threads, so std::thread throws and the program aborts
-    "thread_bomb": ('#include <thread>\n#include <unistd.h>\nint main(){ for(;;) std::thread([]{ for(;;) pause(); })'
-                    '.detach(); }\n', {ExecVerdict.RUNTIME_ERROR}),
+    "thread_bomb": (
+        "#include <thread>\n#include <unistd.h>\nint main(){ for(;;) std::thread([]{ for(;;) pause(); }).detach(); }\n",
+        {ExecVerdict.RUNTIME_ERROR},
+    ),
     # double fork + setsid: the grandchild outlives its parent (and names itself, so the test can look for it);
     # nothing of it may outlive the verdict
-    "daemon": ('#include <unistd.h>\n#include <cstdio>\n#include <sys/prctl.h>\nint main(){ fflush(stdout); if(fork()==0)'
-               '{ setsid(); if(fork()==0){ prctl(PR_SET_NAME, "cfdpo-daemon"); for(;;) sleep(1); } _exit(0); }'
-               ' usleep(200000); printf("7\\n"); }\n', {ExecVerdict.PASS}),
+    "daemon": (
+        "#include <unistd.h>\n#include <cstdio>\n#include <sys/prctl.h>\nint main(){ fflush(stdout); if(fork()==0)"
+        '{ setsid(); if(fork()==0){ prctl(PR_SET_NAME, "cfdpo-daemon"); for(;;) sleep(1); } _exit(0); }'
+        ' usleep(200000); printf("7\\n"); }\n',
+        {ExecVerdict.PASS},
+    ),
 }
 #: kill(-1, SIGKILL): every process the caller may signal. Contained by the PID namespace (bwrap), by the
 #: unprivileged uid (rlimits as root) or by Landlock's signal scope (rlimits, Landlock ABI >= 6); as a non-root
@@ -126,8 +135,7 @@ def test_the_survivor_check_sees_a_daemon_left_running(work_root: str) -> None:
 def test_hostile_runtime_programs_end_with_their_verdicts(isolation: str, work_root: str) -> None:
     """Limits hold with namespaces and in the rlimits-only fallback alike."""
     cs = CompileScorer(timeout_s=20, memory_mb=1024, tmp_root=work_root, isolation=isolation)
-    scorer = ExecutionScorer(cs, time_limit_s=1, memory_mb=256, output_limit_kb=256, max_processes=16,
-                             isolation=isolation)
+    scorer = ExecutionScorer(cs, time_limit_s=1, memory_mb=256, output_limit_kb=256, max_processes=16, isolation=isolation)
     hostile = dict(RUN_HOSTILE)
     from cfdpo.scoring.landlock import landlock_abi
 
@@ -171,10 +179,12 @@ CONTAINED = pytest.mark.parametrize("isolation", ["auto", "rlimits"])
 @CONTAINED
 def test_no_network(isolation: str, work_root: str) -> None:
     scorer = _contained(isolation, work_root)
-    src = ('#include <sys/socket.h>\n#include <netinet/in.h>\n#include <arpa/inet.h>\n#include <cstdio>\n'
-           'int main(){int s=socket(AF_INET,SOCK_STREAM,0); sockaddr_in a{}; a.sin_family=AF_INET;'
-           ' a.sin_port=htons(80); inet_pton(AF_INET,"1.1.1.1",&a.sin_addr);'
-           ' int r=connect(s,(sockaddr*)&a,sizeof a); printf("%s\\n", r==0 ? "connected" : "blocked");}\n')
+    src = (
+        "#include <sys/socket.h>\n#include <netinet/in.h>\n#include <arpa/inet.h>\n#include <cstdio>\n"
+        "int main(){int s=socket(AF_INET,SOCK_STREAM,0); sockaddr_in a{}; a.sin_family=AF_INET;"
+        ' a.sin_port=htons(80); inet_pton(AF_INET,"1.1.1.1",&a.sin_addr);'
+        ' int r=connect(s,(sockaddr*)&a,sizeof a); printf("%s\\n", r==0 ? "connected" : "blocked");}\n'
+    )
     r = scorer.run(src, [TestCase("", "blocked")])
     assert r.verdict is ExecVerdict.PASS, r.tests
 
@@ -185,12 +195,20 @@ def test_writes_outside_the_temp_dir_fail(isolation: str, work_root: str, tmp_pa
     runs as an ordinary user (the user namespace owns it); it vanishes with the sandbox, so only the host
     paths are checked for existence."""
     scorer = _contained(isolation, work_root)
-    targets = [str(tmp_path / "escape.txt"), os.path.expanduser("~/cfdpo-escape.txt"), "../escape.txt", "escape.txt",
-               os.path.join(work_root, "escape.txt"), "/tmp/cfdpo-escape.txt"]
+    targets = [
+        str(tmp_path / "escape.txt"),
+        os.path.expanduser("~/cfdpo-escape.txt"),
+        "../escape.txt",
+        "escape.txt",
+        os.path.join(work_root, "escape.txt"),
+        "/tmp/cfdpo-escape.txt",
+    ]
     os.chmod(tmp_path, 0o777)
     lits = ",".join(json.dumps(t) for t in targets)
-    src = ('#include <cstdio>\nint main(){const char* p[]={' + lits + '};'
-           ' for(auto q:p){FILE*f=fopen(q,"w"); if(f){fputs("x",f);fclose(f);} putchar(f ? 49 : 48);} puts("");}\n')
+    src = (
+        "#include <cstdio>\nint main(){const char* p[]={" + lits + "};"
+        ' for(auto q:p){FILE*f=fopen(q,"w"); if(f){fputs("x",f);fclose(f);} putchar(f ? 49 : 48);} puts("");}\n'
+    )
     private_tmp = scorer.sandbox.kind == "bwrap" and os.geteuid() != 0
     r = scorer.run(src, [TestCase("", "00000" + ("1" if private_tmp else "0"))])
     assert r.verdict is ExecVerdict.PASS, r.tests
@@ -203,15 +221,19 @@ def test_writes_outside_the_temp_dir_fail(isolation: str, work_root: str, tmp_pa
 def test_reading_files_outside_leaks_nothing(isolation: str, work_root: str) -> None:
     scorer = _contained(isolation, work_root)
     secret = Path("/etc/passwd").read_text().splitlines()[0]
-    src = ('#include <cstdio>\nint main(){FILE*f=fopen("/etc/passwd","r"); int c;'
-           ' if(!f){puts("none");return 0;} while((c=fgetc(f))!=EOF) putchar(c);}\n')
+    src = (
+        '#include <cstdio>\nint main(){FILE*f=fopen("/etc/passwd","r"); int c;'
+        ' if(!f){puts("none");return 0;} while((c=fgetc(f))!=EOF) putchar(c);}\n'
+    )
     r = scorer.run(src, [TestCase("", "none")])
     assert r.verdict is ExecVerdict.PASS
     assert secret not in json.dumps(r.to_dict())
 
 
-INCBIN = ('asm(".section .rodata\\n.global blob\\nblob:\\n.incbin \\"/etc/passwd\\"\\n.byte 0\\n.text");\n'
-          'extern "C" const char blob[];\n#include <cstdio>\nint main(){ fputs(blob, stdout); }\n')
+INCBIN = (
+    'asm(".section .rodata\\n.global blob\\nblob:\\n.incbin \\"/etc/passwd\\"\\n.byte 0\\n.text");\n'
+    'extern "C" const char blob[];\n#include <cstdio>\nint main(){ fputs(blob, stdout); }\n'
+)
 
 
 @pytest.mark.parametrize("isolation", ["auto", "rlimits"])
@@ -243,8 +265,9 @@ def _constexpr_for_minutes() -> str:
 
 COMPILE_HOSTILE = {
     "template_recursion": "template<int N> struct F { enum { v = F<N+1>::v }; };\nint main(){ return F<0>::v; }\n",
-    "preprocessor_bomb": ("#define A(x) x x x x x x x x x x\n#define B(x) A(A(A(A(A(A(A(A(x))))))))\n"
-                          "B(B(B(int a;)))\nint main(){}\n"),
+    "preprocessor_bomb": (
+        "#define A(x) x x x x x x x x x x\n#define B(x) A(A(A(A(A(A(A(A(x))))))))\nB(B(B(int a;)))\nint main(){}\n"
+    ),
     "dev_zero": "#include </dev/zero>\nint main(){}\n",
     "dev_stdin": "#include </dev/stdin>\nint main(){}\n",
     "etc_passwd": '#include "/etc/passwd"\nint main(){}\n',
@@ -305,11 +328,13 @@ def test_auto_refuses_to_run_programs_without_namespaces(monkeypatch) -> None:
     assert CompileScorer(isolation="auto").sandbox.kind == "rlimits"  # compiling alone falls back, with a warning
 
 
-STATUS = ('#include <cstdio>\n#include <cstring>\nint main(){ FILE*f=fopen("/proc/self/status","r"); char l[256];'
-          ' while(f && fgets(l, sizeof l, f)) if(!strncmp(l,"Uid:",4)||!strncmp(l,"CapEff:",7)) fputs(l, stdout); }\n')
+STATUS = (
+    '#include <cstdio>\n#include <cstring>\nint main(){ FILE*f=fopen("/proc/self/status","r"); char l[256];'
+    ' while(f && fgets(l, sizeof l, f)) if(!strncmp(l,"Uid:",4)||!strncmp(l,"CapEff:",7)) fputs(l, stdout); }\n'
+)
 #: g++ runs each of its subprocesses (cc1plus, as, collect2) under this wrapper: a shell that prints its own
 #: credentials, then becomes the subprocess; so the compile sandbox reports on itself
-SPY = ("-wrapper", "/bin/sh,-c,grep -E '^(Uid|CapEff):' /proc/self/status >&2; exec \"$0\" \"$@\"")
+SPY = ("-wrapper", '/bin/sh,-c,grep -E \'^(Uid|CapEff):\' /proc/self/status >&2; exec "$0" "$@"')
 
 
 def _creds(text: str) -> tuple[list[str], list[str]]:
@@ -322,14 +347,12 @@ def _creds(text: str) -> tuple[list[str], list[str]]:
 @pytest.mark.skipif(os.geteuid() != 0, reason="the uid and capability drop applies when cfdpo runs as root")
 def test_inside_bwrap_compiles_and_runs_have_no_root_and_no_capabilities(work_root: str) -> None:
     """Read from inside: the compiler's subprocesses and the program print their Uid and CapEff lines."""
-    spy = CompileScorer(timeout_s=20, tmp_root=work_root, isolation="bwrap", extra_flags=SPY, pch=False,
-                        fast_link=False)
+    spy = CompileScorer(timeout_s=20, tmp_root=work_root, isolation="bwrap", extra_flags=SPY, pch=False, fast_link=False)
     uids, caps = _creds(spy.score("int main(){}\n").stderr)
     assert uids and caps, "the wrapper printed nothing"
     assert set(caps) == {"0000000000000000"} and "0" not in uids
     assert os.geteuid() == 0 and _creds(Path("/proc/self/status").read_text())[1] != ["0000000000000000"]
-    ex = ExecutionScorer(CompileScorer(timeout_s=20, tmp_root=work_root, isolation="bwrap"), time_limit_s=1,
-                         isolation="bwrap")
+    ex = ExecutionScorer(CompileScorer(timeout_s=20, tmp_root=work_root, isolation="bwrap"), time_limit_s=1, isolation="bwrap")
     r = ex.run(STATUS, [TestCase("", "x")])
     run_uids, run_caps = _creds(r.tests[0].stdout)
     assert run_caps == ["0000000000000000"] and run_uids and run_uids[0] != "0", r.tests[0].stdout

@@ -23,15 +23,22 @@ P = {"id": "A/1", "problem_id": "A", "prompt": "int main() {\n", "reference_comp
 
 
 def s(k: int, comp: str, verdict: str, exec_verdict: str | None = None) -> dict:
-    row = {"prompt_id": "A/1", "sample_index": k, "completion": comp, "verdict": verdict,
-           "good": verdict == "ok", "exec_verdict": exec_verdict, "passed": exec_verdict == "pass"}
+    row = {
+        "prompt_id": "A/1",
+        "sample_index": k,
+        "completion": comp,
+        "verdict": verdict,
+        "good": verdict == "ok",
+        "exec_verdict": exec_verdict,
+        "passed": exec_verdict == "pass",
+    }
     return row
 
 
 SAMPLES = [
-    s(0, "  return x + y + z;\n}", "error", "not_built"),   # rank 0
+    s(0, "  return x + y + z;\n}", "error", "not_built"),  # rank 0
     s(1, "  int unused = 1; return 0;\n}", "warning", "not_built"),  # rank 1 (still built, but the policy says bad)
-    s(2, "  puts(\"wrong answer\"); return 0;\n}", "ok", "wrong_answer"),  # rank 2
+    s(2, '  puts("wrong answer"); return 0;\n}', "ok", "wrong_answer"),  # rank 2
     s(3, "  /* a passing sample */ return 0;\n}", "ok", "pass"),  # rank 3
 ]
 
@@ -62,8 +69,7 @@ def test_graded_pairs_sample_and_best_policies() -> None:
     assert sorted((r["chosen_rank"], r["rejected_rank"]) for r in best) == [(3, 0), (3, 1), (3, 2)]
     assert all(r["chosen"] == SAMPLES[3]["completion"] for r in best)
     # the best sample itself is rejected against nothing better than the reference: same rank, no pair
-    capped, summary = graded([P], SAMPLES, min_edit_distance=1, chosen="sample",
-                                               max_pairs_per_prompt=2)
+    capped, summary = graded([P], SAMPLES, min_edit_distance=1, chosen="sample", max_pairs_per_prompt=2)
     got = [(r["chosen_rank"], r["rejected_rank"]) for r in capped]
     assert got[0] == (3, 0) and got[1][0] - got[1][1] == 2  # widest rank gaps first
     assert summary["dropped"]["max_pairs_per_prompt"] == 4
@@ -72,8 +78,10 @@ def test_graded_pairs_sample_and_best_policies() -> None:
 
 
 def test_edit_distance_filter_applies_to_synthetic_pairs() -> None:
-    synth = [{"prompt_id": "A/1", "kind": "drop_semicolon", "completion": "  return 0\n}", "verdict": "error"},
-             {"prompt_id": "A/1", "kind": "misspell", "completion": "  retrun 0;\n}", "verdict": "error"}]
+    synth = [
+        {"prompt_id": "A/1", "kind": "drop_semicolon", "completion": "  return 0\n}", "verdict": "error"},
+        {"prompt_id": "A/1", "kind": "misspell", "completion": "  retrun 0;\n}", "verdict": "error"},
+    ]
     rows, summary = graded([P], [], min_edit_distance=2, synthetic=synth)
     assert [r["rejected_source"] for r in rows] == ["synthetic:misspell"]  # distance 2 kept, 1 dropped
     assert summary["dropped"] == {"edit_distance_synthetic": 1}
@@ -122,8 +130,9 @@ def test_synthetic_negatives_are_confirmed_bad_by_gxx(sample_prompts) -> None:
     again, _ = make_negatives(sample_prompts, scorer, per_prompt=2, seed=0, workers=1)
     assert again == rows  # seeded
     far, fsum = make_negatives(sample_prompts, scorer, per_prompt=2, seed=0, min_edit_distance=10)
-    assert far and all(Levenshtein.distance(r["completion"], ids[r["prompt_id"]]["reference_completion"]) >= 10
-                       for r in far)  # stacked corruptions survive the pair filter
+    assert far and all(
+        Levenshtein.distance(r["completion"], ids[r["prompt_id"]]["reference_completion"]) >= 10 for r in far
+    )  # stacked corruptions survive the pair filter
     assert fsum["min_edit_distance"] == 10 and any("+" in r["kind"] for r in far)
 
 
@@ -133,8 +142,16 @@ def test_run_tests_on_sample_rows(sample_prompts, tmp_path) -> None:
     prompts = {p["id"]: p for p in sample_prompts[:3]}
     rows = []
     for p in prompts.values():
-        rows.append({"prompt_id": p["id"], "prompt": p["prompt"], "completion": p["reference_completion"],
-                     "verdict": "ok", "good": True, "sample_index": 0})
+        rows.append(
+            {
+                "prompt_id": p["id"],
+                "prompt": p["prompt"],
+                "completion": p["reference_completion"],
+                "verdict": "ok",
+                "good": True,
+                "sample_index": 0,
+            }
+        )
     # a global whose constructor prints before main: builds cleanly, wrong answer
     rows[1]["completion"] += '\nstruct CfdpoExtra { CfdpoExtra() { __builtin_puts("extra"); } } cfdpo_extra;\n'
     rows[2]["verdict"] = "error"
@@ -159,15 +176,15 @@ def test_read_tests_multiple_cases(tmp_path) -> None:
     assert read_tests(tmp_path, "nope") == []
 
 
-@pytest.mark.parametrize(("policy", "chosen"), [("paper", "reference"), ("graded", "reference"), ("graded", "best"),
-                                                ("graded", "sample")])
+@pytest.mark.parametrize(
+    ("policy", "chosen"), [("paper", "reference"), ("graded", "reference"), ("graded", "best"), ("graded", "sample")]
+)
 def test_a_prompt_without_tests_among_tested_ones_never_rejects_a_compiling_sample(policy: str, chosen: str) -> None:
     """Under --run_tests a prompt without tests tops out at rank 2: its reference must not outrank (and so
     reject) its cleanly compiling samples, as it did when rank 3 was given to every reference."""
     tested = {**P, "tests": [{"input": "", "output": ""}]}
     untested = {"id": "B/1", "problem_id": "B", "prompt": "int main() {\n", "reference_completion": "  return 0;\n}"}
-    rows = [*SAMPLES, *[{**x, "prompt_id": "B/1", "exec_verdict": None, "passed": False, "tests_total": 0}
-                        for x in SAMPLES[:3]]]
+    rows = [*SAMPLES, *[{**x, "prompt_id": "B/1", "exec_verdict": None, "passed": False, "tests_total": 0} for x in SAMPLES[:3]]]
     for x in rows[:4]:
         x["tests_total"] = 1
     pairs, _ = build_preferences([tested, untested], rows, min_edit_distance=1, policy=policy, chosen=chosen)

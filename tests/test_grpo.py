@@ -18,8 +18,12 @@ from safetensors.torch import load_file
 
 from cfdpo.cli import main
 
-BODIES = ['  int a = 1;\n  printf("%d\\n", a);\n  return 0;\n', '  puts("hi");\n  return 0;\n',
-          '  long s = 0;\n  for (int i = 0; i < 3; ++i) s += i;\n  printf("%ld\\n", s);\n', "  return 0;\n"]
+BODIES = [
+    '  int a = 1;\n  printf("%d\\n", a);\n  return 0;\n',
+    '  puts("hi");\n  return 0;\n',
+    '  long s = 0;\n  for (int i = 0; i < 3; ++i) s += i;\n  printf("%ld\\n", s);\n',
+    "  return 0;\n",
+]
 MAX_NEW = 40
 
 
@@ -37,20 +41,65 @@ def peaked_tiny(tiny_model_dir: Path, tmp_path_factory: pytest.TempPathFactory) 
 
 
 def _prompts(tmp_path: Path) -> Path:
-    rows = [{"id": f"c/{i}", "problem_id": "c", "prompt": "#include <cstdio>\nint main() {\n" + b + "}\n// note:",
-             "reference_completion": " done"} for i, b in enumerate(BODIES)]
+    rows = [
+        {
+            "id": f"c/{i}",
+            "problem_id": "c",
+            "prompt": "#include <cstdio>\nint main() {\n" + b + "}\n// note:",
+            "reference_completion": " done",
+        }
+        for i, b in enumerate(BODIES)
+    ]
     f = tmp_path / "prompts.jsonl"
     f.write_text("".join(json.dumps(r) + "\n" for r in rows))
     return f
 
 
 def _argv(model: Path, prompts: Path, out: Path, steps: int, *extra: str) -> list[str]:
-    return ["grpo", "--model_name_or_path", str(model), "--train_file", str(prompts), "--output_dir", str(out),
-            "--max_steps", str(steps), "--per_device_train_batch_size", "8", "--num_generations", "8",
-            "--max_completion_length", str(MAX_NEW), "--learning_rate", "0.02", "--lr_scheduler_type", "constant",
-            "--logging_steps", "1", "--report_to", "none", "--seed", "0", "--beta", "0.0",
-            "--bf16", "false", "--gradient_checkpointing", "false", "--use_peft", "true", "--lora_r", "8",
-            "--lora_alpha", "16", "--lora_dropout", "0.0", "--isolation", "rlimits", *extra]
+    return [
+        "grpo",
+        "--model_name_or_path",
+        str(model),
+        "--train_file",
+        str(prompts),
+        "--output_dir",
+        str(out),
+        "--max_steps",
+        str(steps),
+        "--per_device_train_batch_size",
+        "8",
+        "--num_generations",
+        "8",
+        "--max_completion_length",
+        str(MAX_NEW),
+        "--learning_rate",
+        "0.02",
+        "--lr_scheduler_type",
+        "constant",
+        "--logging_steps",
+        "1",
+        "--report_to",
+        "none",
+        "--seed",
+        "0",
+        "--beta",
+        "0.0",
+        "--bf16",
+        "false",
+        "--gradient_checkpointing",
+        "false",
+        "--use_peft",
+        "true",
+        "--lora_r",
+        "8",
+        "--lora_alpha",
+        "16",
+        "--lora_dropout",
+        "0.0",
+        "--isolation",
+        "rlimits",
+        *extra,
+    ]
 
 
 def _mean_reward(model_dir: Path, adapter: Path | None, prompts: Path) -> float:
@@ -70,9 +119,8 @@ def _mean_reward(model_dir: Path, adapter: Path | None, prompts: Path) -> float:
     for line in prompts.read_text().splitlines():
         p = json.loads(line)["prompt"]
         ids = tok(p, return_tensors="pt").input_ids
-        out = model.generate(ids, do_sample=True, max_new_tokens=MAX_NEW, num_return_sequences=16,
-                             pad_token_id=tok.pad_token_id)
-        cs += [tok.decode(o[ids.shape[1]:], skip_special_tokens=True) for o in out]
+        out = model.generate(ids, do_sample=True, max_new_tokens=MAX_NEW, num_return_sequences=16, pad_token_id=tok.pad_token_id)
+        cs += [tok.decode(o[ids.shape[1] :], skip_special_tokens=True) for o in out]
         ps += [p] * 16
     rewards = RewardConfig(isolation="rlimits").graded()(ps, cs)
     return sum(r for r in rewards if r is not None) / len(rewards)
@@ -108,13 +156,16 @@ def test_grpo_resumes_from_its_last_checkpoint(peaked_tiny, tmp_path) -> None:
     assert (out / "checkpoint-4").is_dir()
 
 
-@pytest.mark.parametrize(("extra", "want"), [
-    (["--reward", "bleu"], "--reward must be one of graded, compile, test"),
-    (["--reward", "graded,graded"], "without repeats"),
-    (["--reward", "test"], "--reward test needs --run_tests true"),
-    (["--use_vllm", "true"], "--use_vllm TRL's vLLM generation for GRPO needs CUDA"),
-    (["--mask_ratio", "0.2"], "--mask_ratio has no effect here"),
-])
+@pytest.mark.parametrize(
+    ("extra", "want"),
+    [
+        (["--reward", "bleu"], "--reward must be one of graded, compile, test"),
+        (["--reward", "graded,graded"], "without repeats"),
+        (["--reward", "test"], "--reward test needs --run_tests true"),
+        (["--use_vllm", "true"], "--use_vllm TRL's vLLM generation for GRPO needs CUDA"),
+        (["--mask_ratio", "0.2"], "--mask_ratio has no effect here"),
+    ],
+)
 def test_grpo_refuses_options_that_would_not_take_effect(capfd, tiny_model_dir, tmp_path, extra, want) -> None:
     if "--use_vllm" in extra and torch.cuda.is_available():
         pytest.skip("CUDA is present: TRL's vLLM modes may run")
@@ -134,8 +185,10 @@ def test_rollout_samples_stop_where_the_program_is_complete(tiny_model_dir) -> N
 
     tok = AutoTokenizer.from_pretrained(tiny_model_dir)
     model = AutoModelForCausalLM.from_pretrained(tiny_model_dir)
-    script = {"closes": tok.encode(" x;\n}\nint y;", add_special_tokens=False),
-              "ends": tok.encode(" x;", add_special_tokens=False) + [tok.eos_token_id]}
+    script = {
+        "closes": tok.encode(" x;\n}\nint y;", add_special_tokens=False),
+        "ends": tok.encode(" x;", add_special_tokens=False) + [tok.eos_token_id],
+    }
 
     class Force(LogitsProcessor):
         def __init__(self, ids: list[int], start: int) -> None:
@@ -150,14 +203,20 @@ def test_rollout_samples_stop_where_the_program_is_complete(tiny_model_dir) -> N
     prompt = "int main() {\n  int x = 1;\n  return"
     start = len(tok.encode(prompt, add_special_tokens=False))
     for name, ids in script.items():
-        got_prompt, got = sample_program_ids(model, tok, [prompt], 20,
-                                             {"logits_processor": LogitsProcessorList([Force(ids, start)])})
+        got_prompt, got = sample_program_ids(
+            model, tok, [prompt], 20, {"logits_processor": LogitsProcessorList([Force(ids, start)])}
+        )
         assert got_prompt == [tok.encode(prompt, add_special_tokens=False)]
         text = tok.decode(got[0], skip_special_tokens=True)
         if name == "closes":
             assert text == " x;\n}", text  # stopped at the closing brace, not at the cap
         else:
             assert got[0] == ids  # stopped at end-of-sequence, which is kept
-    _, capped = sample_program_ids(model, tok, [prompt], 5, {"logits_processor": LogitsProcessorList(
-        [Force(tok.encode(" a b c d e f g", add_special_tokens=False), start)])})
+    _, capped = sample_program_ids(
+        model,
+        tok,
+        [prompt],
+        5,
+        {"logits_processor": LogitsProcessorList([Force(tok.encode(" a b c d e f g", add_special_tokens=False), start)])},
+    )
     assert len(capped[0]) == 5

@@ -17,15 +17,23 @@ HEAVY = ("torch", "transformers", "trl", "peft", "datasets", "accelerate", "vllm
 @pytest.mark.slow
 def test_a_core_only_venv_scores_and_rewards(tmp_path: Path) -> None:
     wheels = tmp_path / "wheels"
-    built = subprocess.run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "--no-build-isolation", "-w",
-                            str(wheels), str(REPO)], capture_output=True, text=True, timeout=600)
+    built = subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "--no-build-isolation", "-w", str(wheels), str(REPO)],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert built.returncode == 0, built.stderr[-2000:]
     venv = tmp_path / "core"
     subprocess.run([sys.executable, "-m", "venv", "--clear", str(venv)], check=True, timeout=300)
     py = venv / "bin" / "python"
     wheel = next(wheels.glob("cfdpo-*.whl"))
-    inst = subprocess.run([str(py), "-m", "pip", "install", "-q", "--no-index", "--no-deps", str(wheel)],
-                          capture_output=True, text=True, timeout=300)
+    inst = subprocess.run(
+        [str(py), "-m", "pip", "install", "-q", "--no-index", "--no-deps", str(wheel)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert inst.returncode == 0, inst.stderr[-2000:]
     code = (
         "import importlib.metadata as m, importlib.util, json\n"
@@ -54,7 +62,8 @@ def test_the_exact_pins_live_in_constraints_and_the_package_declares_ranges() ->
     assert not any(d.split(";")[0].strip().startswith(HEAVY) for d in meta["dependencies"])
     train = meta["optional-dependencies"]["train"]
     assert any(d.startswith("torch>=") for d in train) and not any("==" in d for d in train)
-    pins = dict(line.split("==") for line in (REPO / "constraints.txt").read_text().splitlines()
-                if line and not line.startswith("#"))
+    pins = dict(
+        line.split("==") for line in (REPO / "constraints.txt").read_text().splitlines() if line and not line.startswith("#")
+    )
     assert pins["torch"] == "2.13.0" and pins["trl"] == "1.14.2" and pins["transformers"] == "5.17.0"
     assert "-c constraints.txt" in (REPO / "Makefile").read_text()

@@ -12,13 +12,20 @@ import pytest
 from cfdpo.scoring import CompileResult, CompileScorer, Verdict
 from cfdpo.scoring import compile as compile_mod
 
-SRC = "#include <cstdio>\nint main(){ puts(\"hi\"); }\n"
+SRC = '#include <cstdio>\nint main(){ puts("hi"); }\n'
 
 VARIANTS: dict[str, dict[str, Any]] = {
-    "pch": {"pch": False}, "fast_link": {"fast_link": False}, "syntax_first": {"syntax_first": True},
-    "timeout_s": {"timeout_s": 29.0}, "memory_mb": {"memory_mb": 2000}, "extra_flags": {"extra_flags": ("-O1",)},
-    "std": {"std": "c++14"}, "mode": {"mode": "object"}, "warnings": {"warnings": "allow"},
-    "output_limit_mb": {"output_limit_mb": 128}, "isolation": {"isolation": "rlimits"},
+    "pch": {"pch": False},
+    "fast_link": {"fast_link": False},
+    "syntax_first": {"syntax_first": True},
+    "timeout_s": {"timeout_s": 29.0},
+    "memory_mb": {"memory_mb": 2000},
+    "extra_flags": {"extra_flags": ("-O1",)},
+    "std": {"std": "c++14"},
+    "mode": {"mode": "object"},
+    "warnings": {"warnings": "allow"},
+    "output_limit_mb": {"output_limit_mb": 128},
+    "isolation": {"isolation": "rlimits"},
 }
 
 

@@ -13,9 +13,23 @@ from collections import defaultdict
 from .conftest import REPO
 
 LAYERS: dict[str, float] = {
-    "errors": 0, "jsonl": 0, "tempdirs": 0, "options": 0.5, "schemas": 0.5, "runinfo": 0.7,
-    "scoring": 1, "corpus": 2, "compiler_data": 2, "rewards": 2.5, "generation": 3,
-    "prefs": 4, "evaluation": 4, "training": 4, "stages": 5, "commands": 6, "cli": 7,
+    "errors": 0,
+    "jsonl": 0,
+    "tempdirs": 0,
+    "options": 0.5,
+    "schemas": 0.5,
+    "runinfo": 0.7,
+    "scoring": 1,
+    "corpus": 2,
+    "compiler_data": 2,
+    "rewards": 2.5,
+    "generation": 3,
+    "prefs": 4,
+    "evaluation": 4,
+    "training": 4,
+    "stages": 5,
+    "commands": 6,
+    "cli": 7,
 }
 
 
@@ -61,8 +75,11 @@ def test_layers_import_one_way() -> None:
 
 
 def test_every_package_has_a_layer() -> None:
-    tops = {p.stem if p.is_file() else p.name for p in (REPO / "cfdpo").iterdir()
-            if (p.suffix == ".py" and p.stem != "__init__") or (p.is_dir() and (p / "__init__.py").exists())}
+    tops = {
+        p.stem if p.is_file() else p.name
+        for p in (REPO / "cfdpo").iterdir()
+        if (p.suffix == ".py" and p.stem != "__init__") or (p.is_dir() and (p / "__init__.py").exists())
+    }
     tops |= {p.name for p in (REPO / "cfdpo").iterdir() if p.is_dir() and any(p.glob("*.py"))}
     assert tops <= set(LAYERS), sorted(tops - set(LAYERS))
 
@@ -113,6 +130,9 @@ def test_no_import_cycles() -> None:
 
 
 def test_commands_are_thin() -> None:
-    long = {p.name: n for p in (REPO / "cfdpo" / "commands").glob("*.py")
-            if (n := len(p.read_text(encoding="utf-8").splitlines())) > 120}
+    long = {
+        p.name: n
+        for p in (REPO / "cfdpo" / "commands").glob("*.py")
+        if (n := len(p.read_text(encoding="utf-8").splitlines())) > 120
+    }
     assert not long, long

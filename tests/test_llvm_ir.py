@@ -22,10 +22,12 @@ from cfdpo.compiler_data.llvm_ir import (
 
 from .conftest import SAMPLE
 
-needs_llvm = pytest.mark.skipif(shutil.which("clang++-16") is None and shutil.which("clang++-15") is None,
-                                reason="no versioned clang/LLVM (apt-get install clang-16 llvm-16)")
+needs_llvm = pytest.mark.skipif(
+    shutil.which("clang++-16") is None and shutil.which("clang++-15") is None,
+    reason="no versioned clang/LLVM (apt-get install clang-16 llvm-16)",
+)
 
-PROG = r'''#include <cstdio>
+PROG = r"""#include <cstdio>
 #include <vector>
 int sum(const std::vector<int>& v) { int s = 0; for (int x : v) s += x; return s; }
 int main() {
@@ -33,7 +35,7 @@ int main() {
     printf("Case #1; total = %d\n", sum(v));  // a ';' and ' #1' inside a string
     return 0;
 }
-'''
+"""
 
 
 @needs_llvm
@@ -57,8 +59,7 @@ def test_cleaned_ir_still_verifies(level):
 def test_debug_metadata_is_removed_and_ir_verifies(tmp_path):
     tc = find_llvm()
     (tmp_path / "a.cpp").write_text(PROG)
-    subprocess.run([tc.clangxx, "-std=c++17", "-g", "-O1", "-S", "-emit-llvm", "-o", "a.ll", "a.cpp"], cwd=tmp_path,
-                   check=True)
+    subprocess.run([tc.clangxx, "-std=c++17", "-g", "-O1", "-S", "-emit-llvm", "-o", "a.ll", "a.cpp"], cwd=tmp_path, check=True)
     ir = (tmp_path / "a.ll").read_text()
     assert "!dbg" in ir and "DICompileUnit" in ir
     cleaned = clean_ir(ir)
@@ -115,16 +116,16 @@ def test_llvm_ir_command_end_to_end_and_resume(tmp_path):
 
     src = tmp_path / "src"
     src.mkdir()
-    (src / "ok.c").write_text("#include <stdio.h>\nint main(void) { int s = 0; for (int i = 0; i < 9; i++) s += i; "
-                              "printf(\"%d\\n\", s); return 0; }\n")
+    (src / "ok.c").write_text(
+        '#include <stdio.h>\nint main(void) { int s = 0; for (int i = 0; i < 9; i++) s += i; printf("%d\\n", s); return 0; }\n'
+    )
     (src / "ok2.cpp").write_text((SAMPLE / "data/p008/C++/s100053.cpp").read_text())
     (src / "bad.c").write_text("int main(void) { return missing; }\n")
     args = LLVMIRArguments(data=str(src), out=str(tmp_path / "out"), opt_levels="O0,O3", format="pairs", workers=2)
     s = run(args)
     assert s["rows"] == 4 and s["dropped_by_reason"] == {"compile_error": 2}
     rows = [json.loads(x) for x in (tmp_path / "out" / "ir.jsonl").read_text().splitlines()]
-    assert {(r["id"], r["opt_level"]) for r in rows} == {("ok.c", "O0"), ("ok.c", "O3"), ("ok2.cpp", "O0"),
-                                                         ("ok2.cpp", "O3")}
+    assert {(r["id"], r["opt_level"]) for r in rows} == {("ok.c", "O0"), ("ok.c", "O3"), ("ok2.cpp", "O0"), ("ok2.cpp", "O3")}
     assert all(r["clang_version"].startswith("Debian clang") or "clang" in r["clang_version"] for r in rows)
     assert {r["language"] for r in rows} == {"C", "C++"}
     pairs = (tmp_path / "out" / "pairs.jsonl").read_text().splitlines()

@@ -12,12 +12,12 @@ from cfdpo.stages.common import read_jsonl
 from cfdpo.stages.evaluate import EvaluateArguments
 from cfdpo.stages.evaluate import run as evaluate
 
-SHORT = "#include <cstdio>\nint main() {\n  int a = {k};\n  printf(\"%d\\n\", a + 1);\n  return 0;\n}\n"
+SHORT = '#include <cstdio>\nint main() {\n  int a = {k};\n  printf("%d\\n", a + 1);\n  return 0;\n}\n'
 
 
 def _long_program(lines: int) -> str:
     body = "".join(f"int v{i} = {i} * 3 + 1;\n" for i in range(lines))
-    return "#include <cstdio>\n" + body + "int main() {\n  printf(\"%d\\n\", v0 + v1);\n  return 0;\n}\n"
+    return "#include <cstdio>\n" + body + 'int main() {\n  printf("%d\\n", v0 + v1);\n  return 0;\n}\n'
 
 
 def _corpus(root: Path, long_lines: int) -> Path:
@@ -32,7 +32,8 @@ def _corpus(root: Path, long_lines: int) -> Path:
             (d / f"{sid}.cpp").write_text(src)
         (root / "metadata").mkdir(exist_ok=True)
         (root / "metadata" / f"p{p}.csv").write_text(
-            "submission_id,problem_id,language,status\n" + "".join(f"{s},p{p},C++,Accepted\n" for s in srcs))
+            "submission_id,problem_id,language,status\n" + "".join(f"{s},p{p},C++,Accepted\n" for s in srcs)
+        )
     return root
 
 
@@ -68,12 +69,22 @@ def test_prompt_fitter_cuts_at_a_line_start_and_fits(tiny_model_dir) -> None:
 
 
 @pytest.mark.parametrize("policy", ["truncate", "skip"])
-def test_a_long_program_is_truncated_or_skipped_and_its_batch_keeps_its_rows(tiny_model_dir, tmp_path,
-                                                                             policy) -> None:
+def test_a_long_program_is_truncated_or_skipped_and_its_batch_keeps_its_rows(tiny_model_dir, tmp_path, policy) -> None:
     corpus = _corpus(tmp_path / "corpus", long_lines=4000)  # ~100 kB: ~40k tokens of the tiny tokenizer
-    args = EvaluateArguments(model=str(tiny_model_dir), out=str(tmp_path / "ev"), data=str(corpus),
-                             train_per_problem=1, test_per_problem=1, compile_check=False, compile_mode="syntax",
-                             threads=1, batch_size=4, max_new_tokens=8, max_prompt_tokens=256, long_prompts=policy)
+    args = EvaluateArguments(
+        model=str(tiny_model_dir),
+        out=str(tmp_path / "ev"),
+        data=str(corpus),
+        train_per_problem=1,
+        test_per_problem=1,
+        compile_check=False,
+        compile_mode="syntax",
+        threads=1,
+        batch_size=4,
+        max_new_tokens=8,
+        max_prompt_tokens=256,
+        long_prompts=policy,
+    )
     res = evaluate(args)
     rows = read_jsonl(tmp_path / "ev" / "samples.jsonl")
     by = {r["prompt_id"]: r for r in rows}
@@ -106,8 +117,7 @@ def test_a_batch_whose_generation_fails_is_retried_one_prompt_at_a_time(monkeypa
         return [["}"] for _ in prompts]
 
     monkeypatch.setattr(hf, "generate_completions", fake)
-    batch = [{"id": f"p/{i}", "prompt": "BOOM" if i == 1 else "int main() {", "reference_completion": "}"}
-             for i in range(3)]
+    batch = [{"id": f"p/{i}", "prompt": "BOOM" if i == 1 else "int main() {", "reference_completion": "}"} for i in range(3)]
     outs, failed = common._generate_isolated(None, None, batch, [b["prompt"] for b in batch], None, "raw")
     assert calls == [3, 1, 1, 1]
     assert outs == [["}"], None, ["}"]]

@@ -13,10 +13,28 @@ from .conftest import SAMPLE
 
 
 def _args(tiny_model_dir, out, **kw) -> LoopArguments:
-    base = dict(out=str(out), model=str(tiny_model_dir), data=str(SAMPLE), eval_limit=4, train_limit=4,
-                prefs_limit=2, num_samples=2, min_edit_distance=1, batch_size=2, compile_check=False, lora_r=4,
-                lora_alpha=4, sft_max_steps=2, sft_batch_size=2, dpo_max_steps=2, dpo_batch_size=2,
-                dpo_learning_rate=1e-3, max_length=128, threads=1, rounds=2)
+    base = dict(
+        out=str(out),
+        model=str(tiny_model_dir),
+        data=str(SAMPLE),
+        eval_limit=4,
+        train_limit=4,
+        prefs_limit=2,
+        num_samples=2,
+        min_edit_distance=1,
+        batch_size=2,
+        compile_check=False,
+        lora_r=4,
+        lora_alpha=4,
+        sft_max_steps=2,
+        sft_batch_size=2,
+        dpo_max_steps=2,
+        dpo_batch_size=2,
+        dpo_learning_rate=1e-3,
+        max_length=128,
+        threads=1,
+        rounds=2,
+    )
     base.update(kw)
     return LoopArguments(**base)
 
@@ -50,8 +68,10 @@ def test_loop_rounds_train_on_their_own_samples_and_resume(tiny_model_dir, tmp_p
     assert "+SFT+DPO r2" in (out / "table.md").read_text() and (out / "compile_rate.png").is_file()
     stamp = (out / "round_2" / "adapter" / "adapter_model.safetensors").stat().st_mtime_ns
     # fresh programs: SFT's 4, round 1's 2 and round 2's 2 train programs are 8 distinct programs
-    ids = [{json.loads(x)["id"] for x in (out / d / "prompts.jsonl").read_text().splitlines()}
-           for d in ("round_0/sft", "round_1/prefs", "round_2/prefs")]
+    ids = [
+        {json.loads(x)["id"] for x in (out / d / "prompts.jsonl").read_text().splitlines()}
+        for d in ("round_0/sft", "round_1/prefs", "round_2/prefs")
+    ]
     assert [len(x) for x in ids] == [4, 2, 2] and len(ids[0] | ids[1] | ids[2]) == 8
     again = run_loop(_args(tiny_model_dir, out, fresh_programs=True))  # everything done: reused
     assert again["table"] == res["table"]
@@ -59,9 +79,14 @@ def test_loop_rounds_train_on_their_own_samples_and_resume(tiny_model_dir, tmp_p
 
 
 def test_loop_options_are_checked(tiny_model_dir, tmp_path):
-    for kw, name in ((dict(rounds=0), "rounds"), (dict(start="sft2"), "start"), (dict(chosen="worst"), "chosen"),
-                     (dict(loss="ipo"), "loss"), (dict(stages="base"), "stages"),
-                     (dict(fresh_programs=True, prefs_limit=None), "fresh_programs")):
+    for kw, name in (
+        (dict(rounds=0), "rounds"),
+        (dict(start="sft2"), "start"),
+        (dict(chosen="worst"), "chosen"),
+        (dict(loss="ipo"), "loss"),
+        (dict(stages="base"), "stages"),
+        (dict(fresh_programs=True, prefs_limit=None), "fresh_programs"),
+    ):
         with pytest.raises(OptionError) as e:
             _args(tiny_model_dir, tmp_path / "x", **kw)
         assert e.value.option == name

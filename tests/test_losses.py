@@ -29,10 +29,18 @@ import torch
 
 from cfdpo.training.losses import dpop_loss, get_loss, sigmoid_dpo_loss
 
-A = dict(policy_chosen_logps=torch.tensor([-1.0]), policy_rejected_logps=torch.tensor([-3.0]),
-         ref_chosen_logps=torch.tensor([-2.0]), ref_rejected_logps=torch.tensor([-1.0]))
-B = dict(policy_chosen_logps=torch.tensor([-3.0]), policy_rejected_logps=torch.tensor([-4.0]),
-         ref_chosen_logps=torch.tensor([-2.0]), ref_rejected_logps=torch.tensor([-2.0]))
+A = dict(
+    policy_chosen_logps=torch.tensor([-1.0]),
+    policy_rejected_logps=torch.tensor([-3.0]),
+    ref_chosen_logps=torch.tensor([-2.0]),
+    ref_rejected_logps=torch.tensor([-1.0]),
+)
+B = dict(
+    policy_chosen_logps=torch.tensor([-3.0]),
+    policy_rejected_logps=torch.tensor([-4.0]),
+    ref_chosen_logps=torch.tensor([-2.0]),
+    ref_rejected_logps=torch.tensor([-2.0]),
+)
 
 
 def close(t: torch.Tensor, x: float) -> bool:

@@ -18,11 +18,11 @@ def sample(pid, k, comp, verdict):
 
 
 SAMPLES = [
-    sample("A/s1", 0, "rn 0;\n}", "ok"),                       # good: never rejected
-    sample("A/s1", 1, "rn 0\n}", "error"),                     # distance 1: dropped at min 2
+    sample("A/s1", 0, "rn 0;\n}", "ok"),  # good: never rejected
+    sample("A/s1", 1, "rn 0\n}", "error"),  # distance 1: dropped at min 2
     sample("A/s1", 2, "rn x + y + z;\n}}}", "error"),
-    sample("A/s1", 3, "rn x + y + z;\n}}}", "error"),          # duplicate rejected
-    sample("A/s1", 4, "rn 0; int unused;\n}", "warning"),      # bad under warnings-are-errors
+    sample("A/s1", 3, "rn x + y + z;\n}}}", "error"),  # duplicate rejected
+    sample("A/s1", 4, "rn 0; int unused;\n}", "warning"),  # bad under warnings-are-errors
     sample("B/s2", 0, " return 1; } garbage garbage", "error"),
 ]
 
@@ -42,8 +42,9 @@ def test_pairs_follow_the_paper():
 
 
 def test_cap_and_threshold_and_chat_format():
-    rows, summary = build_preferences(PROMPTS, SAMPLES, min_edit_distance=0, max_pairs_per_prompt=1,
-                                      prompt_format="chat", render=lambda p: f"<user>{p}</user>")
+    rows, summary = build_preferences(
+        PROMPTS, SAMPLES, min_edit_distance=0, max_pairs_per_prompt=1, prompt_format="chat", render=lambda p: f"<user>{p}</user>"
+    )
     assert [r["id"] for r in rows] == ["A/s1#1", "B/s2#0"]
     assert summary["dropped"]["max_pairs_per_prompt"] == 2
     assert rows[0]["chosen"] == "```cpp\nrn 0;\n}\n```" and rows[0]["prompt"].startswith("<user>")
@@ -51,8 +52,10 @@ def test_cap_and_threshold_and_chat_format():
     assert rows == [] and summary["edit_distance_mean"] is None
 
 
-@pytest.mark.parametrize("policy, chosen", [("paper", "reference"), ("paper", "best"), ("graded", "reference"),
-                                            ("graded", "best"), ("graded", "sample")])
+@pytest.mark.parametrize(
+    "policy, chosen",
+    [("paper", "reference"), ("paper", "best"), ("graded", "reference"), ("graded", "best"), ("graded", "sample")],
+)
 @pytest.mark.parametrize("warnings", ["error", "allow"])
 def test_every_pair_policy_follows_the_warnings_policy(policy, chosen, warnings):
     """A sample that compiles with a warning is rejected exactly when the run's policy counts warnings as

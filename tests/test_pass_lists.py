@@ -24,8 +24,9 @@ from cfdpo.compiler_data.tuning import (
     validate_pass_list,
 )
 
-pytestmark = pytest.mark.skipif(shutil.which("opt-16") is None or shutil.which("clang-16") is None,
-                                reason="LLVM 16 (clang-16, llvm-16) is not installed")
+pytestmark = pytest.mark.skipif(
+    shutil.which("opt-16") is None or shutil.which("clang-16") is None, reason="LLVM 16 (clang-16, llvm-16) is not installed"
+)
 
 SMALL = """
 define internal i32 @sq(i32 %x) {
@@ -93,8 +94,10 @@ def test_code_size_is_text_plus_data(tc) -> None:
 
 
 def test_pipeline_text_wraps_each_level(cat) -> None:
-    assert pipeline_text(["instcombine", "inline", "licm", "globaldce"], cat) == \
-        "function(instcombine),cgscc(inline),function(loop-mssa(licm)),globaldce"
+    assert (
+        pipeline_text(["instcombine", "inline", "licm", "globaldce"], cat)
+        == "function(instcombine),cgscc(inline),function(loop-mssa(licm)),globaldce"
+    )
     with pytest.raises(KeyError, match="not in the LLVM 16 catalogue"):
         pipeline_text(["no-such-pass"], cat)
 
@@ -117,7 +120,7 @@ def test_random_lists_and_tuning(tc, cat) -> None:
     res = tune_ir(SMALL, cat, tc, budget=4, seed=1, minimise_evals=15)
     assert res.size is not None and res.size <= res.random_best_size <= res.unoptimised_size
     assert res.oz_size is not None and res.evaluations >= 5
-    assert geomean_improvement([90, 110], [100, 100]) == pytest.approx(1 - (0.99 ** 0.5))
+    assert geomean_improvement([90, 110], [100, 100]) == pytest.approx(1 - (0.99**0.5))
 
 
 EXC = r"""#include <cstdio>
@@ -137,11 +140,9 @@ def test_validation_rejects_a_planted_miscompiling_list(tc, cat, tmp_path) -> No
     assert ir is not None, why
     tests = [TestCase("1\n", "1\n"), TestCase("5\n", "caught big\n")]
     ex = ExecutionScorer(CompileScorer(tmp_root=str(tmp_path)), time_limit_s=2)
-    assert validate_pass_list(EXC, "C++", ir, ["sroa", "instcombine", "simplifycfg"], cat, tc, tests, ex).verdict \
-        == "valid"
+    assert validate_pass_list(EXC, "C++", ir, ["sroa", "instcombine", "simplifycfg"], cat, tc, tests, ex).verdict == "valid"
     # lowerinvoke turns invokes into plain calls: the exception is no longer caught (a behaviour change)
-    bad = dict(cat, passes=cat["passes"] + [{"name": "lowerinvoke", "kind": "function",
-                                              "text": "function(lowerinvoke)"}])
+    bad = dict(cat, passes=cat["passes"] + [{"name": "lowerinvoke", "kind": "function", "text": "function(lowerinvoke)"}])
     v = validate_pass_list(EXC, "C++", ir, ["lowerinvoke"], bad, tc, tests, ex)
     assert v.verdict == "behaviour_changed", v
     crash = dict(cat, passes=cat["passes"] + [{"name": "boom", "kind": "module", "text": "no-such-pass"}])
@@ -155,20 +156,24 @@ def test_pass_lists_commands_end_to_end(tmp_path) -> None:
 
     from .conftest import SAMPLE
 
-    emu = run(PassListsArguments(data=str(SAMPLE), limit=2, out=str(tmp_path / "e"), lists_per_program=2,
-                                 workers=1), "emulate")
+    emu = run(PassListsArguments(data=str(SAMPLE), limit=2, out=str(tmp_path / "e"), lists_per_program=2, workers=1), "emulate")
     rows = read_jsonl(tmp_path / "e" / "emulation.jsonl")
     assert emu["rows"] == len(rows) == 4 - sum(emu["lists_excluded_by_reason"].values())
     for r in rows:
         assert 1 <= len(r["passes"]) <= 50 and r["output_size"] > 0 and r["input_size"] > 0
         assert r["pass_text"] in r["prompt"] and r["answer"].startswith("<code>")
-    args = PassListsArguments(data=str(SAMPLE), limit=2, out=str(tmp_path / "t"), budget=3, minimise_evals=8,
-                              workers=1, broadcast_top=2)
+    args = PassListsArguments(
+        data=str(SAMPLE), limit=2, out=str(tmp_path / "t"), budget=3, minimise_evals=8, workers=1, broadcast_top=2
+    )
     s = run(args, "tune")
     tuned = read_jsonl(tmp_path / "t" / "tuning.jsonl")
     assert s["programs_tuned"] == len(tuned) == 2
-    assert s["validation"] == {"valid": 2} or set(s["validation"]) <= {"valid", "behaviour_changed",
-                                                                          "compiler_crash", "reference_failed"}
+    assert s["validation"] == {"valid": 2} or set(s["validation"]) <= {
+        "valid",
+        "behaviour_changed",
+        "compiler_crash",
+        "reference_failed",
+    }
     for r in tuned:
         assert r["size"] <= r["own_size"] or r["validation"] != "valid"
         assert r["prompt"].startswith("[INST] Tell me how to optimize this LLVM-IR for object file size:")

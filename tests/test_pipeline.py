@@ -10,16 +10,33 @@ from .conftest import SAMPLE
 
 
 def test_pipeline_end_to_end_and_resume(tiny_model_dir, tmp_path):
-    p = PipelineArguments(out=str(tmp_path / "pipe"), model=str(tiny_model_dir), data=str(SAMPLE), eval_limit=2,
-                          train_limit=4, prefs_limit=2, num_samples=2, min_edit_distance=1, batch_size=2,
-                          compile_check=False, lora_r=4, lora_alpha=4, sft_max_steps=2, sft_batch_size=2,
-                          dpo_max_steps=2, dpo_batch_size=2, dpo_learning_rate=1e-3, max_length=256, threads=1,
-                          run_tests=True, pairs="graded+synthetic")
+    p = PipelineArguments(
+        out=str(tmp_path / "pipe"),
+        model=str(tiny_model_dir),
+        data=str(SAMPLE),
+        eval_limit=2,
+        train_limit=4,
+        prefs_limit=2,
+        num_samples=2,
+        min_edit_distance=1,
+        batch_size=2,
+        compile_check=False,
+        lora_r=4,
+        lora_alpha=4,
+        sft_max_steps=2,
+        sft_batch_size=2,
+        dpo_max_steps=2,
+        dpo_batch_size=2,
+        dpo_learning_rate=1e-3,
+        max_length=256,
+        threads=1,
+        run_tests=True,
+        pairs="graded+synthetic",
+    )
     res = run(p)
     out = tmp_path / "pipe"
     assert list(res["table"]) == ["Base", "+SFT", "+DPO", "+SFT+DPO", "+SFT+DPOP"]
-    dirs = {"Base": "eval-base", "+SFT": "eval-sft", "+DPO": "eval-dpo", "+SFT+DPO": "eval-sft-dpo",
-            "+SFT+DPOP": "eval-sft-dpop"}
+    dirs = {"Base": "eval-base", "+SFT": "eval-sft", "+DPO": "eval-dpo", "+SFT+DPO": "eval-sft-dpo", "+SFT+DPOP": "eval-sft-dpop"}
     evals = {k: json.loads((tmp_path / "pipe" / d / "results.json").read_text()) for k, d in dirs.items()}
     for k, ev in evals.items():  # the table is each stage's own evaluation, not something else in [0, 1]
         assert res["table"][k] == ev["compile_rate"] == ev["compiled"] / 2
@@ -41,7 +58,7 @@ def test_pipeline_end_to_end_and_resume(tiny_model_dir, tmp_path):
     from math import comb
 
     m, k = fixed + broken, min(fixed, broken)  # exact McNemar, worked by hand on the discordant programs
-    assert mc["p_value"] == (1.0 if m == 0 else min(1.0, 2 * sum(comb(m, i) for i in range(k + 1)) / 2 ** m))
+    assert mc["p_value"] == (1.0 if m == 0 else min(1.0, 2 * sum(comb(m, i) for i in range(k + 1)) / 2**m))
     assert "compile vs Base" in table and "pass@1 vs +SFT" in table
     for d in ("sft", "sft-dpo", "sft-dpop", "dpo"):
         assert (out / d / "adapter_model.safetensors").is_file()

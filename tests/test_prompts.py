@@ -17,14 +17,14 @@ def test_scan_ignores_braces_in_literals_and_comments():
 
 
 def test_raw_output_is_cut_at_fence_and_prose():
-    raw = '    }\n    return 0;\n}\n```\n\nThis program reads n and prints { when positive.'
+    raw = "    }\n    return 0;\n}\n```\n\nThis program reads n and prints { when positive."
     comp, steps = clean_completion(PROMPT, raw, "raw")
-    assert comp == '    }\n    return 0;\n}'
+    assert comp == "    }\n    return 0;\n}"
     assert steps == ["fence_cut"]
 
 
 def test_raw_output_is_cut_where_braces_balance():
-    raw = '    }\n}\n\nint helper() { return 1; }\nint main2() {'
+    raw = "    }\n}\n\nint helper() { return 1; }\nint main2() {"
     comp, steps = clean_completion(PROMPT, raw, "raw")
     assert comp == "    }\n}" and steps == ["brace_balance_cut"]
     assert balanced_cut("int main() {", "}") == 1

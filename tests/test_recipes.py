@@ -14,10 +14,20 @@ RECIPES = sorted((REPO / "recipes").rglob("*.yaml"))
 
 def test_there_are_recipes_for_each_required_model():
     names = {p.relative_to(REPO / "recipes").as_posix() for p in RECIPES}
-    for need in ["smollm2-135m/sft.yaml", "smollm2-135m/dpo.yaml", "smollm2-135m/dpop.yaml",
-                 "smollm2-135m/pipeline.yaml", "codellama-7b/sft.yaml", "codellama-7b/dpo.yaml",
-                 "mistral-7b-instruct/sft.yaml", "mistral-7b-instruct/dpo.yaml", "gemma-7b/sft.yaml",
-                 "gemma-7b/dpo.yaml", "accelerate/ddp.yaml", "accelerate/deepspeed_zero3.yaml"]:
+    for need in [
+        "smollm2-135m/sft.yaml",
+        "smollm2-135m/dpo.yaml",
+        "smollm2-135m/dpop.yaml",
+        "smollm2-135m/pipeline.yaml",
+        "codellama-7b/sft.yaml",
+        "codellama-7b/dpo.yaml",
+        "mistral-7b-instruct/sft.yaml",
+        "mistral-7b-instruct/dpo.yaml",
+        "gemma-7b/sft.yaml",
+        "gemma-7b/dpo.yaml",
+        "accelerate/ddp.yaml",
+        "accelerate/deepspeed_zero3.yaml",
+    ]:
         assert need in names
 
 
@@ -51,8 +61,9 @@ def test_recipe_parses(path: Path):
         from cfdpo.stages.dpo import PreferenceArguments
         from cfdpo.stages.train_common import TrainDataArguments
 
-        _d, p, t, m = parse([TrainDataArguments, PreferenceArguments, DPOConfig, ModelConfig],
-                           ["--config", str(path), *overrides], "t")
+        _d, p, t, m = parse(
+            [TrainDataArguments, PreferenceArguments, DPOConfig, ModelConfig], ["--config", str(path), *overrides], "t"
+        )
         assert p.loss in ("sigmoid", "dpop") and t.beta == cfg["beta"]
     elif command == "kto":
         from trl import KTOConfig, ModelConfig
@@ -96,6 +107,5 @@ def test_unknown_recipe_keys_are_an_error(tmp_path):
     bad.write_text("model: x\nlearning_rat: 0.1\n")
     with pytest.raises(ValueError, match="learning_rat"):
         parse([PipelineArguments], ["--config", str(bad)], "t")
-    (p,) = parse([PipelineArguments], ["--config", str(REPO / "recipes/smollm2-135m/pipeline.yaml"),
-                                       "--eval_limit", "3"], "t")
+    (p,) = parse([PipelineArguments], ["--config", str(REPO / "recipes/smollm2-135m/pipeline.yaml"), "--eval_limit", "3"], "t")
     assert p.eval_limit == 3  # flags override the file

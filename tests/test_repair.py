@@ -16,40 +16,66 @@ from cfdpo.stages.repair import attempt_succeeded, repair_summary
 from .conftest import CHAT_TEMPLATE, SAMPLE
 
 PROMPT = "#include <cstdio>\nint main() {\n    int n = 3;\n"
-BAD = "    printf(\"%d\\n\", n)\n    return 0;\n}\nint g() { return m; }\n"
+BAD = '    printf("%d\\n", n)\n    return 0;\n}\nint g() { return m; }\n'
 
 
 @pytest.fixture(scope="module")
 def scored_bad() -> dict:
     r = CompileScorer(cache_dir=None).score(PROMPT + BAD)
     assert r.verdict.value == "error"
-    return {"id": "p#0", "prompt_id": "p", "prompt": PROMPT, "completion": BAD, "verdict": r.verdict.value,
-            "good": r.good, "diagnostics": [d.to_dict() for d in r.diagnostics]}
+    return {
+        "id": "p#0",
+        "prompt_id": "p",
+        "prompt": PROMPT,
+        "completion": BAD,
+        "verdict": r.verdict.value,
+        "good": r.good,
+        "diagnostics": [d.to_dict() for d in r.diagnostics],
+    }
 
 
 def test_feedback_quotes_the_first_errors_with_their_source_lines(scored_bad) -> None:
     lines = feedback_lines(PROMPT + BAD, scored_bad["diagnostics"])
     # golden (g++ 12): the missing ';' at the end of line 4, the undeclared name on line 7
-    assert lines == ["4:22: error: expected ';' before 'return'", '  4 |     printf("%d\\n", n)',
-                     "7:18: error: 'm' was not declared in this scope", "  7 | int g() { return m; }"]
+    assert lines == [
+        "4:22: error: expected ';' before 'return'",
+        '  4 |     printf("%d\\n", n)',
+        "7:18: error: 'm' was not declared in this scope",
+        "  7 | int g() { return m; }",
+    ]
     assert len(feedback_lines(PROMPT + BAD, scored_bad["diagnostics"], max_errors=1)) == 2
     text = feedback_for(scored_bad)
     assert text.split("\n")[0] == "The previous completion did not compile (g++):"
-    assert "{" not in text.split("\n")[0] and "\"kind\"" not in text  # compact text, not the raw JSON
+    assert "{" not in text.split("\n")[0] and '"kind"' not in text  # compact text, not the raw JSON
 
 
 def test_feedback_for_warnings_and_failed_tests() -> None:
     r = CompileScorer(cache_dir=None, warnings="error", extra_flags=("-Wall",)).score(
-        "int main() {\n  int unused = 1;\n  return 0;\n}\n")
+        "int main() {\n  int unused = 1;\n  return 0;\n}\n"
+    )
     assert r.verdict.value == "warning" and not r.good
-    row = {"prompt": "int main() {\n", "completion": "  int unused = 1;\n  return 0;\n}\n", "verdict": "warning",
-           "good": False, "diagnostics": [d.to_dict() for d in r.diagnostics]}
+    row = {
+        "prompt": "int main() {\n",
+        "completion": "  int unused = 1;\n  return 0;\n}\n",
+        "verdict": "warning",
+        "good": False,
+        "diagnostics": [d.to_dict() for d in r.diagnostics],
+    }
     text = feedback_for(row)
     assert "warnings, which count as failures" in text and "2:7: warning: unused variable 'unused'" in text
-    tested = {**row, "verdict": "ok", "good": True, "diagnostics": [], "exec_verdict": "wrong_answer",
-              "tests_passed": 1, "tests_total": 3, "passed": False}
-    assert feedback_for(tested) == ("The previous completion compiled but failed the sample tests: wrong_answer "
-                                    "(1/3 tests passed).")
+    tested = {
+        **row,
+        "verdict": "ok",
+        "good": True,
+        "diagnostics": [],
+        "exec_verdict": "wrong_answer",
+        "tests_passed": 1,
+        "tests_total": 3,
+        "passed": False,
+    }
+    assert feedback_for(tested) == (
+        "The previous completion compiled but failed the sample tests: wrong_answer (1/3 tests passed)."
+    )
     assert not attempt_succeeded(tested, run_tests=True) and attempt_succeeded(tested, run_tests=False)
 
 
@@ -73,13 +99,27 @@ def test_repair_summary_is_cumulative_and_counts_fixed_kinds() -> None:
     prompts = [{"id": i} for i in "abcd"]
 
     def row(pid: str, good: bool) -> dict:
-        diags = [] if good else [{"kind": "error", "message": "'x' was not declared in this scope", "line": 1,
-                                  "column": 1, "option": None, "file": "prog.cpp"}]
+        diags = (
+            []
+            if good
+            else [
+                {
+                    "kind": "error",
+                    "message": "'x' was not declared in this scope",
+                    "line": 1,
+                    "column": 1,
+                    "option": None,
+                    "file": "prog.cpp",
+                }
+            ]
+        )
         return {"prompt_id": pid, "good": good, "verdict": "ok" if good else "error", "diagnostics": diags}
 
-    history = [[row("a", True), row("b", False), row("c", False), row("d", False)],
-               [row("b", True), row("c", False), row("d", False)],
-               [row("c", False), row("d", True)]]
+    history = [
+        [row("a", True), row("b", False), row("c", False), row("d", False)],
+        [row("b", True), row("c", False), row("d", False)],
+        [row("c", False), row("d", True)],
+    ]
     s = repair_summary(prompts, history, run_tests=False, turns=3)
     rates = [t["compile_rate"]["k"] for t in s["turns"]]
     assert rates == [1, 2, 3, 3]  # turn 3 was asked but never ran: it repeats turn 2's figures
@@ -95,8 +135,16 @@ def test_evaluate_with_repair_turns_resumes_and_compares(tiny_model_dir, tmp_pat
     from cfdpo.stages.evaluate import EvaluateArguments
     from cfdpo.stages.evaluate import run as evaluate
 
-    args = EvaluateArguments(model=str(tiny_model_dir), out=str(tmp_path / "ev"), data=str(SAMPLE), limit=4,
-                             threads=1, batch_size=2, max_new_tokens=12, repair_turns=2)
+    args = EvaluateArguments(
+        model=str(tiny_model_dir),
+        out=str(tmp_path / "ev"),
+        data=str(SAMPLE),
+        limit=4,
+        threads=1,
+        batch_size=2,
+        max_new_tokens=12,
+        repair_turns=2,
+    )
     res = evaluate(args)
     rep = res["repair"]
     assert rep["turns_asked"] == 2 and len(rep["turns"]) == 3
@@ -136,16 +184,27 @@ def _judged_run(tmp_path: Path) -> Path:
     d = tmp_path / "run"
     d.mkdir()
     prompts, samples = [], []
-    cases = [("a", PROMPT, "    printf(\"%d\\n\", n);\n    return 0;\n}\n", BAD, True),
-             ("b", "int main() {\n    int x = 2;\n", "    return x - 2;\n}\n", "    return y * compute(x, x);\n}\n", False)]
+    cases = [
+        ("a", PROMPT, '    printf("%d\\n", n);\n    return 0;\n}\n', BAD, True),
+        ("b", "int main() {\n    int x = 2;\n", "    return x - 2;\n}\n", "    return y * compute(x, x);\n}\n", False),
+    ]
     for pid, prompt, ref, bad, with_good in cases:
         prompts.append({"id": pid, "problem_id": pid, "prompt": prompt, "reference_completion": ref})
         outs = [bad] + ([ref.replace("return 0;", "return n - 3;")] if with_good else [])
         for k, comp in enumerate(outs):
             r = scorer.score(prompt + comp)
-            samples.append({"id": f"{pid}#{k}", "prompt_id": pid, "sample_index": k, "prompt": prompt,
-                            "completion": comp, "verdict": r.verdict.value, "good": r.good,
-                            "diagnostics": [x.to_dict() for x in r.diagnostics]})
+            samples.append(
+                {
+                    "id": f"{pid}#{k}",
+                    "prompt_id": pid,
+                    "sample_index": k,
+                    "prompt": prompt,
+                    "completion": comp,
+                    "verdict": r.verdict.value,
+                    "good": r.good,
+                    "diagnostics": [x.to_dict() for x in r.diagnostics],
+                }
+            )
     (d / "prompts.jsonl").write_text("".join(json.dumps(p) + "\n" for p in prompts))
     (d / "samples.jsonl").write_text("".join(json.dumps(s) + "\n" for s in samples))
     return d
@@ -172,8 +231,7 @@ def test_repair_data_rows(tmp_path, fmt) -> None:
         assert a["prompt"][-1]["role"] == "user" and a["prompt"][-1]["content"].startswith(a["feedback"])
         assert a["completion"][0]["role"] == "assistant" and a["completion"][0]["content"].startswith("```cpp")
     # a pair closer than the edit-distance filter is dropped
-    s2 = run(RepairDataArguments(samples=str(src), out=str(tmp_path / f"rd2-{fmt}"), prompt_format=fmt,
-                                 min_edit_distance=10_000))
+    s2 = run(RepairDataArguments(samples=str(src), out=str(tmp_path / f"rd2-{fmt}"), prompt_format=fmt, min_edit_distance=10_000))
     assert s2["pref_rows"] == 0 and s2["dropped"] == {"pair_too_close": 2} and s2["sft_rows"] == 2
 
 
@@ -190,10 +248,19 @@ def test_kto_trains_on_unpaired_verdicts(tiny_model_dir, tmp_path) -> None:
         balanced_weights(0, 3)
     src = _judged_run(tmp_path)  # 1 good and 2 failed samples
     out = tmp_path / "kto"
-    args = KTOConfig(output_dir=str(out), max_steps=3, per_device_train_batch_size=2, learning_rate=5e-3,
-                     logging_steps=1, save_strategy="no", report_to="none", seed=0, bf16=False, max_length=256)
-    model = ModelConfig(model_name_or_path=str(tiny_model_dir), use_peft=True, lora_r=4, lora_alpha=4,
-                        lora_dropout=0.0)
+    args = KTOConfig(
+        output_dir=str(out),
+        max_steps=3,
+        per_device_train_batch_size=2,
+        learning_rate=5e-3,
+        logging_steps=1,
+        save_strategy="no",
+        report_to="none",
+        seed=0,
+        bf16=False,
+        max_length=256,
+    )
+    model = ModelConfig(model_name_or_path=str(tiny_model_dir), use_peft=True, lora_r=4, lora_alpha=4, lora_dropout=0.0)
     run(TrainDataArguments(train_file=str(src)), args, model)
     w = load_file(str(out / "adapter_model.safetensors"))
     assert any(v.abs().sum() > 0 for k, v in w.items() if "lora_B" in k)  # B starts at zero

@@ -16,7 +16,7 @@ from cfdpo.scoring.sandbox import bwrap_usable
 
 from .conftest import REPO
 
-PROMPT = "#include <cstdio>\nint main() {\n    int a, b;\n    scanf(\"%d %d\", &a, &b);\n"
+PROMPT = '#include <cstdio>\nint main() {\n    int a, b;\n    scanf("%d %d", &a, &b);\n'
 TESTS = [{"input": "3 4\n", "output": "7\n"}, {"input": "1 1\n", "output": "2\n"}]
 ISO = "auto" if bwrap_usable() else "rlimits"
 
@@ -59,8 +59,13 @@ def test_compile_and_test_rewards_and_trl_arguments() -> None:
     logged: dict[str, float] = {}
     names = ["passes_all", "passes_one", "late_error"]
     comps = [COMPLETIONS[n] for n in names]
-    kw = dict(tests=[TESTS] * 3, completion_ids=[[1]] * 3, trainer_state=None,
-              log_metric=lambda k, v: logged.__setitem__(k, v), log_extra=lambda *a: None)
+    kw = dict(
+        tests=[TESTS] * 3,
+        completion_ids=[[1]] * 3,
+        trainer_state=None,
+        log_metric=lambda k, v: logged.__setitem__(k, v),
+        log_extra=lambda *a: None,
+    )
     cfg = RewardConfig(isolation=ISO)
     assert cfg.compile()([PROMPT] * 3, comps, **kw) == [1.0, 1.0, 0.0]
     assert cfg.tests()([PROMPT] * 3, comps, **kw) == [1.0, 0.5, 0.0]
@@ -93,10 +98,8 @@ def test_a_hostile_batch_returns_within_its_limit() -> None:
         "output": "    for (;;) putchar('x');\n}\n",
     }
     fork_prompt = "#include <unistd.h>\n" + PROMPT
-    bomb = ("#define A(x) x x x x x x x x x x\n#define B(x) A(A(A(A(A(A(A(A(x))))))))\nB(B(B(int a;)))\n"
-            "int main(){}\n")
-    cfg = RewardConfig(isolation=ISO, compile_timeout_s=4, time_limit_s=1, batch_timeout_s=20, workers=2,
-                       cache=False)
+    bomb = "#define A(x) x x x x x x x x x x\n#define B(x) A(A(A(A(A(A(A(A(x))))))))\nB(B(B(int a;)))\nint main(){}\n"
+    cfg = RewardConfig(isolation=ISO, compile_timeout_s=4, time_limit_s=1, batch_timeout_s=20, workers=2, cache=False)
     prompts = [PROMPT, fork_prompt, PROMPT, "", PROMPT]
     comps = [hostile["loop"], hostile["fork"], hostile["output"], bomb, COMPLETIONS["passes_all"]]
     t0 = time.monotonic()
@@ -110,9 +113,15 @@ def test_a_hostile_batch_returns_within_its_limit() -> None:
 
 
 def test_the_batch_limit_scores_unfinished_samples_zero() -> None:
-    slow = "#include <cstdio>\n" + "".join(
-        f"constexpr long f{k}(long n){{ long s=0; for(long i=0;i<200000000;i++) s+=i^n; return s; }}\n"
-        f"constexpr long x{k} = f{k}({k});\n" for k in range(4)) + "int main() {\n"
+    slow = (
+        "#include <cstdio>\n"
+        + "".join(
+            f"constexpr long f{k}(long n){{ long s=0; for(long i=0;i<200000000;i++) s+=i^n; return s; }}\n"
+            f"constexpr long x{k} = f{k}({k});\n"
+            for k in range(4)
+        )
+        + "int main() {\n"
+    )
     cfg = RewardConfig(isolation=ISO, compile_timeout_s=30, batch_timeout_s=2, workers=2, cache=False)
     t0 = time.monotonic()
     scores = cfg.graded()([slow, PROMPT], ["    return 0;\n}\n", COMPLETIONS["passes_all"]], tests=[[], []])
@@ -126,10 +135,12 @@ def test_rewards_import_without_torch(tmp_path) -> None:
     blocker.mkdir()
     for name in ("torch", "transformers", "trl", "datasets"):
         (blocker / f"{name}.py").write_text(f"raise ImportError('{name} is not installed here')\n")
-    code = ("import sys; from cfdpo.rewards import graded_reward, RewardConfig; "
-            "r = RewardConfig(isolation='rlimits', run_tests=False).graded()(['int main() {\\n'], ['  return 0;\\n}']); "
-            "assert r == [1.0], r; assert 'torch' not in sys.modules or sys.modules['torch'].__file__.startswith("
-            f"{str(blocker)!r}); print('ok')")
+    code = (
+        "import sys; from cfdpo.rewards import graded_reward, RewardConfig; "
+        "r = RewardConfig(isolation='rlimits', run_tests=False).graded()(['int main() {\\n'], ['  return 0;\\n}']); "
+        "assert r == [1.0], r; assert 'torch' not in sys.modules or sys.modules['torch'].__file__.startswith("
+        f"{str(blocker)!r}); print('ok')"
+    )
     env = {**os.environ, "PYTHONPATH": f"{blocker}{os.pathsep}{REPO}"}
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120)
     assert out.returncode == 0 and out.stdout.strip() == "ok", out.stderr[-2000:]

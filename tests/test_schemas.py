@@ -15,7 +15,7 @@ from .conftest import REPO
 def test_readme_holds_the_declared_schemas() -> None:
     readme = (REPO / "README.md").read_text()
     start = readme.index("<!-- schema tables")
-    block = readme[readme.index("\n", start) + 1:readme.index("<!-- end of schema tables -->")]
+    block = readme[readme.index("\n", start) + 1 : readme.index("<!-- end of schema tables -->")]
     assert block == schema_markdown()
     for kind, s in SCHEMAS.items():
         assert f"**`{s.file}`** ({kind};" in block
@@ -23,8 +23,15 @@ def test_readme_holds_the_declared_schemas() -> None:
 
 def test_bad_rows_name_the_file_line_and_field(tmp_path) -> None:
     f = tmp_path / "samples.jsonl"
-    good = {"id": "a#0", "prompt_id": "a", "prompt": "int main() {", "completion": "}", "verdict": "ok",
-            "good": True, "diagnostics": []}
+    good = {
+        "id": "a#0",
+        "prompt_id": "a",
+        "prompt": "int main() {",
+        "completion": "}",
+        "verdict": "ok",
+        "good": True,
+        "diagnostics": [],
+    }
     f.write_text(json.dumps(good) + "\n" + json.dumps({**good, "good": "yes"}) + "\n")
     with pytest.raises(InputError, match=r"samples.jsonl:2: field good must be bool, got str \('yes'\)"):
         read_rows("samples", f)

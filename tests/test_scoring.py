@@ -13,13 +13,15 @@ import pytest
 from cfdpo.scoring import CompileScorer, Verdict
 from cfdpo.scoring.diagnostics import Diagnostic, error_kind, normalise_message, parse_gcc_output
 
-OK = "#include <cstdio>\nint main() { std::puts(\"hi\"); return 0; }\n"
+OK = '#include <cstdio>\nint main() { std::puts("hi"); return 0; }\n'
 WARN = "int f() { }\nint main() { return f(); }\n"  # -Wreturn-type is on by default in g++ 12
-ERR = "#include <cstdio>\nint main() {\n  int x = 1;\n  std::printf(\"%d\", y);\n}\n"
+ERR = '#include <cstdio>\nint main() {\n  int x = 1;\n  std::printf("%d", y);\n}\n'
 LINK = "int g();\nint main() { return g(); }\n"
 # a constexpr loop of 1e12 steps with the evaluation limits lifted: g++ runs until killed
-SLOW = ("constexpr long long f() { long long s = 0; for (long long i = 0; i < 1000000000000LL; ++i) s += i; "
-        "return s; }\nstatic_assert(f() > 0);\nint main() {}\n")
+SLOW = (
+    "constexpr long long f() { long long s = 0; for (long long i = 0; i < 1000000000000LL; ++i) s += i; "
+    "return s; }\nstatic_assert(f() > 0);\nint main() {}\n"
+)
 SLOW_FLAGS = ("-fconstexpr-loop-limit=2000000000", "-fconstexpr-ops-limit=4000000000000")
 
 
@@ -113,8 +115,10 @@ def test_missing_compiler_raises():
 
 
 def test_parse_handles_linker_tail_and_junk():
-    diags, ok = parse_gcc_output("[]\n/usr/bin/ld: a.o: in function `main':\nprog.cpp:(.text+0x5): "
-                                 "undefined reference to `g()'\ncollect2: error: ld returned 1 exit status\n")
+    diags, ok = parse_gcc_output(
+        "[]\n/usr/bin/ld: a.o: in function `main':\nprog.cpp:(.text+0x5): "
+        "undefined reference to `g()'\ncollect2: error: ld returned 1 exit status\n"
+    )
     assert ok and [d.kind for d in diags] == ["link error", "link error"]
     assert diags[0].message == "undefined reference to `g()'"
     diags, ok = parse_gcc_output('[{"kind": "error", "message": "x"')  # truncated JSON
@@ -130,7 +134,7 @@ def test_error_kinds():
         "'foo' was not declared in this scope": "undeclared_identifier",
         "no matching function for call to 'f(int)'": "no_matching_function",
         "cannot convert 'std::string' to 'int'": "type_mismatch",
-        "missing terminating \" character": "unterminated_literal",
+        'missing terminating " character': "unterminated_literal",
         "no return statement in function returning non-void": "missing_return",
         "something entirely different": "other",
     }
@@ -187,14 +191,14 @@ PCH_CASES = [
     ERR,
     LINK,
     "#include <bits/stdc++.h>\n// a comment\n#include <vector>  // more\n\nusing namespace std;\n"
-    "int main() { vector<int> v; cout << v.size() << endl; int x = \"s\"; }\n",
+    'int main() { vector<int> v; cout << v.size() << endl; int x = "s"; }\n',
     "#include <bits/stdc++.h>\nusing namespace std;\nint main() { int n; cin >> n; cout << n * 2 << '\\n'; }\n",
     "#include <bits/stdc++.h>\nusing namespace std;\nint main() { for (int i = 0; i < 3; i++) cout << i }\n",
-    "#include <nonexistent_header>\nint main() {}\n",                 # the preamble itself fails
+    "#include <nonexistent_header>\nint main() {}\n",  # the preamble itself fails
     '// quoted\n#include "bits/stdc++.h"\n#include "nonexistent.h"\nint main() {}\n',  # a quoted prefix, then a miss
-    '#include "prog.cpp"\nint main() {}\n',                          # resolves beside the program: never a PCH
+    '#include "prog.cpp"\nint main() {}\n',  # resolves beside the program: never a PCH
     "#include <vector>\n#define N 10\n#include <map>\nint main() { std::map<int, int> m; return m.size() + N; }\n",
-    "#include <cstdio>\nint f() { }\nint main() { return f(); }\n",    # a middle-end warning after the preamble
+    "#include <cstdio>\nint f() { }\nint main() { return f(); }\n",  # a middle-end warning after the preamble
 ]
 
 
@@ -217,9 +221,9 @@ LINK_CASES = [
     WARN,
     ERR,
     LINK,
-    "int g() { return 1; }\n",                                                  # no main
-    "struct S { static int z; };\nint main() { return S::z; }\n",               # undefined static member
-    "#include <cstdio>\nint a[800000000], b[800000000];\nint main() { a[5] = 1; b[7] = 2; std::printf(\"%d\", a[5] + b[7]); }\n",
+    "int g() { return 1; }\n",  # no main
+    "struct S { static int z; };\nint main() { return S::z; }\n",  # undefined static member
+    '#include <cstdio>\nint a[800000000], b[800000000];\nint main() { a[5] = 1; b[7] = 2; std::printf("%d", a[5] + b[7]); }\n',
     "#include <cmath>\nint main(int c, char**) { return (int)std::sqrt((double)c); }\n",
 ]
 
@@ -268,10 +272,11 @@ def test_a_pch_of_a_shared_leading_part_serves_a_longer_preamble(tmp_path):
     """Three programs share <vector>; one adds <map> (seen once): it uses the <vector> PCH, <map> stays in the text."""
     plain = CompileScorer(mode="link", pch=False, fast_link=False)
     fast = CompileScorer(mode="link", pch=True, pch_dir=tmp_path)
-    longer = ("#include <vector>\n// maps too\n#include <map>\n\nint main() {\n  std::map<int, int> m;\n"
-              "  std::vector<int> v = m;\n}\n")  # an error on line 7
-    batch = [longer] + [f"#include <vector>\nint main() {{ std::vector<int> v({i}); return v.size(); }}\n"
-                        for i in range(2)]
+    longer = (
+        "#include <vector>\n// maps too\n#include <map>\n\nint main() {\n  std::map<int, int> m;\n"
+        "  std::vector<int> v = m;\n}\n"
+    )  # an error on line 7
+    batch = [longer] + [f"#include <vector>\nint main() {{ std::vector<int> v({i}); return v.size(); }}\n" for i in range(2)]
     res = fast.score_many(batch, workers=2)
     assert fast.pch.builds == 1 and all("-include" in r.command for r in res)
     header = res[0].command[res[0].command.index("-include") + 1]
@@ -288,4 +293,3 @@ def test_the_no_argument_scorer_is_the_fast_one():
     s = CompileScorer()
     assert s.pch is not None and s.fast_link == (shutil.which("ld.gold") is not None)
     assert s.speedups()["pch"] and s.config()["mode"] == "link"
-

@@ -31,9 +31,13 @@ def _batch(tok_pad: int) -> dict[str, torch.Tensor]:
     g = torch.Generator().manual_seed(0)
     examples = []
     for n_prompt, n_c, n_r in [(40, 6, 11), (25, 9, 3), (33, 30, 7)]:
-        examples.append({"prompt_ids": torch.randint(3, 400, (n_prompt,), generator=g).tolist(),
-                         "chosen_ids": torch.randint(3, 400, (n_c,), generator=g).tolist(),
-                         "rejected_ids": torch.randint(3, 400, (n_r,), generator=g).tolist()})
+        examples.append(
+            {
+                "prompt_ids": torch.randint(3, 400, (n_prompt,), generator=g).tolist(),
+                "chosen_ids": torch.randint(3, 400, (n_c,), generator=g).tolist(),
+                "rejected_ids": torch.randint(3, 400, (n_r,), generator=g).tolist(),
+            }
+        )
     return SharedPromptCollator(pad_token_id=tok_pad, max_length=48)(examples)
 
 
@@ -74,8 +78,9 @@ def test_shared_prompt_logps_and_gradients_equal_the_plain_forward_pass(tiny_mod
 
 
 @pytest.mark.slow
-def test_dpo_with_keep_end_trains_through_the_shared_prompt_path(tiny_model_dir: Path, tmp_path: Path,
-                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+def test_dpo_with_keep_end_trains_through_the_shared_prompt_path(
+    tiny_model_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     import json
 
     from safetensors.torch import load_file
@@ -96,11 +101,22 @@ def test_dpo_with_keep_end_trains_through_the_shared_prompt_path(tiny_model_dir:
     calls: list[int] = []
     real = trainer_mod.shared_prefix_logits
     monkeypatch.setattr(trainer_mod, "shared_prefix_logits", lambda *a: calls.append(a[3]) or real(*a))
-    args = DPOConfig(output_dir=str(tmp_path / "o"), max_steps=2, per_device_train_batch_size=2, learning_rate=5e-3,
-                     logging_steps=1, save_strategy="no", report_to="none", seed=0, bf16=False,
-                     gradient_checkpointing=False, max_length=128, truncation_mode="keep_end", beta=0.1)
-    model = ModelConfig(model_name_or_path=str(tiny_model_dir), use_peft=True, lora_r=4, lora_alpha=4,
-                        lora_dropout=0.0)
+    args = DPOConfig(
+        output_dir=str(tmp_path / "o"),
+        max_steps=2,
+        per_device_train_batch_size=2,
+        learning_rate=5e-3,
+        logging_steps=1,
+        save_strategy="no",
+        report_to="none",
+        seed=0,
+        bf16=False,
+        gradient_checkpointing=False,
+        max_length=128,
+        truncation_mode="keep_end",
+        beta=0.1,
+    )
+    model = ModelConfig(model_name_or_path=str(tiny_model_dir), use_peft=True, lora_r=4, lora_alpha=4, lora_dropout=0.0)
     run(TrainDataArguments(train_file=str(f)), PreferenceArguments(loss="sigmoid"), args, model)
     # each of the 2 steps read the prompt once per pair, in the policy pass and in the reference pass
     assert len(calls) == 4 and all(c > 16 for c in calls)

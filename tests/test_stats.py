@@ -86,6 +86,6 @@ def test_compare_gives_holm_beside_every_raw_p() -> None:
     res = compare({"Base": {"per_program": base}, "A": {"per_program": better}, "B": {"per_program": same}}, ["Base"])
     tests = [r["vs"]["Base"]["compile"] for r in res["rows"] if r["vs"]]
     raw = [t["p_value"] for t in tests]
-    assert raw == [float(f"{0.5 ** 8 * 2:.4g}"), 1.0]  # 8 fixed, 0 broken; 1 fixed
+    assert raw == [float(f"{0.5**8 * 2:.4g}"), 1.0]  # 8 fixed, 0 broken; 1 fixed
     assert [t["p_holm"] for t in tests] == [float(f"{min(1, 2 * raw[0]):.4g}"), 1.0]
     assert "p=0.008 (Holm 0.016)" in format_markdown(res)

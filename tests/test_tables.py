@@ -15,9 +15,12 @@ from .conftest import REPO
 
 def _results(good: list[bool], passed: list[bool | None], **config) -> dict:
     pp = {f"p/{i}": {"good": g, "passed": p} for i, (g, p) in enumerate(zip(good, passed))}
-    return {"per_program": pp, "guards": {"completion_chars_mean": 50.0, "reference_chars_mean": 60.0},
-            "scorer": {"warnings": "error", "std": "c++17", "mode": "link", "extra_flags": []},
-            "config": {"mask_ratio": 0.1, "split": "test", "holdout": "problems", "seed": 0, **config}}
+    return {
+        "per_program": pp,
+        "guards": {"completion_chars_mean": 50.0, "reference_chars_mean": 60.0},
+        "scorer": {"warnings": "error", "std": "c++17", "mode": "link", "extra_flags": []},
+        "config": {"mask_ratio": 0.1, "split": "test", "holdout": "problems", "seed": 0, **config},
+    }
 
 
 def _run_dir(tmp: Path, name: str, res: dict, prompts: int) -> Path:
@@ -32,8 +35,9 @@ def test_tables_add_render_check_and_catch_a_stale_table(capfd, tmp_path) -> Non
     n = 40
     base = _run_dir(tmp_path, "base", _results([i % 2 == 0 for i in range(n)], [i % 4 == 0 for i in range(n)]), n)
     # the tuned model: 10 more programs compile; one prompt (p/40) had no sample, so it counts as a failure
-    tuned = _run_dir(tmp_path, "tuned", _results([i % 2 == 0 or i < 20 for i in range(n)],
-                                                  [i % 4 == 0 or i < 8 for i in range(n)]), n + 1)
+    tuned = _run_dir(
+        tmp_path, "tuned", _results([i % 2 == 0 or i < 20 for i in range(n)], [i % 4 == 0 or i < 8 for i in range(n)]), n + 1
+    )
     base_res = json.loads((base / "results.json").read_text())
     base_res["per_program"]["p/40"] = {"good": False, "passed": False}
     (base / "results.json").write_text(json.dumps(base_res))
@@ -41,8 +45,7 @@ def test_tables_add_render_check_and_catch_a_stale_table(capfd, tmp_path) -> Non
     readme.write_text("# x\n\nbefore\n<!-- table:demo -->\nold text\n<!-- /table:demo -->\nafter\n")
     results = tmp_path / "results"
     argv = ["tables", "--readme", str(readme), "--results", str(results)]
-    assert main([*argv, "--add", "demo", f"Base={base}", f"tuned={tuned}", "--measured_at", "abc1234",
-                 "--title", "Demo"]) == 0
+    assert main([*argv, "--add", "demo", f"Base={base}", f"tuned={tuned}", "--measured_at", "abc1234", "--title", "Demo"]) == 0
     spec = json.loads((results / "demo" / "table.json").read_text())
     assert spec["runs"] == {"Base": "Base.json", "tuned": "tuned.json"} and spec["measured_at"] == "abc1234"
     tuned_copy = json.loads((results / "demo" / "tuned.json").read_text())
@@ -71,8 +74,7 @@ def test_tables_refuse_a_marker_without_results_and_incomparable_runs(capfd, tmp
     a = _run_dir(tmp_path, "a", _results([True, False], [None, None]), 2)
     b = _run_dir(tmp_path, "b", _results([True, True], [None, None], mask_ratio=0.2), 2)
     readme.write_text("<!-- table:t -->\n<!-- /table:t -->\n")
-    code = main(["tables", "--readme", str(readme), "--results", str(tmp_path / "results"), "--add", "t", f"a={a}",
-                 f"b={b}"])
+    code = main(["tables", "--readme", str(readme), "--results", str(tmp_path / "results"), "--add", "t", f"a={a}", f"b={b}"])
     assert code != 0 and "config.mask_ratio" in capfd.readouterr().err
 
 
@@ -80,5 +82,4 @@ def test_tables_refuse_a_marker_without_results_and_incomparable_runs(capfd, tmp
 def test_readme_tables_agree_with_the_committed_results(tmp_path) -> None:
     """The repository's own README: every marked table is what its results/ give (cfdpo tables --check)."""
     shutil.copy(REPO / "README.md", tmp_path / "README.md")
-    assert main(["tables", "--readme", str(tmp_path / "README.md"), "--results", str(REPO / "results"),
-                 "--check"]) == 0
+    assert main(["tables", "--readme", str(tmp_path / "README.md"), "--results", str(REPO / "results"), "--check"]) == 0

@@ -20,9 +20,24 @@ def _adapter(path: Path) -> dict[str, torch.Tensor]:
 def _cfgs(tiny: Path, out: Path, cls, **kw):
     from trl import ModelConfig
 
-    args = cls(**{**dict(output_dir=str(out), max_steps=3, per_device_train_batch_size=2, learning_rate=5e-3,
-                         logging_steps=1, save_strategy="no", report_to="none", seed=0, lr_scheduler_type="linear",
-                         bf16=False, gradient_checkpointing=False), **kw})
+    args = cls(
+        **{
+            **dict(
+                output_dir=str(out),
+                max_steps=3,
+                per_device_train_batch_size=2,
+                learning_rate=5e-3,
+                logging_steps=1,
+                save_strategy="no",
+                report_to="none",
+                seed=0,
+                lr_scheduler_type="linear",
+                bf16=False,
+                gradient_checkpointing=False,
+            ),
+            **kw,
+        }
+    )
     model = ModelConfig(model_name_or_path=str(tiny), use_peft=True, lora_r=4, lora_alpha=4, lora_dropout=0.0)
     return args, model
 
@@ -53,10 +68,14 @@ def test_sft_trains_lora_weights(sft_adapter):
 
 def _prefs_file(tmp_path: Path) -> Path:
     rows = []
-    for i, (p, c) in enumerate([("int main() {\n  int x = 1;\n  return", " x;\n}"),
-                                ("#include <cstdio>\nint main() {\n  puts(", "\"hi\");\n}"),
-                                ("int f(int a) { return a * 2; }\nint main() {", " return f(3); }"),
-                                ("int main() {\n  long long s = 0;\n  for (int i = 0; i < 3; ++i)", " s += i;\n}")]):
+    for i, (p, c) in enumerate(
+        [
+            ("int main() {\n  int x = 1;\n  return", " x;\n}"),
+            ("#include <cstdio>\nint main() {\n  puts(", '"hi");\n}'),
+            ("int f(int a) { return a * 2; }\nint main() {", " return f(3); }"),
+            ("int main() {\n  long long s = 0;\n  for (int i = 0; i < 3; ++i)", " s += i;\n}"),
+        ]
+    ):
         rows.append({"id": str(i), "prompt": p, "chosen": c, "rejected": c.replace(";", "") + " oops("})
     f = tmp_path / "preferences.jsonl"
     f.write_text("".join(json.dumps(r) + "\n" for r in rows))
@@ -91,18 +110,30 @@ def test_dpop_logs_its_penalty_from_the_base_model(tiny_model_dir, tmp_path):
 
     args, model_args = _cfgs(tiny_model_dir, tmp_path / "o", DPOConfig, beta=0.1, max_length=256)
     model, tok, peft_cfg = load_for_training(model_args)
-    ds = load_jsonl_dataset(str(_prefs_file(tmp_path)), "preferences", "x").select_columns(
-        ["prompt", "chosen", "rejected"])
+    ds = load_jsonl_dataset(str(_prefs_file(tmp_path)), "preferences", "x").select_columns(["prompt", "chosen", "rejected"])
     pref = PreferenceArguments(loss="dpop")
-    tr = PreferenceTrainer(model=model, args=args, train_dataset=ds, processing_class=tok, peft_config=peft_cfg,
-                           preference_loss=pref.loss, loss_kwargs={"lam": 50.0})
+    tr = PreferenceTrainer(
+        model=model,
+        args=args,
+        train_dataset=ds,
+        processing_class=tok,
+        peft_config=peft_cfg,
+        preference_loss=pref.loss,
+        loss_kwargs={"lam": 50.0},
+    )
     tr.train()
     logged = [h for h in tr.state.log_history if "loss" in h]
     assert logged and all("dpop/penalty" in h and "rewards/margins" in h for h in logged)
     assert logged[0]["dpop/penalty"] == 0.0  # step 1: policy == reference
     with pytest.raises(ValueError, match="takes"):
-        PreferenceTrainer(model=model, args=args, train_dataset=ds, processing_class=tok,
-                          preference_loss="dpop", loss_kwargs={"label_smoothing": 0.1})
+        PreferenceTrainer(
+            model=model,
+            args=args,
+            train_dataset=ds,
+            processing_class=tok,
+            preference_loss="dpop",
+            loss_kwargs={"label_smoothing": 0.1},
+        )
 
 
 @pytest.mark.skipif(importlib.util.find_spec("bitsandbytes") is None, reason="bitsandbytes not installed")
@@ -145,8 +176,15 @@ def test_unsloth_path_honours_the_lora_settings() -> None:
 
     from cfdpo.training.models import UNSLOTH_DEFAULT_TARGETS, lora_config, unsloth_peft_kwargs
 
-    m = ModelConfig(model_name_or_path="x", use_peft=True, lora_r=8, lora_alpha=32, lora_dropout=0.1,
-                    lora_target_modules=["q_proj", "v_proj"], use_rslora=True)
+    m = ModelConfig(
+        model_name_or_path="x",
+        use_peft=True,
+        lora_r=8,
+        lora_alpha=32,
+        lora_dropout=0.1,
+        lora_target_modules=["q_proj", "v_proj"],
+        use_rslora=True,
+    )
     kw = unsloth_peft_kwargs(m)
     assert kw["target_modules"] == ["q_proj", "v_proj"] == sorted(lora_config(m).target_modules)
     assert (kw["r"], kw["lora_alpha"], kw["lora_dropout"], kw["use_rslora"]) == (8, 32, 0.1, True)
@@ -154,13 +192,15 @@ def test_unsloth_path_honours_the_lora_settings() -> None:
     assert unsloth_peft_kwargs(m)["target_modules"] == list(UNSLOTH_DEFAULT_TARGETS)
 
 
-@pytest.mark.parametrize("option, value", [("--loss_type", "ipo"), ("--label_smoothing", "0.2"),
-                                           ("--use_liger_kernel", "true"), ("--ld_alpha", "0.5")])
+@pytest.mark.parametrize(
+    "option, value", [("--loss_type", "ipo"), ("--label_smoothing", "0.2"), ("--use_liger_kernel", "true"), ("--ld_alpha", "0.5")]
+)
 def test_dpo_refuses_trl_loss_options_it_would_ignore(capfd, tmp_path, option, value) -> None:
     from cfdpo.cli import main
 
-    code = main(["dpo", "--train_file", str(_prefs_file(tmp_path)), "--output_dir", str(tmp_path / "o"),
-                 "--bf16", "false", option, value])
+    code = main(
+        ["dpo", "--train_file", str(_prefs_file(tmp_path)), "--output_dir", str(tmp_path / "o"), "--bf16", "false", option, value]
+    )
     err = capfd.readouterr().err.strip().splitlines()
     assert code == 2 and len(err) == 1 and err[0].startswith(f"cfdpo dpo: error: {option} is not used by cfdpo dpo")
     assert not (tmp_path / "o").exists()
@@ -177,8 +217,7 @@ def test_bf16_on_the_cpu_only_when_asked_with_use_cpu(tiny_model_dir, tmp_path):
 
     first = {}
     for name, bf16 in (("fp32", False), ("bf16", True)):
-        args, model = _cfgs(tiny_model_dir, tmp_path / name, SFTConfig, max_length=256, max_steps=1,
-                            bf16=bf16, use_cpu=bf16)
+        args, model = _cfgs(tiny_model_dir, tmp_path / name, SFTConfig, max_length=256, max_steps=1, bf16=bf16, use_cpu=bf16)
         run(TrainDataArguments(data=str(SAMPLE), limit=4, compile_check=False), args, model)
         cfg = json.loads((tmp_path / name / "run_config.json").read_text())["config"]["SFTConfig"]
         assert cfg["bf16"] is bf16 and cfg["use_cpu"] is bf16

@@ -43,8 +43,7 @@ def engine(tiny_vllm_model_dir: Path) -> Any:
 
 @needs_vllm
 @pytest.mark.slow
-def test_greedy_completions_equal_transformers_and_stop_after_the_same_token(engine: Any,
-                                                                            tiny_vllm_model_dir: Path) -> None:
+def test_greedy_completions_equal_transformers_and_stop_after_the_same_token(engine: Any, tiny_vllm_model_dir: Path) -> None:
     from cfdpo.corpus.prompts import is_complete
     from cfdpo.generation.hf import DecodingConfig, generate_completions
     from cfdpo.generation.models import load_model
@@ -66,8 +65,9 @@ def test_greedy_completions_equal_transformers_and_stop_after_the_same_token(eng
         shorter = vtok.decode(ids[i][:-1], skip_special_tokens=True, clean_up_tokenization_spaces=False)
         assert not is_complete(prompts[i], shorter)
     # without the rule, the same prompts run on to the budget
-    free = generate_completions(vm, vtok, [prompts[i] for i in stopped], None,
-                                DecodingConfig(max_new_tokens=64, stop_on_complete=False))
+    free = generate_completions(
+        vm, vtok, [prompts[i] for i in stopped], None, DecodingConfig(max_new_tokens=64, stop_on_complete=False)
+    )
     assert all(len(f[0]) > len(vl[i][0]) for f, i in zip(free, stopped))
 
 
@@ -90,15 +90,15 @@ def test_each_prompt_gets_its_own_token_budget_as_with_transformers(engine: Any,
 
 @needs_vllm
 @pytest.mark.slow
-def test_sampling_gives_n_completions_and_pattern_stops(engine: Any,
-                                                                      tiny_vllm_model_dir: Path) -> None:
+def test_sampling_gives_n_completions_and_pattern_stops(engine: Any, tiny_vllm_model_dir: Path) -> None:
     from cfdpo.generation.hf import DecodingConfig, generate_answers, generate_completions
     from cfdpo.generation.models import load_model
 
     vm, vtok = engine
     prompts, refs = _prompts(3)
-    outs = generate_completions(vm, vtok, prompts, refs,
-                                DecodingConfig(do_sample=True, num_samples=4, temperature=1.0, max_new_tokens=24))
+    outs = generate_completions(
+        vm, vtok, prompts, refs, DecodingConfig(do_sample=True, num_samples=4, temperature=1.0, max_new_tokens=24)
+    )
     assert [len(o) for o in outs] == [4, 4, 4]
     assert len({c for o in outs for c in o}) > 6  # samples differ
     # a pattern rule (compiler tasks) gives the same answers as transformers, cut at the match
@@ -113,13 +113,13 @@ def test_sampling_gives_n_completions_and_pattern_stops(engine: Any,
 
 @needs_vllm
 @pytest.mark.slow
-def test_evaluate_with_vllm_gives_the_transformers_verdicts(tiny_vllm_model_dir: Path, tmp_path: Path,
-                                                             engine: Any) -> None:
+def test_evaluate_with_vllm_gives_the_transformers_verdicts(tiny_vllm_model_dir: Path, tmp_path: Path, engine: Any) -> None:
     from cfdpo.generation.vllm_engine import VLLMOptions, load_vllm
     from cfdpo.stages.evaluate import EvaluateArguments, run
 
-    common = dict(model=str(tiny_vllm_model_dir), data=str(SAMPLE), limit=8, max_new_tokens=48, vllm_dtype="float32",
-                  device="cpu")
+    common = dict(
+        model=str(tiny_vllm_model_dir), data=str(SAMPLE), limit=8, max_new_tokens=48, vllm_dtype="float32", device="cpu"
+    )
     hf = run(EvaluateArguments(out=str(tmp_path / "hf"), backend="hf", **common))  # type: ignore[arg-type]
     vl = run(EvaluateArguments(out=str(tmp_path / "vllm"), backend="vllm", **common))  # type: ignore[arg-type]
     assert hf["generation"]["backend"] == "hf" and vl["generation"]["backend"] == "vllm"
@@ -160,8 +160,7 @@ def test_an_adapter_is_merged_once_and_served_like_transformers(tiny_vllm_model_
     hf = generate_completions(model, tok, prompts, refs, dec)
     assert hf != generate_completions(base_model, tok, prompts, refs, dec)  # the adapter matters
     try:
-        vm, vtok = load_vllm(str(tiny_vllm_model_dir), str(adapter), "cpu",
-                             VLLMOptions(dtype="float32"))
+        vm, vtok = load_vllm(str(tiny_vllm_model_dir), str(adapter), "cpu", VLLMOptions(dtype="float32"))
         assert vm.path == str(merged)
         assert generate_completions(vm, vtok, prompts, refs, dec) == hf
     finally:
@@ -189,8 +188,7 @@ def test_backend_choice_and_refusal(monkeypatch: pytest.MonkeyPatch) -> None:
         EvaluateArguments(vllm_memory=1.5)
 
 
-def test_auto_dtype_is_float32_for_greedy_decoding_and_bfloat16_for_sampling_on_a_cpu(
-        monkeypatch: pytest.MonkeyPatch) -> None:
+def test_auto_dtype_is_float32_for_greedy_decoding_and_bfloat16_for_sampling_on_a_cpu(monkeypatch: pytest.MonkeyPatch) -> None:
     """Evaluations (greedy) get transformers' verdicts; sampling gets bf16's speed; an explicit dtype is kept."""
     from cfdpo.generation import vllm_engine
     from cfdpo.generation.vllm_engine import VLLMOptions, engine_dtype
@@ -217,11 +215,12 @@ def test_the_cpu_kv_cache_is_sized_by_need_and_checked_against_free_memory() -> 
     from cfdpo.errors import InputError
     from cfdpo.generation.vllm_engine import VLLMOptions, kv_bytes_per_token, kv_cache_plan
 
-    smol = SimpleNamespace(num_hidden_layers=30, num_attention_heads=9, num_key_value_heads=3, hidden_size=576,
-                           max_position_embeddings=8192)
+    smol = SimpleNamespace(
+        num_hidden_layers=30, num_attention_heads=9, num_key_value_heads=3, hidden_size=576, max_position_embeddings=8192
+    )
     assert kv_bytes_per_token(smol, "float32") == 2 * 30 * 3 * 64 * 4 == 46080
     assert kv_bytes_per_token(smol, "bfloat16") == 23040
-    gib = 1024 ** 3
+    gib = 1024**3
     plan = kv_cache_plan(smol, "bfloat16", VLLMOptions(max_num_seqs=64), free_bytes=20 * gib, weights_bytes=gib // 2)
     assert plan.kv_cache_bytes == 23040 * 64 * 512 and not plan.clamped
     # an 11 GiB node with 3 GiB free (the machine of the report): the automatic size shrinks to what is free
@@ -265,10 +264,31 @@ def test_a_sigkilled_evaluate_leaves_no_engine_process(tiny_vllm_model_dir: Path
     """kill -9 of `cfdpo evaluate --backend vllm` mid-run: within 30 s no process it started remains."""
     env = {**os.environ, "CFDPO_AUTO_BACKEND": "vllm"}
     env.pop("CFDPO_ENGINE_OWNER", None)
-    proc = subprocess.Popen([sys.executable, "-m", "cfdpo.cli", "evaluate", "--model", str(tiny_vllm_model_dir),
-                             "--data", str(SAMPLE), "--limit", "40", "--max_new_tokens", "200", "--backend", "vllm",
-                             "--device", "cpu", "--out", str(tmp_path / "ev")], env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "cfdpo.cli",
+            "evaluate",
+            "--model",
+            str(tiny_vllm_model_dir),
+            "--data",
+            str(SAMPLE),
+            "--limit",
+            "40",
+            "--max_new_tokens",
+            "200",
+            "--backend",
+            "vllm",
+            "--device",
+            "cpu",
+            "--out",
+            str(tmp_path / "ev"),
+        ],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         deadline = time.time() + 240
         while not _marked(proc.pid) and time.time() < deadline and proc.poll() is None:

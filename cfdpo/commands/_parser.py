@@ -55,8 +55,13 @@ def _given_on_command_line(option: str, argv: Sequence[str]) -> bool:
     return any(a == flag or a.startswith(flag + "=") for a in argv)
 
 
-def parse(types: list[type], argv: Sequence[str] | None, prog: str, description: str | None = None,
-          check: Callable[..., None] | None = None) -> tuple[Any, ...]:
+def parse(
+    types: list[type],
+    argv: Sequence[str] | None,
+    prog: str,
+    description: str | None = None,
+    check: Callable[..., None] | None = None,
+) -> tuple[Any, ...]:
     """Parse ``argv`` (and ``--config FILE``) into one instance of each dataclass in ``types``.
 
     ``check`` is called with the parsed instances and may raise
@@ -89,7 +94,7 @@ def parse(types: list[type], argv: Sequence[str] | None, prog: str, description:
         if i + 1 >= len(args):
             raise UsageError("--config needs a YAML file")
         config_path = args[i + 1]
-        del args[i:i + 2]
+        del args[i : i + 2]
         config = _load_config(config_path)
         env = config.pop("env", {})
         if not isinstance(env, dict):
@@ -98,8 +103,7 @@ def parse(types: list[type], argv: Sequence[str] | None, prog: str, description:
             os.environ[str(key)] = str(value)
         unknown = sorted(k for k in config if k not in dests)
         if unknown:
-            raise UsageError(f"{config_path}: unknown key(s) {', '.join(map(str, unknown))} "
-                             f"(keys are {prog}'s option names)")
+            raise UsageError(f"{config_path}: unknown key(s) {', '.join(map(str, unknown))} (keys are {prog}'s option names)")
         parser.set_defaults_with_config(**config)
     try:
         *parsed, remaining = parser.parse_args_into_dataclasses(args=args, return_remaining_strings=True)

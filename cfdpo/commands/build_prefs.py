@@ -17,14 +17,17 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     (args,) = parse([BuildPrefsArguments], argv, prog="cfdpo build-prefs", description=stage_doc)
     s = run(args)
-    print(f"prompts {s['prompts']}  samples {s['samples']}  bad {s['bad_samples']}  "
-          f"sample compile rate {100 * (s['samples_summary']['compile_rate'] or 0):.2f}%")
+    print(
+        f"prompts {s['prompts']}  samples {s['samples']}  bad {s['bad_samples']}  "
+        f"sample compile rate {100 * (s['samples_summary']['compile_rate'] or 0):.2f}%"
+    )
     if "pass_at_1" in s["samples_summary"]:
-        print(f"sample pass@1 {100 * (s['samples_summary']['pass_at_1'] or 0):.2f}%  "
-              f"exec verdicts {s['samples_summary']['exec_verdicts']}")
+        print(
+            f"sample pass@1 {100 * (s['samples_summary']['pass_at_1'] or 0):.2f}%  "
+            f"exec verdicts {s['samples_summary']['exec_verdicts']}"
+        )
     if s.get("synthetic"):
         print(f"synthetic negatives kept {s['synthetic']['kept']}  confirmed bad {s['synthetic']['confirmed_bad']}")
-    print(f"pairs kept {s['pairs_kept']}  dropped {s['dropped']}  "
-          f"mean edit distance {s['edit_distance_mean']}")
+    print(f"pairs kept {s['pairs_kept']}  dropped {s['dropped']}  mean edit distance {s['edit_distance_mean']}")
     print(f"wrote {Path(args.out) / 'preferences.jsonl'}")
     return 0

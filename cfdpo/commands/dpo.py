@@ -17,8 +17,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     from ..stages.train_common import check_training_args
     from ._parser import parse
 
-    data_args, pref, train_args, model_args = parse([TrainDataArguments, PreferenceArguments, DPOConfig, ModelConfig],
-                                                    argv, prog="cfdpo dpo", description=stage_doc,
-                                                    check=check_training_args)
+    data_args, pref, train_args, model_args = parse(
+        [TrainDataArguments, PreferenceArguments, DPOConfig, ModelConfig],
+        argv,
+        prog="cfdpo dpo",
+        description=stage_doc,
+        check=check_training_args,
+    )
     print(f"wrote {run(data_args, pref, train_args, model_args)}")
     return 0

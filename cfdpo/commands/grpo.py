@@ -17,7 +17,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     from ..stages.train_common import check_training_args
     from ._parser import parse
 
-    data_args, train_args, model_args = parse([GrpoDataArguments, GRPOConfig, ModelConfig], argv, prog="cfdpo grpo",
-                                              description=stage_doc, check=check_training_args)
+    data_args, train_args, model_args = parse(
+        [GrpoDataArguments, GRPOConfig, ModelConfig], argv, prog="cfdpo grpo", description=stage_doc, check=check_training_args
+    )
     print(f"wrote {run(data_args, train_args, model_args)}")
     return 0

@@ -27,8 +27,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--workers", type=int, default=None)
     ap.add_argument("--json", action="store_true", help="print one JSON result per line")
     a = ap.parse_args(argv)
-    scorer = CompileScorer(std=a.std, mode=a.compile_mode, warnings=a.warnings, extra_flags=a.gxx_flags.split(),
-                           timeout_s=a.timeout_s, memory_mb=a.memory_mb)
+    scorer = CompileScorer(
+        std=a.std,
+        mode=a.compile_mode,
+        warnings=a.warnings,
+        extra_flags=a.gxx_flags.split(),
+        timeout_s=a.timeout_s,
+        memory_mb=a.memory_mb,
+    )
     sources = []
     for f in a.files:
         try:

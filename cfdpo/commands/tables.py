@@ -19,8 +19,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     changed = run(args)
     if args.check:
         if changed:
-            print(f"cfdpo tables: {args.readme}: out of date with results/: {', '.join(changed)} "
-                  f"(run cfdpo tables)", file=sys.stderr)
+            print(
+                f"cfdpo tables: {args.readme}: out of date with results/: {', '.join(changed)} (run cfdpo tables)",
+                file=sys.stderr,
+            )
             return 1
         print(f"{args.readme}: every table agrees with its results")
         return 0

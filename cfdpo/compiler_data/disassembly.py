@@ -49,7 +49,7 @@ DISASSEMBLY_SENTINEL = "<asm_to_llvm>"
 #: how every row's assembly is made (and how a predicted IR is lowered again for the round trip)
 LLC_FLAGS = ("-O2", "-mtriple=x86_64-unknown-linux-gnu")
 
-_DROP_DIRECTIVES = (".file", ".ident", ".addrsig", ".section\t\".note.GNU-stack\"", '.section ".note.GNU-stack"')
+_DROP_DIRECTIVES = (".file", ".ident", ".addrsig", '.section\t".note.GNU-stack"', '.section ".note.GNU-stack"')
 
 
 def _strip_asm_comment(line: str) -> str:
@@ -77,8 +77,9 @@ def normalise_asm(asm: str) -> str:
     return "\n".join(out) + "\n" if out else ""
 
 
-def lower_to_asm(ir: str, tc: LLVMToolchain, timeout_s: float = 60.0, memory_mb: int = 4096,
-                 flags: tuple[str, ...] = LLC_FLAGS) -> tuple[str | None, str]:
+def lower_to_asm(
+    ir: str, tc: LLVMToolchain, timeout_s: float = 60.0, memory_mb: int = 4096, flags: tuple[str, ...] = LLC_FLAGS
+) -> tuple[str | None, str]:
     """Lower textual IR to normalised x86-64 assembly with ``llc`` (in a temp dir, under limits).
 
     Returns:
@@ -100,17 +101,29 @@ def lower_to_asm(ir: str, tc: LLVMToolchain, timeout_s: float = 60.0, memory_mb:
 
 def disassembly_pair(row: dict[str, Any]) -> dict[str, Any]:
     """The training row of one disassembly row: ``<asm_to_llvm>`` + assembly → IR (for ``cfdpo sft``)."""
-    return {"id": row["id"], "opt_level": row["opt_level"], "language": row["language"], "direction": "asm_to_llvm",
-            "prompt": f"{DISASSEMBLY_SENTINEL}\n{row['asm'].strip()}\n", "completion": row["ir"].strip()}
+    return {
+        "id": row["id"],
+        "opt_level": row["opt_level"],
+        "language": row["language"],
+        "direction": "asm_to_llvm",
+        "prompt": f"{DISASSEMBLY_SENTINEL}\n{row['asm'].strip()}\n",
+        "completion": row["ir"].strip(),
+    }
 
 
 def _asm_hash(asm: str) -> str:
     return hashlib.sha256(asm.encode("utf-8")).hexdigest()
 
 
-def build_disassembly(ir_rows: list[dict[str, Any]], out: Path, tc: LLVMToolchain, timeout_s: float = 60.0,
-                      workers: int | None = None, pairs: bool = False,
-                      too_long: Callable[[str, str], bool] | None = None) -> dict[str, Any]:
+def build_disassembly(
+    ir_rows: list[dict[str, Any]],
+    out: Path,
+    tc: LLVMToolchain,
+    timeout_s: float = 60.0,
+    workers: int | None = None,
+    pairs: bool = False,
+    too_long: Callable[[str, str], bool] | None = None,
+) -> dict[str, Any]:
     """Write (or continue) ``out/disassembly.jsonl`` from ``cfdpo llvm-ir`` rows.
 
     Row schema: ``id, problem_id, language, opt_level, asm`` (normalised, see :func:`normalise_asm`),
@@ -135,7 +148,7 @@ def build_disassembly(ir_rows: list[dict[str, Any]], out: Path, tc: LLVMToolchai
 
     with ThreadPoolExecutor(max_workers=workers) as pool:
         for i in range(0, len(todo), 32):
-            chunk = todo[i:i + 32]
+            chunk = todo[i : i + 32]
             new, drops = [], []
             for r, (asm, why) in zip(chunk, pool.map(lower, chunk)):
                 key = {"id": r["id"], "opt_level": r["opt_level"]}
@@ -147,9 +160,18 @@ def build_disassembly(ir_rows: list[dict[str, Any]], out: Path, tc: LLVMToolchai
                     drops.append({**key, "reason": "too_long"})
                 else:
                     seen.add(_asm_hash(asm))
-                    new.append({**key, "problem_id": r["problem_id"], "language": r["language"], "asm": asm,
-                                "ir": r["ir"], "asm_chars": len(asm), "llc_flags": list(LLC_FLAGS),
-                                "llvm_version": tc.version})
+                    new.append(
+                        {
+                            **key,
+                            "problem_id": r["problem_id"],
+                            "language": r["language"],
+                            "asm": asm,
+                            "ir": r["ir"],
+                            "asm_chars": len(asm),
+                            "llc_flags": list(LLC_FLAGS),
+                            "llvm_version": tc.version,
+                        }
+                    )
             append_jsonl(rows_path, new)
             append_jsonl(drop_path, drops)
     rows = read_jsonl(rows_path)

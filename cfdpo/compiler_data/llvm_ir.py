@@ -83,23 +83,44 @@ def find_llvm(version: int | None = None) -> LLVMToolchain:
         if not missing:
             paths = {t: str(p) for t, p in found.items()}
             out = subprocess.run([paths["clang"], "--version"], capture_output=True, text=True, timeout=30)
-            return LLVMToolchain(v, paths["clang"], paths["clang++"], paths["opt"], paths["llvm-as"], paths["llc"],
-                                 paths["llvm-size"], (out.stdout.splitlines() or ["?"])[0].strip())
+            return LLVMToolchain(
+                v,
+                paths["clang"],
+                paths["clang++"],
+                paths["opt"],
+                paths["llvm-as"],
+                paths["llc"],
+                paths["llvm-size"],
+                (out.stdout.splitlines() or ["?"])[0].strip(),
+            )
         missing_report.append(", ".join(missing))
     raise FileNotFoundError(
         f"no complete LLVM toolchain found (missing: {'; '.join(missing_report)}); "
-        f"install one release of clang and llvm, e.g. apt-get install clang-16 llvm-16")
+        f"install one release of clang and llvm, e.g. apt-get install clang-16 llvm-16"
+    )
 
 
 #: C is compiled as GNU C17, with the errors clang 16 added for pre-C99 code (implicit declarations,
 #: implicit int) turned back into warnings, so that old translation units such as MiBench's compile
-C_FLAGS = ("-std=gnu17", "-Wno-error=implicit-function-declaration", "-Wno-error=implicit-int",
-           "-Wno-error=int-conversion", "-Wno-error=incompatible-function-pointer-types")
+C_FLAGS = (
+    "-std=gnu17",
+    "-Wno-error=implicit-function-declaration",
+    "-Wno-error=implicit-int",
+    "-Wno-error=int-conversion",
+    "-Wno-error=incompatible-function-pointer-types",
+)
 CXX_FLAGS = ("-std=c++17",)
 
 
-def emit_ir(source: str, language: str, opt_level: str, tc: LLVMToolchain, timeout_s: float = 60.0,
-            memory_mb: int = 4096, include_dirs: tuple[str, ...] = ()) -> tuple[str | None, str]:
+def emit_ir(
+    source: str,
+    language: str,
+    opt_level: str,
+    tc: LLVMToolchain,
+    timeout_s: float = 60.0,
+    memory_mb: int = 4096,
+    include_dirs: tuple[str, ...] = (),
+) -> tuple[str | None, str]:
     """Compile a program to textual LLVM IR.
 
     Args:
@@ -125,8 +146,19 @@ def emit_ir(source: str, language: str, opt_level: str, tc: LLVMToolchain, timeo
         with open(os.path.join(d, "prog" + ext), "w", encoding="utf-8") as f:
             f.write(source)
         incs = [f"-I{d}" for d in include_dirs]
-        cmd = [cc, *flags, *incs, "-S", "-emit-llvm", f"-{opt_level}", "-fno-discard-value-names", "-w", "-o",
-               "prog.ll", "prog" + ext]
+        cmd = [
+            cc,
+            *flags,
+            *incs,
+            "-S",
+            "-emit-llvm",
+            f"-{opt_level}",
+            "-fno-discard-value-names",
+            "-w",
+            "-o",
+            "prog.ll",
+            "prog" + ext,
+        ]
         out = run_limited(cmd, d, timeout_s, memory_mb)
         if out.timed_out:
             return None, "timeout"
@@ -210,8 +242,11 @@ def clean_ir(ir: str, steps: Iterable[str] = CLEAN_STEPS) -> str:
                 continue
             line = _strip_comment(line)
         if "debug" in steps:
-            if (re.search(r"call void @llvm\.dbg\.", line) or re.match(r"declare void @llvm\.dbg\.", s)
-                    or s.startswith("!llvm.dbg.")):
+            if (
+                re.search(r"call void @llvm\.dbg\.", line)
+                or re.match(r"declare void @llvm\.dbg\.", s)
+                or s.startswith("!llvm.dbg.")
+            ):
                 continue
             line = re.sub(r",? !dbg !\d+", "", line)
         if "attributes" in steps:
@@ -258,11 +293,10 @@ def _shingles(text: str, n: int) -> set[bytes]:
     toks = re.findall(r"\w+|[^\w\s]", text)
     if len(toks) <= n:
         return {" ".join(toks).encode()}
-    return {" ".join(toks[i:i + n]).encode() for i in range(len(toks) - n + 1)}
+    return {" ".join(toks[i : i + n]).encode() for i in range(len(toks) - n + 1)}
 
 
-def dedup_minhash(texts: list[str], threshold: float = 0.5, ngram: int = 8, num_perm: int = 128,
-                  seed: int = 1) -> list[int]:
+def dedup_minhash(texts: list[str], threshold: float = 0.5, ngram: int = 8, num_perm: int = 128, seed: int = 1) -> list[int]:
     """Indices of the texts to keep: the first of each group of near-duplicates.
 
     Jaccard similarity of token n-gram sets estimated with MinHash and found with
@@ -313,8 +347,9 @@ def add_sentinel_tokens(tokenizer: Any, model: Any = None, tokens: Iterable[str]
         old_n = emb.shape[0]
         model.resize_token_embeddings(len(tokenizer), mean_resizing=False)
         with torch.no_grad():
-            for layer in {id(x): x for x in (model.get_input_embeddings(), model.get_output_embeddings())
-                          if x is not None}.values():
+            for layer in {
+                id(x): x for x in (model.get_input_embeddings(), model.get_output_embeddings()) if x is not None
+            }.values():
                 w = layer.weight
                 if w.shape[0] > old_n:
                     w[old_n:] = w[:old_n].mean(dim=0, keepdim=True)

@@ -52,20 +52,130 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-_KINDS = {"Module passes": "module", "CGSCC passes": "cgscc", "Function passes": "function",
-          "LoopNest passes": "loop", "Loop passes": "loop"}
-_WITH_PARAMS = {"Module passes with params": "module", "CGSCC passes with params": "cgscc",
-                "Function passes with params": "function", "Loop passes with params": "loop"}
+_KINDS = {
+    "Module passes": "module",
+    "CGSCC passes": "cgscc",
+    "Function passes": "function",
+    "LoopNest passes": "loop",
+    "Loop passes": "loop",
+}
+_WITH_PARAMS = {
+    "Module passes with params": "module",
+    "CGSCC passes with params": "cgscc",
+    "Function passes with params": "function",
+    "Loop passes with params": "loop",
+}
 
 #: substrings that mark a pass that analyses, prints, verifies, instruments or is a no-op
-_EXCLUDE_PARTS = ("print", "dot-", "view-", "verify", "invalidate", "no-op", "debugify", "sanitizer", "san",
-                  "profile", "pgo-", "instr", "gcov", "memprof", "probe", "openmp", "objc-arc", "coro-",
-                  "annotation", "remark", "debuginfo", "dbg", "strip", "attributor", "ml-advisor", "eval")
+_EXCLUDE_PARTS = (
+    "print",
+    "dot-",
+    "view-",
+    "verify",
+    "invalidate",
+    "no-op",
+    "debugify",
+    "sanitizer",
+    "san",
+    "profile",
+    "pgo-",
+    "instr",
+    "gcov",
+    "memprof",
+    "probe",
+    "openmp",
+    "objc-arc",
+    "coro-",
+    "annotation",
+    "remark",
+    "debuginfo",
+    "dbg",
+    "strip",
+    "attributor",
+    "ml-advisor",
+    "eval",
+)
 #: passes that change behaviour or names other code relies on, need special IR, or crash by design
-_EXCLUDE = frozenset(["internalize", "lowerinvoke", "loweratomic", "metarenamer", "instnamer", "rewrite-symbols", "name-anon-globals", "trigger-crash", "extract-blocks", "loop-extract", "function-import", "cross-dso-cfi", "lowertypetests", "wholeprogramdevirt", "cg-profile", "dfsan", "tsan", "tsan-module", "asan", "hwasan", "msan", "poison-checking", "bounds-checking", "ee-instrument", "kcfi", "helloworld", "synthetic-counts-propagation", "rewrite-statepoints-for-gc", "strip-gc-relocates", "lower-guard-intrinsic", "lower-widenable-condition", "make-guards-explicit", "guard-widening", "loop-predication", "lint", "instcount", "aa-eval", "pa-eval", "legacy-divergence-analysis", "structurizecfg", "fix-irreducible", "infer-address-spaces", "assume-builder", "assume-simplify", "add-discriminators", "inject-tli-mappings", "declare-to-assign", "lower-matrix-intrinsics", "transform-warning", "recompute-globalsaa", "forceattrs", "lower-ifunc", "lower-global-dtors", "module-inline", "inliner-wrapper-no-mandatory-first", "dot-ddg", "canon-freeze", "scalarize-masked-mem-intrin", "tlshoist", "loop-versioning-licm"])
+_EXCLUDE = frozenset(
+    [
+        "internalize",
+        "lowerinvoke",
+        "loweratomic",
+        "metarenamer",
+        "instnamer",
+        "rewrite-symbols",
+        "name-anon-globals",
+        "trigger-crash",
+        "extract-blocks",
+        "loop-extract",
+        "function-import",
+        "cross-dso-cfi",
+        "lowertypetests",
+        "wholeprogramdevirt",
+        "cg-profile",
+        "dfsan",
+        "tsan",
+        "tsan-module",
+        "asan",
+        "hwasan",
+        "msan",
+        "poison-checking",
+        "bounds-checking",
+        "ee-instrument",
+        "kcfi",
+        "helloworld",
+        "synthetic-counts-propagation",
+        "rewrite-statepoints-for-gc",
+        "strip-gc-relocates",
+        "lower-guard-intrinsic",
+        "lower-widenable-condition",
+        "make-guards-explicit",
+        "guard-widening",
+        "loop-predication",
+        "lint",
+        "instcount",
+        "aa-eval",
+        "pa-eval",
+        "legacy-divergence-analysis",
+        "structurizecfg",
+        "fix-irreducible",
+        "infer-address-spaces",
+        "assume-builder",
+        "assume-simplify",
+        "add-discriminators",
+        "inject-tli-mappings",
+        "declare-to-assign",
+        "lower-matrix-intrinsics",
+        "transform-warning",
+        "recompute-globalsaa",
+        "forceattrs",
+        "lower-ifunc",
+        "lower-global-dtors",
+        "module-inline",
+        "inliner-wrapper-no-mandatory-first",
+        "dot-ddg",
+        "canon-freeze",
+        "scalarize-masked-mem-intrin",
+        "tlshoist",
+        "loop-versioning-licm",
+    ]
+)
 #: parameterised passes worth keeping, in their default form
-_PARAM_DEFAULTS = {"loop-unroll", "simplifycfg", "loop-vectorize", "mldst-motion", "gvn", "sroa", "early-cse",
-                   "simple-loop-unswitch", "licm", "lnicm", "ipsccp", "inline", "early-cse<memssa>"}
+_PARAM_DEFAULTS = {
+    "loop-unroll",
+    "simplifycfg",
+    "loop-vectorize",
+    "mldst-motion",
+    "gvn",
+    "sroa",
+    "early-cse",
+    "simple-loop-unswitch",
+    "licm",
+    "lnicm",
+    "ipsccp",
+    "inline",
+    "early-cse<memssa>",
+}
 
 
 def _keep(name: str) -> bool:
@@ -130,8 +240,10 @@ def load_catalogue(version: int = 16) -> dict[str, Any]:
     try:
         text = resources.files(__package__).joinpath(name).read_text(encoding="utf-8")
     except FileNotFoundError as e:
-        raise FileNotFoundError(f"no pass catalogue {name} for LLVM {version}; write one with "
-                                f"`python -m cfdpo.compiler_data.passes --version {version}`") from e
+        raise FileNotFoundError(
+            f"no pass catalogue {name} for LLVM {version}; write one with "
+            f"`python -m cfdpo.compiler_data.passes --version {version}`"
+        ) from e
     return json.loads(text)
 
 
@@ -206,8 +318,15 @@ class PassListResult:
     failure: str = ""
 
 
-def evaluate_pass_list(ir: str, passes: Sequence[str], catalogue: dict[str, Any], tc: LLVMToolchain,
-                       timeout_s: float = 60.0, memory_mb: int = 4096, keep_ir: bool = True) -> PassListResult:
+def evaluate_pass_list(
+    ir: str,
+    passes: Sequence[str],
+    catalogue: dict[str, Any],
+    tc: LLVMToolchain,
+    timeout_s: float = 60.0,
+    memory_mb: int = 4096,
+    keep_ir: bool = True,
+) -> PassListResult:
     """Run ``opt -passes=<list>`` on ``ir``, then size the result (opt + llc + llvm-size, each limited).
 
     An empty list sizes the input as it is. Failures (``opt_crash``, ``opt_timeout``, ``llc_error``, ...)
@@ -220,8 +339,9 @@ def evaluate_pass_list(ir: str, passes: Sequence[str], catalogue: dict[str, Any]
     return evaluate_pipeline(ir, text, tc, timeout_s, memory_mb, keep_ir)
 
 
-def evaluate_pipeline(ir: str, text: str, tc: LLVMToolchain, timeout_s: float = 60.0, memory_mb: int = 4096,
-                      keep_ir: bool = True) -> PassListResult:
+def evaluate_pipeline(
+    ir: str, text: str, tc: LLVMToolchain, timeout_s: float = 60.0, memory_mb: int = 4096, keep_ir: bool = True
+) -> PassListResult:
     """Run ``opt -passes=<text>`` (any pipeline text, e.g. a model's answer) on ``ir``, then size the result.
 
     ``text`` goes to opt as one argument (never through a shell), in a temporary directory, under the
@@ -238,8 +358,9 @@ def evaluate_pipeline(ir: str, text: str, tc: LLVMToolchain, timeout_s: float = 
             if out.timed_out:
                 return PassListResult(None, None, "opt_timeout")
             if out.returncode != 0:
-                return PassListResult(None, None, "opt_crash" if (out.returncode or 0) < 0 or
-                                      "Stack dump" in out.stderr else "opt_error")
+                return PassListResult(
+                    None, None, "opt_crash" if (out.returncode or 0) < 0 or "Stack dump" in out.stderr else "opt_error"
+                )
             src = "out.ll"
         size, why = _size_in(d, src, tc, timeout_s)
         ir_text = None
@@ -260,8 +381,9 @@ def oz_size(ir: str, tc: LLVMToolchain, timeout_s: float = 60.0) -> SizeResult |
         return _size_in(d, "out.ll", tc, timeout_s)[0]
 
 
-def unoptimised_ir(source: str, language: str, tc: LLVMToolchain, timeout_s: float = 60.0,
-                   include_dirs: tuple[str, ...] = ()) -> tuple[str | None, str]:
+def unoptimised_ir(
+    source: str, language: str, tc: LLVMToolchain, timeout_s: float = 60.0, include_dirs: tuple[str, ...] = ()
+) -> tuple[str | None, str]:
     """IR that passes can still act on: ``-O2 -Xclang -disable-llvm-passes``.
 
     (``-O0`` IR marks every function ``optnone noinline``; even ``-O0 -Xclang -disable-O0-optnone`` keeps
@@ -276,8 +398,20 @@ def unoptimised_ir(source: str, language: str, tc: LLVMToolchain, timeout_s: flo
     with tempfile.TemporaryDirectory(prefix="cfdpo-ir-", dir=run_temp_root()) as d:
         with open(os.path.join(d, "prog" + ext), "w", encoding="utf-8") as f:
             f.write(source)
-        cmd = [cc, *flags, *(f"-I{i}" for i in include_dirs), "-S", "-emit-llvm", "-O2", "-Xclang",
-               "-disable-llvm-passes", "-w", "-o", "prog.ll", "prog" + ext]
+        cmd = [
+            cc,
+            *flags,
+            *(f"-I{i}" for i in include_dirs),
+            "-S",
+            "-emit-llvm",
+            "-O2",
+            "-Xclang",
+            "-disable-llvm-passes",
+            "-w",
+            "-o",
+            "prog.ll",
+            "prog" + ext,
+        ]
         out = run_limited(cmd, d, timeout_s, 4096)
         if out.timed_out:
             return None, "timeout"

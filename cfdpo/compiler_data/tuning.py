@@ -84,9 +84,14 @@ class SizeOracle:
         return self._memo[key]
 
 
-def minimise(passes: Sequence[str], size_of: Callable[[Sequence[str]], int | None], catalogue: dict[str, Any],
-             insertion_candidates: Sequence[str] = (), max_evals: int = 200,
-             evals: Callable[[], int] | None = None) -> list[str]:
+def minimise(
+    passes: Sequence[str],
+    size_of: Callable[[Sequence[str]], int | None],
+    catalogue: dict[str, Any],
+    insertion_candidates: Sequence[str] = (),
+    max_evals: int = 200,
+    evals: Callable[[], int] | None = None,
+) -> list[str]:
     """Shrink a pass list without making the binary larger, to a fixed point (LLM Compiler, Sec. 3.3).
 
     Each round: (1) drop every pass whose removal does not increase the size; (2) try the stable
@@ -111,7 +116,7 @@ def minimise(passes: Sequence[str], size_of: Callable[[Sequence[str]], int | Non
         changed = False
         i = len(cur) - 1
         while i >= 0 and used() < max_evals:  # from the end: later passes are more often redundant
-            trial = cur[:i] + cur[i + 1:]
+            trial = cur[:i] + cur[i + 1 :]
             s = size_of(trial)
             if s is not None and s <= cur_size:
                 cur, cur_size, changed = trial, s, True
@@ -135,9 +140,28 @@ def minimise(passes: Sequence[str], size_of: Callable[[Sequence[str]], int | Non
 
 
 #: passes tried by the insertion search (frequent members of size-winning lists)
-INSERTION_CANDIDATES = ("instcombine", "simplifycfg", "sroa", "mem2reg", "early-cse", "gvn", "dse", "adce",
-                        "globaldce", "inline", "ipsccp", "mergefunc", "deadargelim", "globalopt", "function-attrs",
-                        "jump-threading", "reassociate", "loop-deletion", "instsimplify", "sccp")
+INSERTION_CANDIDATES = (
+    "instcombine",
+    "simplifycfg",
+    "sroa",
+    "mem2reg",
+    "early-cse",
+    "gvn",
+    "dse",
+    "adce",
+    "globaldce",
+    "inline",
+    "ipsccp",
+    "mergefunc",
+    "deadargelim",
+    "globalopt",
+    "function-attrs",
+    "jump-threading",
+    "reassociate",
+    "loop-deletion",
+    "instsimplify",
+    "sccp",
+)
 
 
 @dataclass
@@ -154,8 +178,15 @@ class TuneResult:
     failures: dict[str, int] = field(default_factory=dict)
 
 
-def tune_ir(ir: str, catalogue: dict[str, Any], tc: LLVMToolchain, budget: int = 20, seed: int | str = 0,
-            minimise_evals: int = 60, timeout_s: float = 60.0) -> TuneResult:
+def tune_ir(
+    ir: str,
+    catalogue: dict[str, Any],
+    tc: LLVMToolchain,
+    budget: int = 20,
+    seed: int | str = 0,
+    minimise_evals: int = 60,
+    timeout_s: float = 60.0,
+) -> TuneResult:
     """Random search (``budget`` lists) then minimisation of the best list, for one module.
 
     Ties are broken towards shorter lists. The -Oz baseline (``default<Oz>`` on the same IR) is measured
@@ -175,8 +206,9 @@ def tune_ir(ir: str, catalogue: dict[str, Any], tc: LLVMToolchain, budget: int =
         if best_size is None or s < best_size or (s == best_size and len(lst) < len(best)):
             best, best_size = lst, s
     mini = minimise(best, oracle, catalogue, INSERTION_CANDIDATES, minimise_evals, lambda: oracle.evaluations)
-    return TuneResult(mini, oracle(mini), oz.binary_size if oz else None, unopt, best, best_size,
-                      oracle.evaluations, dict(oracle.failures))
+    return TuneResult(
+        mini, oracle(mini), oz.binary_size if oz else None, unopt, best, best_size, oracle.evaluations, dict(oracle.failures)
+    )
 
 
 def geomean_improvement(sizes: Sequence[int], baselines: Sequence[int]) -> float:
@@ -200,19 +232,33 @@ def _build_reference(src_path: str, language: str, tc: LLVMToolchain, d: str, in
     from .llvm_ir import C_FLAGS, CXX_FLAGS
 
     cc, flags = (tc.clangxx, CXX_FLAGS) if language == "C++" else (tc.clang, C_FLAGS)
-    out = run_limited([cc, *flags, *(f"-I{i}" for i in include_dirs), "-O2", "-w", "-o", "prog", src_path,
-                       *(["-lm"] if language == "C" else [])], d, 120, 4096)
+    out = run_limited(
+        [
+            cc,
+            *flags,
+            *(f"-I{i}" for i in include_dirs),
+            "-O2",
+            "-w",
+            "-o",
+            "prog",
+            src_path,
+            *(["-lm"] if language == "C" else []),
+        ],
+        d,
+        120,
+        4096,
+    )
     return out.returncode == 0
 
 
 def _build_candidate(ir: str, text: str, language: str, tc: LLVMToolchain, d: str) -> str:
     with open(os.path.join(d, "in.ll"), "w", encoding="utf-8") as f:
         f.write(ir)
-    steps = [([tc.opt, "-S", f"-passes={text}", "-o", "out.ll", "in.ll"] if text else ["cp", "in.ll", "out.ll"],
-              "opt"),
-             ([tc.llc, "-O2", "-relocation-model=pic", "-filetype=obj", "-o", "out.o", "out.ll"], "llc"),
-             ([tc.clangxx if language == "C++" else tc.clang, "-o", "prog", "out.o",
-               *(["-lm"] if language == "C" else [])], "link")]
+    steps = [
+        ([tc.opt, "-S", f"-passes={text}", "-o", "out.ll", "in.ll"] if text else ["cp", "in.ll", "out.ll"], "opt"),
+        ([tc.llc, "-O2", "-relocation-model=pic", "-filetype=obj", "-o", "out.o", "out.ll"], "llc"),
+        ([tc.clangxx if language == "C++" else tc.clang, "-o", "prog", "out.o", *(["-lm"] if language == "C" else [])], "link"),
+    ]
     for cmd, name in steps:
         out = run_limited(cmd, d, 120, 4096)
         if out.returncode != 0:
@@ -220,9 +266,18 @@ def _build_candidate(ir: str, text: str, language: str, tc: LLVMToolchain, d: st
     return ""
 
 
-def validate_pass_list(source: str, language: str, ir: str, passes: Sequence[str], catalogue: dict[str, Any],
-                       tc: LLVMToolchain, tests: Sequence[Any], executor: Any,
-                       include_dirs: Sequence[str] = (), pipeline: str | None = None) -> Validation:
+def validate_pass_list(
+    source: str,
+    language: str,
+    ir: str,
+    passes: Sequence[str],
+    catalogue: dict[str, Any],
+    tc: LLVMToolchain,
+    tests: Sequence[Any],
+    executor: Any,
+    include_dirs: Sequence[str] = (),
+    pipeline: str | None = None,
+) -> Validation:
     """Build the program with the pass list (opt, llc -O2, link) and with ``clang -O2``; run both on ``tests``.
 
     The pass list is valid when it builds and every test gives the same verdict and output as the
@@ -259,8 +314,7 @@ def validate_pass_list(source: str, language: str, ir: str, passes: Sequence[str
         if why:
             return Validation("compiler_crash", why)
         got = executor.run_built(tmp, cand_box, tests)
-        if len(got) != len(ref) or any(g.verdict is not ExecVerdict.PASS or g.stdout != r.stdout
-                                       for g, r in zip(got, ref)):
+        if len(got) != len(ref) or any(g.verdict is not ExecVerdict.PASS or g.stdout != r.stdout for g, r in zip(got, ref)):
             return Validation("behaviour_changed", "; ".join(f"{g.verdict.value}" for g in got))
         return Validation("valid")
     finally:
@@ -273,19 +327,30 @@ def tuning_prompt(ir: str) -> str:
     return f"[INST] {TUNING_PROMPT}\n<code>{ir}</code> [/INST]"
 
 
-def tuning_answer(passes: Sequence[str], catalogue: dict[str, Any], in_ic: int, out_ic: int, oz: int | None,
-                  size: int | None, out_ir: str | None = None) -> str:
+def tuning_answer(
+    passes: Sequence[str],
+    catalogue: dict[str, Any],
+    in_ic: int,
+    out_ic: int,
+    oz: int | None,
+    size: int | None,
+    out_ir: str | None = None,
+) -> str:
     """The flag-tuning answer: the pass list, instruction counts, binary sizes (and the optimised IR)."""
     text = pipeline_text(list(passes), catalogue) if passes else ""
-    ans = (f"Run passes `-passes={text}` to reduce instruction count from {in_ic} to {out_ic} and binary size "
-           f"to {size} bytes (-Oz: {oz} bytes)")
+    ans = (
+        f"Run passes `-passes={text}` to reduce instruction count from {in_ic} to {out_ic} and binary size "
+        f"to {size} bytes (-Oz: {oz} bytes)"
+    )
     return ans + (f":\n<code>{out_ir}</code>" if out_ir else ".")
 
 
 def emulation_prompt(ir: str, text: str) -> str:
     """LLM Compiler's compiler-emulation prompt: the input IR and the pass list to apply."""
-    return (f"[INST] Give the LLVM-IR that `opt -passes={text}` produces for this LLVM-IR, "
-            f"and its binary size:\n<code>{ir}</code> [/INST]")
+    return (
+        f"[INST] Give the LLVM-IR that `opt -passes={text}` produces for this LLVM-IR, "
+        f"and its binary size:\n<code>{ir}</code> [/INST]"
+    )
 
 
 def tidy_ir(ir: str) -> str:

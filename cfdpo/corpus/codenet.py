@@ -61,12 +61,14 @@ class LoadReport:
     #: one row per skipped file or problem: ``{"reason", "path", "problem_id", "detail"}``
     skipped_files: list[dict[str, Any]] = field(default_factory=list)
 
-    def skip(self, reason: str, path: Path | str | None, problem_id: str | None = None, detail: str | None = None,
-             count: int = 1) -> None:
+    def skip(
+        self, reason: str, path: Path | str | None, problem_id: str | None = None, detail: str | None = None, count: int = 1
+    ) -> None:
         """Count a skipped program (or problem) and keep its path and reason for ``skipped.jsonl``."""
         self.skipped[reason] += count
-        self.skipped_files.append({"stage": "corpus", "reason": reason, "path": str(path) if path else None,
-                                   "problem_id": problem_id, "detail": detail})
+        self.skipped_files.append(
+            {"stage": "corpus", "reason": reason, "path": str(path) if path else None, "problem_id": problem_id, "detail": detail}
+        )
 
     def log_summary(self, first: int = 3) -> None:
         """One log line per kind of problem, with its count and the first few files.
@@ -93,8 +95,9 @@ class LoadReport:
 
 
 #: skip reasons that are problems with the input (warned about); the others are the paper's filters
-INPUT_PROBLEMS = frozenset({"problem_no_metadata", "problem_bad_metadata", "missing_file", "non_utf8", "empty",
-                            "unreadable", "not_in_metadata"})
+INPUT_PROBLEMS = frozenset(
+    {"problem_no_metadata", "problem_bad_metadata", "missing_file", "non_utf8", "empty", "unreadable", "not_in_metadata"}
+)
 
 
 def check_corpus(root: str | Path) -> Path:
@@ -111,14 +114,18 @@ def check_corpus(root: str | Path) -> Path:
         raise InputError(f"--data {root}: no such directory")
     data_dir = root / "data"
     if not data_dir.is_dir():
-        raise InputError(f"--data {root}: not a CodeNet-layout corpus (no data/ directory; expected "
-                         "data/<problem_id>/C++/<submission_id>.cpp and metadata/<problem_id>.csv)")
+        raise InputError(
+            f"--data {root}: not a CodeNet-layout corpus (no data/ directory; expected "
+            "data/<problem_id>/C++/<submission_id>.cpp and metadata/<problem_id>.csv)"
+        )
     if not any(p.is_dir() for p in data_dir.iterdir()):
         raise InputError(f"--data {root}: data/ holds no problem directories")
     meta = root / "metadata"
     if not meta.is_dir() or not any(meta.glob("*.csv")):
-        raise InputError(f"--data {root}: no metadata/<problem_id>.csv files (CodeNet layout: they give each "
-                         "submission's status, and only Accepted ones are used)")
+        raise InputError(
+            f"--data {root}: no metadata/<problem_id>.csv files (CodeNet layout: they give each "
+            "submission's status, and only Accepted ones are used)"
+        )
     return data_dir
 
 
@@ -176,8 +183,7 @@ def read_problem(root: Path, pid: str, language: str, status: str, report: LoadR
         if not src.strip() or len(src.strip()) < 2:
             report.skip("empty", path, pid)
             continue
-        out.append({"problem_id": pid, "submission_id": sid, "language": language, "source": src,
-                    "status": status})
+        out.append({"problem_id": pid, "submission_id": sid, "language": language, "source": src, "status": status})
     for sid, fpath in files.items():
         if sid not in meta:
             report.skip("not_in_metadata", fpath, pid)
@@ -201,11 +207,10 @@ def read_tests(root: str | Path, pid: str) -> list[dict[str, str]]:
     d = Path(root) / "derived" / "input_output" / "data" / pid
     if not d.is_dir():
         return []
-    names = ["input.txt"] + sorted((p.name for p in d.glob("input.*.txt")),
-                                   key=lambda n: (len(n), n))
+    names = ["input.txt"] + sorted((p.name for p in d.glob("input.*.txt")), key=lambda n: (len(n), n))
     cases: list[dict[str, str]] = []
     for name in names:
-        out_name = "output" + name[len("input"):]
+        out_name = "output" + name[len("input") :]
         try:
             cases.append({"input": _read_text(d / name), "output": _read_text(d / out_name)})
         except FileNotFoundError:
@@ -307,8 +312,7 @@ def load_codenet(
     def need_of(pid: str) -> int:
         if not by_problem:
             return train_per_problem + test_per_problem
-        return test_per_problem if problem_split(pid, seed, train_per_problem, test_per_problem) == "test" \
-            else train_per_problem
+        return test_per_problem if problem_split(pid, seed, train_per_problem, test_per_problem) == "test" else train_per_problem
 
     report = LoadReport()
     wanted_rows = limit
@@ -325,7 +329,7 @@ def load_codenet(
             size = chunk_problems
             if limit is not None and per_problem > 0:  # visit no more problems than the limit needs
                 size = min(size, max(1, -(-(limit - len(rows)) // per_problem)))
-            chunk = pids[pos:pos + size]
+            chunk = pids[pos : pos + size]
             pos += size
             bar.update(len(chunk))
             candidates: dict[str, list[dict[str, Any]]] = {}
@@ -351,7 +355,7 @@ def load_codenet(
                 batch: list[tuple[str, dict[str, Any]]] = []
                 for pid in chunk:
                     missing = need_of(pid) - len(chosen[pid])
-                    take = candidates[pid][cursor[pid]:cursor[pid] + max(missing, 0)]
+                    take = candidates[pid][cursor[pid] : cursor[pid] + max(missing, 0)]
                     cursor[pid] += len(take)
                     batch += [(pid, p) for p in take]
                 if not batch:
@@ -384,8 +388,9 @@ def load_codenet(
                     else:
                         split = "train" if i < train_per_problem else "test"
                     if split in splits:
-                        rows.append({**prog, "split": split, "sample_input": sample_in, "sample_output": sample_out,
-                                     "tests": tests})
+                        rows.append(
+                            {**prog, "split": split, "sample_input": sample_in, "sample_output": sample_out, "tests": tests}
+                        )
             if limit is not None and len(rows) >= limit:
                 break
     finally:
@@ -393,11 +398,24 @@ def load_codenet(
     report.log_summary()
     if limit is not None:
         rows = rows[:limit]
-    rows = rows[skip:] if wanted_rows is None else rows[skip:skip + wanted_rows]
+    rows = rows[skip:] if wanted_rows is None else rows[skip : skip + wanted_rows]
     report.programs_kept = len(rows)
-    features = datasets.Features({k: datasets.Value("string") for k in
-                                  ("problem_id", "submission_id", "language", "source", "split", "status",
-                                   "sample_input", "sample_output", "tests")})
+    features = datasets.Features(
+        {
+            k: datasets.Value("string")
+            for k in (
+                "problem_id",
+                "submission_id",
+                "language",
+                "source",
+                "split",
+                "status",
+                "sample_input",
+                "sample_output",
+                "tests",
+            )
+        }
+    )
     if not rows:  # from_list cannot build an empty dataset with features
         return datasets.Dataset.from_dict({k: [] for k in features}, features=features), report
     return datasets.Dataset.from_list(rows, features=features), report

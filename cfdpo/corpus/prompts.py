@@ -136,7 +136,7 @@ def _extract_fenced(text: str) -> tuple[str, str]:
     m = re.search(r"```[A-Za-z0-9_+#-]*[ \t]*\n?", text)
     if not m:
         return text, "no_fence"
-    body = text[m.end():]
+    body = text[m.end() :]
     end = body.find(FENCE)
     if end < 0:
         return body, "open_fence"
@@ -148,7 +148,7 @@ def _drop_repeated_prompt(prompt: str, code: str, min_overlap: int = 16) -> tupl
     c = code.lstrip()
     for p in (prompt, prompt.strip()):
         if p and c.startswith(p):
-            return c[len(p):], True
+            return c[len(p) :], True
     # the longest suffix of the prompt that starts the code
     tail = prompt.lstrip()[-4000:]
     for k in range(len(tail), min_overlap - 1, -1):

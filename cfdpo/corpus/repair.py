@@ -33,8 +33,12 @@ MAX_FEEDBACK_ERRORS = 3
 _LINE_CHARS = 200
 
 
-def feedback_lines(program: str, diagnostics: Sequence[Mapping[str, Any] | Diagnostic],
-                   max_errors: int = MAX_FEEDBACK_ERRORS, include_warnings: bool = True) -> list[str]:
+def feedback_lines(
+    program: str,
+    diagnostics: Sequence[Mapping[str, Any] | Diagnostic],
+    max_errors: int = MAX_FEEDBACK_ERRORS,
+    include_warnings: bool = True,
+) -> list[str]:
     """The first ``max_errors`` diagnostics of ``program`` as ``line:col: kind: message`` lines, each followed by
     ``  <line> | <source line>`` when the diagnostic points into the program.
 
@@ -47,8 +51,11 @@ def feedback_lines(program: str, diagnostics: Sequence[Mapping[str, Any] | Diagn
     src = program.split("\n")
     out: list[str] = []
     for d in (errors + warnings)[:max_errors]:
-        where = f"{d.line}:{d.column}: " if d.line is not None and d.column is not None else \
-            (f"{d.line}: " if d.line is not None else "")
+        where = (
+            f"{d.line}:{d.column}: "
+            if d.line is not None and d.column is not None
+            else (f"{d.line}: " if d.line is not None else "")
+        )
         out.append(f"{where}{d.kind}: {d.message[:_LINE_CHARS]}")
         in_program = d.file in (None, "prog.cpp") or (d.file or "").endswith("prog.cpp")
         if in_program and d.line is not None and 1 <= d.line <= len(src):
@@ -65,13 +72,21 @@ def feedback_for(row: Mapping[str, Any], max_errors: int = MAX_FEEDBACK_ERRORS) 
         warnings), or the execution verdict (programs that compiled but failed their tests).
     """
     program = row["prompt"] + row["completion"]
-    if row["verdict"] in ("ok", "warning") and row.get("exec_verdict") not in (None, "pass") and \
-            (row["verdict"] == "ok" or row.get("good")):
-        return (f"The previous completion compiled but failed the sample tests: {row['exec_verdict']} "
-                f"({row.get('tests_passed', 0)}/{row.get('tests_total', 0)} tests passed).")
+    if (
+        row["verdict"] in ("ok", "warning")
+        and row.get("exec_verdict") not in (None, "pass")
+        and (row["verdict"] == "ok" or row.get("good"))
+    ):
+        return (
+            f"The previous completion compiled but failed the sample tests: {row['exec_verdict']} "
+            f"({row.get('tests_passed', 0)}/{row.get('tests_total', 0)} tests passed)."
+        )
     lines = feedback_lines(program, row.get("diagnostics") or [], max_errors)
-    head = "The previous completion did not compile (g++):" if row["verdict"] != "warning" else \
-        "The previous completion compiled with warnings, which count as failures:"
+    head = (
+        "The previous completion did not compile (g++):"
+        if row["verdict"] != "warning"
+        else "The previous completion compiled with warnings, which count as failures:"
+    )
     if not lines:
         lines = [f"{row['verdict']} (no diagnostic text)"]
     return "\n".join([head, *lines])

@@ -123,18 +123,31 @@ def load_evaluation(path: str | Path, turn: int | None = None) -> dict[str, Any]
     if turn:
         turns = (results.get("repair") or {}).get("turns") or []
         if turn >= len(turns):
-            raise InputError(f"{results_path}: no repair turn {turn} (the evaluation ran "
-                             f"{max(len(turns) - 1, 0)}; use evaluate --repair_turns)")
+            raise InputError(
+                f"{results_path}: no repair turn {turn} (the evaluation ran "
+                f"{max(len(turns) - 1, 0)}; use evaluate --repair_turns)"
+            )
         results["per_program"] = turns[turn]["per_program"]
         results["guards"] = {}  # the guards describe the first attempt
     return results
 
 
 #: what must be equal for two evaluations to be compared: where it is in results.json, and its name
-COMPARABLE = (("scorer", "warnings"), ("scorer", "std"), ("scorer", "mode"), ("scorer", "extra_flags"),
-              ("config", "mask_ratio"), ("config", "mask_mode"), ("config", "prompt_format"), ("config", "seed"),
-              ("config", "split"), ("config", "holdout"), ("config", "train_per_problem"),
-              ("config", "test_per_problem"), ("config", "max_program_chars"))
+COMPARABLE = (
+    ("scorer", "warnings"),
+    ("scorer", "std"),
+    ("scorer", "mode"),
+    ("scorer", "extra_flags"),
+    ("config", "mask_ratio"),
+    ("config", "mask_mode"),
+    ("config", "prompt_format"),
+    ("config", "seed"),
+    ("config", "split"),
+    ("config", "holdout"),
+    ("config", "train_per_problem"),
+    ("config", "test_per_problem"),
+    ("config", "max_program_chars"),
+)
 
 
 def comparability(evals: Mapping[str, Mapping[str, Any]]) -> list[str]:
@@ -152,8 +165,9 @@ def comparability(evals: Mapping[str, Mapping[str, Any]]) -> list[str]:
     for label, res in items[1:]:
         a, b = set(first["per_program"]), set(res["per_program"])
         if a != b:
-            out.append(f"{label} judged other programs than {first_label} ({len(b - a)} not in {first_label}, "
-                       f"{len(a - b)} missing)")
+            out.append(
+                f"{label} judged other programs than {first_label} ({len(b - a)} not in {first_label}, {len(a - b)} missing)"
+            )
         for section, key in COMPARABLE:
             va = (first.get(section) or {}).get(key)
             vb = (res.get(section) or {}).get(key)
@@ -162,8 +176,9 @@ def comparability(evals: Mapping[str, Mapping[str, Any]]) -> list[str]:
     return out
 
 
-def compare(evals: Mapping[str, Mapping[str, Any]], baselines: Sequence[str] = (),
-            guard_reference: str | None = None) -> dict[str, Any]:
+def compare(
+    evals: Mapping[str, Mapping[str, Any]], baselines: Sequence[str] = (), guard_reference: str | None = None
+) -> dict[str, Any]:
     """Rates with intervals for every evaluation and McNemar tests against each baseline.
 
     Args:
@@ -210,17 +225,20 @@ def compare(evals: Mapping[str, Mapping[str, Any]], baselines: Sequence[str] = (
             if r is ref or r["pass_at_1"] is None:
                 continue
             if r["compile"]["rate"] > ref["compile"]["rate"] and r["pass_at_1"]["rate"] < ref["pass_at_1"]["ci_low"]:
-                flags.append(f"{r['label']}: compile rate up ({100 * r['compile']['rate']:.1f}% vs "
-                             f"{100 * ref['compile']['rate']:.1f}%) but pass@1 {100 * r['pass_at_1']['rate']:.1f}% is "
-                             f"below {ref['label']}'s interval [{100 * ref['pass_at_1']['ci_low']:.1f}, "
-                             f"{100 * ref['pass_at_1']['ci_high']:.1f}]: the judge may be gamed")
+                flags.append(
+                    f"{r['label']}: compile rate up ({100 * r['compile']['rate']:.1f}% vs "
+                    f"{100 * ref['compile']['rate']:.1f}%) but pass@1 {100 * r['pass_at_1']['rate']:.1f}% is "
+                    f"below {ref['label']}'s interval [{100 * ref['pass_at_1']['ci_low']:.1f}, "
+                    f"{100 * ref['pass_at_1']['ci_high']:.1f}]: the judge may be gamed"
+                )
     ref_closers = ref["guards"].get("closers_only_share") if ref is not None else None
     for r in rows:
         share = r["guards"].get("closers_only_share")
-        if ref is not None and r is not ref and share is not None and ref_closers is not None \
-                and share > ref_closers + 0.05:
-            flags.append(f"{r['label']}: {100 * share:.1f}% of completions write no code (only closing braces, "
-                         f"return, comments) against {100 * ref_closers:.1f}% for {ref['label']}: the judge may be gamed")
+        if ref is not None and r is not ref and share is not None and ref_closers is not None and share > ref_closers + 0.05:
+            flags.append(
+                f"{r['label']}: {100 * share:.1f}% of completions write no code (only closing braces, "
+                f"return, comments) against {100 * ref_closers:.1f}% for {ref['label']}: the judge may be gamed"
+            )
     for r in rows:
         g = r["guards"]
         if g.get("length_ratio") is not None and g["length_ratio"] < 0.5:
@@ -237,6 +255,7 @@ def _pct(r: Mapping[str, Any] | None) -> str:
 def _test(m: Mapping[str, Any] | None) -> str:
     if not m:
         return "-"
+
     def fmt(p: float) -> str:
         return f"{p:.2g}" if p < 0.001 else f"{p:.3f}"
 
@@ -262,13 +281,17 @@ def format_markdown(comparison: Mapping[str, Any]) -> str:
         if has_pass:
             cells += [_pct(r["pass_at_1"])]
             cells += [_test(r["vs"].get(b, {}).get("pass_at_1")) if b != r["label"] else "" for b in bases]
-        cells += [f"{g.get('completion_chars_mean', '-')} / {g.get('reference_chars_mean', '-')}",
-                  str(g.get("edit_similarity_mean", "-"))]
+        cells += [
+            f"{g.get('completion_chars_mean', '-')} / {g.get('reference_chars_mean', '-')}",
+            str(g.get("edit_similarity_mean", "-")),
+        ]
         lines.append("| " + " | ".join(cells) + " |")
     lines.append("")
-    lines.append("McNemar: +fixed / -broken programs against the baseline (exact two-sided test on the discordant "
-                 "programs; Holm: adjusted for all the tests of this table); intervals are Wilson 95%. Prompts "
-                 "without a sample (failed generation, skipped) count as failures.")
+    lines.append(
+        "McNemar: +fixed / -broken programs against the baseline (exact two-sided test on the discordant "
+        "programs; Holm: adjusted for all the tests of this table); intervals are Wilson 95%. Prompts "
+        "without a sample (failed generation, skipped) count as failures."
+    )
     for f in comparison["flags"]:
         lines.append(f"- FLAG {f}")
     return "\n".join(lines) + "\n"

@@ -168,17 +168,25 @@ def score_emulation(row: dict[str, Any], answer: str, tc: LLVMToolchain, timeout
     """
     code = extract_code(answer)
     true_norm = normalise_ir(row["output_ir"])
-    out: dict[str, Any] = {"assembles": False, "error": "no_code", "exact_match": False, "edit_similarity": 0.0,
-                           "stated_size": extract_size(answer), "stated_size_ape": None,
-                           "predicted_ir_size": None, "predicted_ir_size_ape": None}
+    out: dict[str, Any] = {
+        "assembles": False,
+        "error": "no_code",
+        "exact_match": False,
+        "edit_similarity": 0.0,
+        "stated_size": extract_size(answer),
+        "stated_size_ape": None,
+        "predicted_ir_size": None,
+        "predicted_ir_size_ape": None,
+    }
     if out["stated_size"] is not None:
         out["stated_size_ape"] = _ape(out["stated_size"], row["output_size"])
     if code is None or not code.strip():
         return out
     pred_norm = normalise_ir(code)
     ok, err = assembles(code, tc, timeout_s)
-    out.update(assembles=ok, error=err, exact_match=pred_norm == true_norm,
-               edit_similarity=round(_similarity(pred_norm, true_norm), 4))
+    out.update(
+        assembles=ok, error=err, exact_match=pred_norm == true_norm, edit_similarity=round(_similarity(pred_norm, true_norm), 4)
+    )
     if ok:
         res = evaluate_pipeline(code, "", tc, timeout_s, keep_ir=False)
         if res.size is not None:
@@ -187,8 +195,9 @@ def score_emulation(row: dict[str, Any], answer: str, tc: LLVMToolchain, timeout
     return out
 
 
-def score_tuning(row: dict[str, Any], answer: str, tc: LLVMToolchain, timeout_s: float = 60.0,
-                 executor: Any = None) -> dict[str, Any]:
+def score_tuning(
+    row: dict[str, Any], answer: str, tc: LLVMToolchain, timeout_s: float = 60.0, executor: Any = None
+) -> dict[str, Any]:
     """Score one flag-tuning answer: run its pass list on the row's IR and size the result.
 
     Args:
@@ -205,9 +214,16 @@ def score_tuning(row: dict[str, Any], answer: str, tc: LLVMToolchain, timeout_s:
         size, or ``oz_size`` when the list failed or changed behaviour).
     """
     text = extract_pass_pipeline(answer)
-    out: dict[str, Any] = {"pipeline": text, "valid": False, "failure": "no_pass_list", "size": None,
-                           "oz_size": row["oz_size"], "searched_size": row["size"], "validation": None,
-                           "effective_size": row["oz_size"]}
+    out: dict[str, Any] = {
+        "pipeline": text,
+        "valid": False,
+        "failure": "no_pass_list",
+        "size": None,
+        "oz_size": row["oz_size"],
+        "searched_size": row["size"],
+        "validation": None,
+        "effective_size": row["oz_size"],
+    }
     if text is None:
         return out
     res = evaluate_pipeline(row["input_ir"], text, tc, timeout_s, keep_ir=False)
@@ -221,8 +237,18 @@ def score_tuning(row: dict[str, Any], answer: str, tc: LLVMToolchain, timeout_s:
         from ..scoring.execution import TestCase
 
         incs = (row["include_dir"],) if row.get("include_dir") else ()
-        v = validate_pass_list(row["source"], row.get("language", "C++"), row["input_ir"], [], {}, tc,
-                               [TestCase(t["input"], t["output"]) for t in tests], executor, incs, pipeline=text)
+        v = validate_pass_list(
+            row["source"],
+            row.get("language", "C++"),
+            row["input_ir"],
+            [],
+            {},
+            tc,
+            [TestCase(t["input"], t["output"]) for t in tests],
+            executor,
+            incs,
+            pipeline=text,
+        )
         out["validation"] = v.verdict
         if v.verdict in ("behaviour_changed", "compiler_crash"):
             out["effective_size"] = row["oz_size"]
@@ -238,14 +264,20 @@ def score_disassembly(row: dict[str, Any], answer: str, tc: LLVMToolchain, timeo
         ``exact_match`` (normalised IR) and ``edit_similarity`` (0-1).
     """
     code = extract_code(answer)
-    out: dict[str, Any] = {"assembles": False, "error": "no_code", "round_trip": False, "exact_match": False,
-                           "edit_similarity": 0.0}
+    out: dict[str, Any] = {
+        "assembles": False,
+        "error": "no_code",
+        "round_trip": False,
+        "exact_match": False,
+        "edit_similarity": 0.0,
+    }
     if code is None or not code.strip():
         return out
     pred_norm, true_norm = normalise_ir(code), normalise_ir(row["ir"])
     ok, err = assembles(code, tc, timeout_s)
-    out.update(assembles=ok, error=err, exact_match=pred_norm == true_norm,
-               edit_similarity=round(_similarity(pred_norm, true_norm), 4))
+    out.update(
+        assembles=ok, error=err, exact_match=pred_norm == true_norm, edit_similarity=round(_similarity(pred_norm, true_norm), 4)
+    )
     if ok:
         flags = tuple(row.get("llc_flags") or ())
         asm, _ = lower_to_asm(code, tc, timeout_s, flags=flags) if flags else lower_to_asm(code, tc, timeout_s)
@@ -276,10 +308,16 @@ def summarise(task: str, scores: Sequence[dict[str, Any]]) -> dict[str, Any]:
     if task == "emulate":
         stated = [s["stated_size_ape"] for s in scores if s["stated_size_ape"] is not None]
         measured = [s["predicted_ir_size_ape"] for s in scores if s["predicted_ir_size_ape"] is not None]
-        return {"n": n, "assembles": r("assembles"), "exact_match": r("exact_match"),
-                "stated_size_mape": _mean(stated), "stated_size_n": len(stated),
-                "predicted_ir_size_mape": _mean(measured), "predicted_ir_size_n": len(measured),
-                "edit_similarity_mean": _mean([s["edit_similarity"] for s in scores])}
+        return {
+            "n": n,
+            "assembles": r("assembles"),
+            "exact_match": r("exact_match"),
+            "stated_size_mape": _mean(stated),
+            "stated_size_n": len(stated),
+            "predicted_ir_size_mape": _mean(measured),
+            "predicted_ir_size_n": len(measured),
+            "edit_similarity_mean": _mean([s["edit_similarity"] for s in scores]),
+        }
     if task == "tune":
         eff = [s["effective_size"] for s in scores]
         oz = [s["oz_size"] for s in scores]
@@ -287,14 +325,23 @@ def summarise(task: str, scores: Sequence[dict[str, Any]]) -> dict[str, Any]:
         model_gain = round(geomean_improvement(eff, oz), 4) if scores else None
         search_gain = round(geomean_improvement(searched, oz), 4) if scores else None
         share = round(model_gain / search_gain, 4) if model_gain is not None and search_gain else None
-        return {"n": n, "valid": r("valid"),
-                "failures": dict(Counter(s["failure"] for s in scores if s["failure"])),
-                "improvement_over_oz_geomean": model_gain, "searched_improvement_over_oz_geomean": search_gain,
-                "share_of_search_recovered": share,
-                "beats_oz": rate(sum(e < o for e, o in zip(eff, oz)), n),
-                "matches_search": rate(sum(e <= s for e, s in zip(eff, searched)), n),
-                "validation": dict(Counter(s["validation"] for s in scores if s["validation"]))}
+        return {
+            "n": n,
+            "valid": r("valid"),
+            "failures": dict(Counter(s["failure"] for s in scores if s["failure"])),
+            "improvement_over_oz_geomean": model_gain,
+            "searched_improvement_over_oz_geomean": search_gain,
+            "share_of_search_recovered": share,
+            "beats_oz": rate(sum(e < o for e, o in zip(eff, oz)), n),
+            "matches_search": rate(sum(e <= s for e, s in zip(eff, searched)), n),
+            "validation": dict(Counter(s["validation"] for s in scores if s["validation"])),
+        }
     if task == "disassemble":
-        return {"n": n, "assembles": r("assembles"), "round_trip": r("round_trip"), "exact_match": r("exact_match"),
-                "edit_similarity_mean": _mean([s["edit_similarity"] for s in scores])}
+        return {
+            "n": n,
+            "assembles": r("assembles"),
+            "round_trip": r("round_trip"),
+            "exact_match": r("exact_match"),
+            "edit_similarity_mean": _mean([s["edit_similarity"] for s in scores]),
+        }
     raise ValueError(f"unknown task {task!r}; known: {TASKS}")

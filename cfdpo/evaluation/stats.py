@@ -72,8 +72,10 @@ class McNemarResult:
 
     def to_dict(self) -> dict[str, Any]:
         """Fields as a dict: rates to 6 decimals, the p value to 4 significant digits (a tiny p stays > 0)."""
-        return {k: (float(f"{v:.4g}") if k == "p_value" else round(v, 6) if isinstance(v, float) else v)
-                for k, v in asdict(self).items()}
+        return {
+            k: (float(f"{v:.4g}") if k == "p_value" else round(v, 6) if isinstance(v, float) else v)
+            for k, v in asdict(self).items()
+        }
 
 
 def mcnemar_exact(a: Mapping[str, bool], b: Mapping[str, bool]) -> McNemarResult:
@@ -97,9 +99,14 @@ def mcnemar_exact(a: Mapping[str, bool], b: Mapping[str, bool]) -> McNemarResult
         neither = len(common) - fixed - broken - both
         p = float(mcnemar([[neither, fixed], [broken, both]], exact=True).pvalue)
     n = len(common)
-    return McNemarResult(n=n, fixed=fixed, broken=broken, p_value=min(1.0, p),
-                         rate_a=round((both + broken) / n, 4) if n else None,
-                         rate_b=round((both + fixed) / n, 4) if n else None)
+    return McNemarResult(
+        n=n,
+        fixed=fixed,
+        broken=broken,
+        p_value=min(1.0, p),
+        rate_a=round((both + broken) / n, 4) if n else None,
+        rate_b=round((both + fixed) / n, 4) if n else None,
+    )
 
 
 def holm(p_values: Sequence[float]) -> list[float]:

@@ -50,8 +50,9 @@ class PromptFitter:
         max_prompt_tokens: an explicit limit (still capped by the context).
     """
 
-    def __init__(self, model: Any, tokenizer: Any, prompt_format: str, decoding: Any,
-                 max_prompt_tokens: int | None = None) -> None:
+    def __init__(
+        self, model: Any, tokenizer: Any, prompt_format: str, decoding: Any, max_prompt_tokens: int | None = None
+    ) -> None:
         self.tokenizer = tokenizer
         self.prompt_format = prompt_format
         self.limit = prompt_token_limit(model, tokenizer, decoding, max_prompt_tokens)
@@ -86,8 +87,7 @@ class PromptFitter:
         for _ in range(8):
             ids = self.tokenizer(text, add_special_tokens=False)["input_ids"]
             if len(ids) > budget:
-                keep = len(self.tokenizer.decode(ids[-budget:], skip_special_tokens=True,
-                                                 clean_up_tokenization_spaces=False))
+                keep = len(self.tokenizer.decode(ids[-budget:], skip_special_tokens=True, clean_up_tokenization_spaces=False))
                 cut = len(text) - keep
                 if cut > 0 and text[cut - 1] != "\n":
                     nl = text.find("\n", cut)
@@ -96,5 +96,5 @@ class PromptFitter:
             if self.tokens(text) <= self.limit:
                 return text, len(prompt) - len(text)
             nl = text.find("\n")  # boundary effects: drop one more line and check again
-            text = text[nl + 1:] if 0 <= nl < len(text) - 1 else text[len(text) // 8:]
+            text = text[nl + 1 :] if 0 <= nl < len(text) - 1 else text[len(text) // 8 :]
         return None, 0

@@ -26,8 +26,7 @@ from typing import Any
 from ..corpus.prompts import render_prompt
 from .stops import StopRule, pattern_stop, program_stop
 
-__all__ = ["DecodingConfig", "batch_seed", "generate_answers", "generate_completions", "sample_program_ids",
-           "token_budgets"]
+__all__ = ["DecodingConfig", "batch_seed", "generate_answers", "generate_completions", "sample_program_ids", "token_budgets"]
 
 log = logging.getLogger(__name__)
 
@@ -74,8 +73,7 @@ def batch_seed(seed: int, key: str) -> int:
     return (seed * 1_000_003 + zlib.crc32(key.encode("utf-8"))) % (2**31 - 1)
 
 
-def _criterion(tokenizer: Any, rules: Sequence[StopRule] | None, budgets: Sequence[int], n: int,
-               start: int) -> Any:
+def _criterion(tokenizer: Any, rules: Sequence[StopRule] | None, budgets: Sequence[int], n: int, start: int) -> Any:
     """A transformers ``StoppingCriteria``: row ``i`` (of ``n`` per input text) stops once its text's rule in
     ``rules`` is reached (None: no rule) or once it has ``budgets[i // n]`` new tokens."""
     import torch
@@ -91,8 +89,11 @@ def _criterion(tokenizer: Any, rules: Sequence[StopRule] | None, budgets: Sequen
 
         def __call__(self, input_ids: torch.LongTensor, scores: Any, **kwargs: Any) -> torch.BoolTensor:
             new = input_ids[:, start:]
-            last = (tokenizer.batch_decode(new[:, -1:], skip_special_tokens=True, clean_up_tokenization_spaces=False)
-                    if rules is not None else [])
+            last = (
+                tokenizer.batch_decode(new[:, -1:], skip_special_tokens=True, clean_up_tokenization_spaces=False)
+                if rules is not None
+                else []
+            )
             for row in range(new.shape[0]):
                 if self.done[row]:
                     continue
@@ -108,8 +109,7 @@ def _criterion(tokenizer: Any, rules: Sequence[StopRule] | None, budgets: Sequen
     return _StopRules()
 
 
-def token_budgets(tokenizer: Any, references: Sequence[str], decoding: DecodingConfig,
-                  prompt_format: str = "raw") -> list[int]:
+def token_budgets(tokenizer: Any, references: Sequence[str], decoding: DecodingConfig, prompt_format: str = "raw") -> list[int]:
     """Each prompt's max new tokens: ``decoding.max_new_tokens`` when set, else
     ``min(cap, ceil(factor * reference tokens) + pad)`` (+16 for the fences in ``chat`` format).
 
@@ -128,8 +128,15 @@ def token_budgets(tokenizer: Any, references: Sequence[str], decoding: DecodingC
     out = []
     for r in references:
         n = len(tokenizer(r, add_special_tokens=False)["input_ids"]) if r else 0
-        out.append(max(1, min(math.ceil(decoding.max_new_tokens_factor * n) + decoding.max_new_tokens_pad + extra,
-                              decoding.max_new_tokens_cap)))
+        out.append(
+            max(
+                1,
+                min(
+                    math.ceil(decoding.max_new_tokens_factor * n) + decoding.max_new_tokens_pad + extra,
+                    decoding.max_new_tokens_cap,
+                ),
+            )
+        )
     return out
 
 
@@ -174,8 +181,15 @@ def generate_completions(
     return _generate(model, tokenizer, texts, budgets, decoding, stops, seed_key)
 
 
-def _generate(model: Any, tokenizer: Any, texts: Sequence[str], budgets: Sequence[int], decoding: DecodingConfig,
-              stops: Sequence[dict[str, Any]] | None, seed_key: str) -> list[list[str]]:
+def _generate(
+    model: Any,
+    tokenizer: Any,
+    texts: Sequence[str],
+    budgets: Sequence[int],
+    decoding: DecodingConfig,
+    stops: Sequence[dict[str, Any]] | None,
+    seed_key: str,
+) -> list[list[str]]:
     """The one generation call of every task: batched, seeded per batch, text ``i`` stopped by its rule in
     ``stops`` (:mod:`cfdpo.generation.stops`; None: only end-of-sequence) or after ``budgets[i]`` new tokens.
     A vLLM model (:class:`~cfdpo.generation.vllm_engine.VLLMModel`) generates through its engine with the
@@ -205,13 +219,16 @@ def _generate(model: Any, tokenizer: Any, texts: Sequence[str], budgets: Sequenc
     with torch.inference_mode():
         out = model.generate(**enc, **kwargs)
     new = out[:, start:]  # a row stopped early is padded to the longest: cut it to its budget
-    decoded = [tokenizer.decode(new[row, :budgets[row // n]], skip_special_tokens=True,
-                                clean_up_tokenization_spaces=False) for row in range(new.shape[0])]
-    return [decoded[i * n:(i + 1) * n] for i in range(len(texts))]
+    decoded = [
+        tokenizer.decode(new[row, : budgets[row // n]], skip_special_tokens=True, clean_up_tokenization_spaces=False)
+        for row in range(new.shape[0])
+    ]
+    return [decoded[i * n : (i + 1) * n] for i in range(len(texts))]
 
 
-def sample_program_ids(model: Any, tokenizer: Any, programs: Sequence[str], max_new_tokens: int,
-                       sampling: dict[str, Any]) -> tuple[list[list[int]], list[list[int]]]:
+def sample_program_ids(
+    model: Any, tokenizer: Any, programs: Sequence[str], max_new_tokens: int, sampling: dict[str, Any]
+) -> tuple[list[list[int]], list[list[int]]]:
     """Sample one raw-format continuation of each masked program, each stopped where its program is complete
     (its braces balance or a fence ends the code, :func:`cfdpo.generation.stops.program_stop`), at
     end-of-sequence, or after ``max_new_tokens``: the token ids an online-RL trainer scores.
@@ -240,19 +257,24 @@ def sample_program_ids(model: Any, tokenizer: Any, programs: Sequence[str], max_
     finally:
         tokenizer.padding_side = side
     start = enc["input_ids"].shape[1]
-    stop = _criterion(tokenizer, [StopRule(program_stop(p, "raw")) for p in programs], [max_new_tokens] * len(programs),
-                      1, start)
+    stop = _criterion(tokenizer, [StopRule(program_stop(p, "raw")) for p in programs], [max_new_tokens] * len(programs), 1, start)
     with torch.inference_mode():
-        out = model.generate(**enc, max_new_tokens=max_new_tokens, do_sample=True, pad_token_id=tokenizer.pad_token_id,
-                             stopping_criteria=StoppingCriteriaList([stop]), **sampling)
+        out = model.generate(
+            **enc,
+            max_new_tokens=max_new_tokens,
+            do_sample=True,
+            pad_token_id=tokenizer.pad_token_id,
+            stopping_criteria=StoppingCriteriaList([stop]),
+            **sampling,
+        )
     eos = {tokenizer.eos_token_id} | set(_as_list(getattr(model.generation_config, "eos_token_id", None)))
     prompt_ids = [row[mask.bool()].tolist() for row, mask in zip(enc["input_ids"].cpu(), enc["attention_mask"].cpu())]
     completion_ids = []
     for row in range(out.shape[0]):
-        ids = out[row, start:start + (stop.lengths[row] or max_new_tokens)].tolist()
+        ids = out[row, start : start + (stop.lengths[row] or max_new_tokens)].tolist()
         for k, t in enumerate(ids):
             if t in eos:
-                ids = ids[:k + 1]
+                ids = ids[: k + 1]
                 break
         completion_ids.append(ids)
     return prompt_ids, completion_ids
@@ -262,8 +284,14 @@ def _as_list(x: Any) -> list[Any]:
     return [] if x is None else list(x) if isinstance(x, (list, tuple)) else [x]
 
 
-def generate_answers(model: Any, tokenizer: Any, texts: Sequence[str], decoding: DecodingConfig,
-                     stop_pattern: str | None = None, seed_key: str = "") -> list[str]:
+def generate_answers(
+    model: Any,
+    tokenizer: Any,
+    texts: Sequence[str],
+    decoding: DecodingConfig,
+    stop_pattern: str | None = None,
+    seed_key: str = "",
+) -> list[str]:
     """Answer rendered instructions (compiler tasks): one completion per text, cut after ``stop_pattern``.
 
     Args:
@@ -289,5 +317,5 @@ def generate_answers(model: Any, tokenizer: Any, texts: Sequence[str], decoding:
     outs = [o[0] for o in _generate(model, tokenizer, texts, budgets, decoding, stops, seed_key)]
     if stop_pattern:
         rx = re.compile(stop_pattern)
-        outs = [o[:m.end()] if (m := rx.search(o)) else o for o in outs]
+        outs = [o[: m.end()] if (m := rx.search(o)) else o for o in outs]
     return outs

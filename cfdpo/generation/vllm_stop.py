@@ -70,6 +70,7 @@ class StopRules(LogitsProcessor):
 
     def apply(self, logits: torch.Tensor) -> torch.Tensor:
         """Leave only end-of-sequence possible for each request whose rule is reached."""
+
         def decode(ids: list[int]) -> str:
             return str(self.tokenizer.decode(ids, skip_special_tokens=True, clean_up_tokenization_spaces=False))
 

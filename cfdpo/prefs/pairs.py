@@ -148,19 +148,34 @@ def build_preferences(
         for s in sorted(by_prompt.get(p["id"], []), key=lambda r: r["sample_index"]):
             r = rank(s)
             ranks[r] += 1
-            cands.append({"completion": s["completion"], "rank": r, "source": "sample", "label": _reject_label(s),
-                          "index": s["sample_index"]})
+            cands.append(
+                {
+                    "completion": s["completion"],
+                    "rank": r,
+                    "source": "sample",
+                    "label": _reject_label(s),
+                    "index": s["sample_index"],
+                }
+            )
         for s in synth_by.get(p["id"], []):
-            cands.append({"completion": s["completion"], "rank": 0, "source": f"synthetic:{s['kind']}",
-                          "label": s["verdict"], "index": None})
+            cands.append(
+                {
+                    "completion": s["completion"],
+                    "rank": 0,
+                    "source": f"synthetic:{s['kind']}",
+                    "label": s["verdict"],
+                    "index": None,
+                }
+            )
         pairs: list[tuple[dict[str, Any], dict[str, Any]]] = []
         best = max((c for c in cands if c["source"] == "sample"), key=lambda c: c["rank"], default=None)
         for rej in cands:
             if chosen == "reference" or rej["source"] != "sample":
                 winners = [ref] if rej["rank"] < ref["rank"] else []
             elif chosen == "best":
-                winners = [best] if best is not None and best["rank"] > rej["rank"] else (
-                    [ref] if rej["rank"] < ref["rank"] else [])
+                winners = (
+                    [best] if best is not None and best["rank"] > rej["rank"] else ([ref] if rej["rank"] < ref["rank"] else [])
+                )
             else:
                 winners = [c for c in cands if c["source"] == "sample" and c["rank"] > rej["rank"]]
             pairs.extend((w, rej) for w in winners)
@@ -182,20 +197,22 @@ def build_preferences(
             dropped["max_pairs_per_prompt"] += len(scored) - max_pairs_per_prompt
             scored = scored[:max_pairs_per_prompt]
         for k, (_gap, dist, w, rej) in enumerate(scored):
-            rows.append({
-                "id": f"{p['id']}#g{k}" if policy == "graded" else f"{p['id']}#{rej['index']}",
-                "prompt_id": p["id"],
-                "problem_id": p["problem_id"],
-                "prompt": render(p["prompt"]),
-                "chosen": format_answer(w["completion"], prompt_format),
-                "rejected": format_answer(rej["completion"], prompt_format),
-                "edit_distance": dist,
-                "chosen_source": w["source"],
-                "rejected_source": rej["source"],
-                "chosen_rank": w["rank"],
-                "rejected_rank": rej["rank"],
-                "rejected_verdict": rej["label"],
-            })
+            rows.append(
+                {
+                    "id": f"{p['id']}#g{k}" if policy == "graded" else f"{p['id']}#{rej['index']}",
+                    "prompt_id": p["id"],
+                    "problem_id": p["problem_id"],
+                    "prompt": render(p["prompt"]),
+                    "chosen": format_answer(w["completion"], prompt_format),
+                    "rejected": format_answer(rej["completion"], prompt_format),
+                    "edit_distance": dist,
+                    "chosen_source": w["source"],
+                    "rejected_source": rej["source"],
+                    "chosen_rank": w["rank"],
+                    "rejected_rank": rej["rank"],
+                    "rejected_verdict": rej["label"],
+                }
+            )
         prompts_with_pairs += bool(scored)
     dists = [r["edit_distance"] for r in rows]
     summary = {

@@ -40,21 +40,122 @@ __all__ = ["KINDS", "corrupt", "make_negatives"]
 KINDS = ("misspell", "drop_semicolon", "drop_brace", "change_type", "truncate")
 
 _IDENT = re.compile(r"\b[A-Za-z_][A-Za-z0-9_]*\b")
-_KEYWORDS = frozenset(["alignas", "alignof", "and", "asm", "auto", "bool", "break", "case", "catch", "char", "class", "const", "constexpr", "const_cast", "continue", "decltype", "default", "delete", "do", "double", "dynamic_cast", "else", "enum", "explicit", "export", "extern", "false", "float", "for", "friend", "goto", "if", "inline", "int", "long", "mutable", "namespace", "new", "noexcept", "not", "nullptr", "operator", "or", "private", "protected", "public", "register", "reinterpret_cast", "return", "short", "signed", "sizeof", "static", "static_assert", "static_cast", "struct", "switch", "template", "this", "throw", "true", "try", "typedef", "typeid", "typename", "union", "unsigned", "using", "virtual", "void", "volatile", "wchar_t", "while", "include", "define", "std", "cout", "cin", "endl", "printf", "scanf", "main", "string", "vector", "map", "set", "pair", "size", "push_back", "begin", "end"])
-_TYPES = {"int": "std::string", "long long": "std::string", "double": "std::string", "bool": "std::string",
-          "char": "std::vector<int>", "float": "std::string", "string": "int*"}
+_KEYWORDS = frozenset(
+    [
+        "alignas",
+        "alignof",
+        "and",
+        "asm",
+        "auto",
+        "bool",
+        "break",
+        "case",
+        "catch",
+        "char",
+        "class",
+        "const",
+        "constexpr",
+        "const_cast",
+        "continue",
+        "decltype",
+        "default",
+        "delete",
+        "do",
+        "double",
+        "dynamic_cast",
+        "else",
+        "enum",
+        "explicit",
+        "export",
+        "extern",
+        "false",
+        "float",
+        "for",
+        "friend",
+        "goto",
+        "if",
+        "inline",
+        "int",
+        "long",
+        "mutable",
+        "namespace",
+        "new",
+        "noexcept",
+        "not",
+        "nullptr",
+        "operator",
+        "or",
+        "private",
+        "protected",
+        "public",
+        "register",
+        "reinterpret_cast",
+        "return",
+        "short",
+        "signed",
+        "sizeof",
+        "static",
+        "static_assert",
+        "static_cast",
+        "struct",
+        "switch",
+        "template",
+        "this",
+        "throw",
+        "true",
+        "try",
+        "typedef",
+        "typeid",
+        "typename",
+        "union",
+        "unsigned",
+        "using",
+        "virtual",
+        "void",
+        "volatile",
+        "wchar_t",
+        "while",
+        "include",
+        "define",
+        "std",
+        "cout",
+        "cin",
+        "endl",
+        "printf",
+        "scanf",
+        "main",
+        "string",
+        "vector",
+        "map",
+        "set",
+        "pair",
+        "size",
+        "push_back",
+        "begin",
+        "end",
+    ]
+)
+_TYPES = {
+    "int": "std::string",
+    "long long": "std::string",
+    "double": "std::string",
+    "bool": "std::string",
+    "char": "std::vector<int>",
+    "float": "std::string",
+    "string": "int*",
+}
 
 
 def _typo(word: str, rng: random.Random) -> str:
     if len(word) >= 3 and rng.random() < 0.5:
         i = rng.randrange(len(word) - 1)
         if word[i] != word[i + 1]:
-            return word[:i] + word[i + 1] + word[i] + word[i + 2:]
+            return word[:i] + word[i + 1] + word[i] + word[i + 2 :]
     if len(word) >= 2 and rng.random() < 0.5:
         i = rng.randrange(len(word))
-        return word[:i] + word[i + 1:]
+        return word[:i] + word[i + 1 :]
     i = rng.randrange(len(word))
-    return word[: i + 1] + word[i] + word[i + 1:]
+    return word[: i + 1] + word[i] + word[i + 1 :]
 
 
 def corrupt(completion: str, kind: str, rng: random.Random) -> str | None:
@@ -84,24 +185,26 @@ def corrupt(completion: str, kind: str, rng: random.Random) -> str | None:
         drop = sorted(rng.sample(spots, min(len(spots), rng.choice((1, 2)))), reverse=True)
         out = completion
         for i in drop:
-            out = out[:i] + out[i + 1:]
+            out = out[:i] + out[i + 1 :]
         return out
     if kind == "drop_brace":
         spots = [m.start() for m in re.finditer(r"\}", completion)]
         if not spots:
             return None
         i = rng.choice(spots)
-        return completion[:i] + completion[i + 1:]
+        return completion[:i] + completion[i + 1 :]
     if kind == "change_type":
-        typed = [(m.start(), m.end(), t) for t in _TYPES
-                 for m in re.finditer(rf"\b{re.escape(t)}\b(?=\s+[A-Za-z_])", completion)]
+        typed = [(m.start(), m.end(), t) for t in _TYPES for m in re.finditer(rf"\b{re.escape(t)}\b(?=\s+[A-Za-z_])", completion)]
         if not typed:
             return None
         a, b, t = rng.choice(typed)
         return completion[:a] + _TYPES[t] + completion[b:]
     if kind == "truncate":
-        cuts = [m.start() for m in re.finditer(r"\s+|(?<=[;{}()])", completion)
-                if 0.3 * len(completion) <= m.start() <= 0.8 * len(completion)]
+        cuts = [
+            m.start()
+            for m in re.finditer(r"\s+|(?<=[;{}()])", completion)
+            if 0.3 * len(completion) <= m.start() <= 0.8 * len(completion)
+        ]
         if not cuts:
             return None
         return completion[: rng.choice(cuts)]
@@ -172,8 +275,7 @@ def make_negatives(
             seen.add(v)
             label = "+".join(dict.fromkeys(used))
             made[used[0]] += 1
-            cands.append({"prompt_id": p["id"], "kind": label, "completion": v, "_prompt": p["prompt"],
-                          "_first": used[0]})
+            cands.append({"prompt_id": p["id"], "kind": label, "completion": v, "_prompt": p["prompt"], "_first": used[0]})
     results = scorer.score_many([c["_prompt"] + c["completion"] for c in cands], workers=workers)
     rows: list[dict[str, Any]] = []
     kept_per: dict[str, int] = {}
@@ -187,9 +289,24 @@ def make_negatives(
         if kept_per.get(c["prompt_id"], 0) >= per_prompt:
             continue
         kept_per[c["prompt_id"]] = kept_per.get(c["prompt_id"], 0) + 1
-        rows.append({"prompt_id": c["prompt_id"], "kind": c["kind"], "completion": c["completion"],
-                     "verdict": r.verdict.value, "diagnostics": [d.to_dict() for d in r.diagnostics]})
-    summary = {"made": made, "confirmed_bad": confirmed, "still_compiled": still_good, "kept": len(rows),
-               "too_close": too_close, "min_edit_distance": min_edit_distance, "per_prompt": per_prompt,
-               "seed": seed, "note": "counts by the first corruption applied"}
+        rows.append(
+            {
+                "prompt_id": c["prompt_id"],
+                "kind": c["kind"],
+                "completion": c["completion"],
+                "verdict": r.verdict.value,
+                "diagnostics": [d.to_dict() for d in r.diagnostics],
+            }
+        )
+    summary = {
+        "made": made,
+        "confirmed_bad": confirmed,
+        "still_compiled": still_good,
+        "kept": len(rows),
+        "too_close": too_close,
+        "min_edit_distance": min_edit_distance,
+        "per_prompt": per_prompt,
+        "seed": seed,
+        "note": "counts by the first corruption applied",
+    }
     return rows, summary

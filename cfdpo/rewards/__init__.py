@@ -192,13 +192,21 @@ class Judge:
 
         from ..tempdirs import compile_cache_dir
 
-        self.scorer = CompileScorer(std=config.std, mode=config.compile_mode, warnings=config.warnings,
-                                    timeout_s=config.compile_timeout_s, memory_mb=config.compile_memory_mb,
-                                    extra_flags=config.extra_flags, isolation=config.isolation,
-                                    cache_dir=compile_cache_dir() if config.cache else None,
-                                    max_stderr_chars=4000, pch=config.pch,
-                                    pch_dir=os.path.join(compile_cache_dir(), "pch") if config.pch else None,
-                                    fast_link=config.fast_link, syntax_first=config.syntax_first)
+        self.scorer = CompileScorer(
+            std=config.std,
+            mode=config.compile_mode,
+            warnings=config.warnings,
+            timeout_s=config.compile_timeout_s,
+            memory_mb=config.compile_memory_mb,
+            extra_flags=config.extra_flags,
+            isolation=config.isolation,
+            cache_dir=compile_cache_dir() if config.cache else None,
+            max_stderr_chars=4000,
+            pch=config.pch,
+            pch_dir=os.path.join(compile_cache_dir(), "pch") if config.pch else None,
+            fast_link=config.fast_link,
+            syntax_first=config.syntax_first,
+        )
         self._executor: ExecutionScorer | None = None
         self.pool = ThreadPoolExecutor(max_workers=max(1, config.workers), thread_name_prefix="cfdpo-reward")
 
@@ -206,8 +214,13 @@ class Judge:
     def executor(self) -> ExecutionScorer:
         if self._executor is None:
             c = self.config
-            self._executor = ExecutionScorer(self.scorer, time_limit_s=c.time_limit_s, memory_mb=c.run_memory_mb,
-                                             isolation=c.isolation, float_tolerance=c.float_tolerance)
+            self._executor = ExecutionScorer(
+                self.scorer,
+                time_limit_s=c.time_limit_s,
+                memory_mb=c.run_memory_mb,
+                isolation=c.isolation,
+                float_tolerance=c.float_tolerance,
+            )
         return self._executor
 
     def program(self, prompt: Any, completion: Any, program: str | None) -> tuple[str, tuple[int, int]] | None:
@@ -295,13 +308,13 @@ def _tests_of(columns: dict[str, Any], n: int) -> list[list[TestCase]]:
     return [row_tests({k: columns[k][i] for k in keys}) for i in range(n)]
 
 
-def _log_breakdown(kind: str, judged: list[Judgement], scores: list[float | None],
-                   log_metric: Callable[[str, float], None] | None) -> None:
+def _log_breakdown(
+    kind: str, judged: list[Judgement], scores: list[float | None], log_metric: Callable[[str, float], None] | None
+) -> None:
     applicable = [j for j in judged if j.applicable]
     if not applicable:
         return
-    verdicts = Counter("batch_timeout" if j.timed_out else (j.compile.verdict.value if j.compile else "none")
-                       for j in applicable)
+    verdicts = Counter("batch_timeout" if j.timed_out else (j.compile.verdict.value if j.compile else "none") for j in applicable)
     kinds: Counter = Counter(error_kind(d) for j in applicable if j.compile for d in j.compile.errors[:1])
     metrics = {
         "cfdpo/compile_rate": sum(j.good for j in applicable) / len(applicable),

@@ -47,14 +47,16 @@ def _tests(ground_truth: Any) -> Any:
     return json.loads(ground_truth) if isinstance(ground_truth, str) else list(ground_truth)
 
 
-def compute_score(data_source: str, solution_str: str, ground_truth: Any, extra_info: dict[str, Any] | None = None
-                  ) -> dict[str, float]:
+def compute_score(
+    data_source: str, solution_str: str, ground_truth: Any, extra_info: dict[str, Any] | None = None
+) -> dict[str, float]:
     """verl's custom reward: the graded reward of one response (see the module docstring)."""
     info = extra_info or {}
     program = info.get("program") or info.get("prompt")
     if not isinstance(program, str):
         raise ValueError(  # noqa: TRY004 - bad input data, reported as verl reports a failed reward
-            "cfdpo compute_score: extra_info needs 'prompt' (the masked program the response completes)")
+            "cfdpo compute_score: extra_info needs 'prompt' (the masked program the response completes)"
+        )
     judge = _config().judge()
     (j,) = judge.judge([program], [solution_str], tests=[_tests(ground_truth)])
     frac = j.fraction_passed if j.tests else float(j.good)

@@ -237,8 +237,12 @@ class CompileScorer:
         self.stats: Counter = Counter()
         self._stats_lock = threading.Lock()
         self.sandbox = Sandbox(isolation)
-        self.fast_link = bool(fast_link) and mode == "link" and shutil.which("ld.gold") is not None and not any(
-            f.startswith(("-fuse-ld", "-flto", "-B")) for f in self.extra_flags)
+        self.fast_link = (
+            bool(fast_link)
+            and mode == "link"
+            and shutil.which("ld.gold") is not None
+            and not any(f.startswith(("-fuse-ld", "-flto", "-B")) for f in self.extra_flags)
+        )
         self.pch: PCHCache | None = None
         if pch:
             where = pch_dir if pch_dir is not None else (os.path.join(self.cache_dir, "pch") if self.cache_dir else None)
@@ -287,8 +291,12 @@ class CompileScorer:
 
     def speedups(self) -> dict[str, Any]:
         """How results are computed faster (not part of the policy: they never change a verdict)."""
-        return {"pch": self.pch is not None, "syntax_first": self.syntax_first,
-                "result_cache": self.cache_dir is not None, "fast_link": self.fast_link}
+        return {
+            "pch": self.pch is not None,
+            "syntax_first": self.syntax_first,
+            "result_cache": self.cache_dir is not None,
+            "fast_link": self.fast_link,
+        }
 
     def is_good(self, verdict: Verdict) -> bool:
         """Whether a verdict counts as a successful compile under this policy."""
@@ -299,8 +307,13 @@ class CompileScorer:
     def cache_key_parts(self) -> dict[str, Any]:
         """Everything a cached result depends on: the policy (flags, limits, mode, isolation), the speed-ups,
         the compiler, assembler, linkers and libstdc++ headers, and cfdpo's scorer version."""
-        return dict(self.config(), max_stderr_chars=self.max_stderr_chars, speedups=self.speedups(),
-                    toolchain=toolchain_versions(self.compiler), scorer_version=SCORER_VERSION)
+        return dict(
+            self.config(),
+            max_stderr_chars=self.max_stderr_chars,
+            speedups=self.speedups(),
+            toolchain=toolchain_versions(self.compiler),
+            scorer_version=SCORER_VERSION,
+        )
 
     def _cache_path(self, source: str) -> str | None:
         if self.cache_dir is None:
@@ -412,9 +425,13 @@ class CompileScorer:
             text, include = self.pch.prepare(source, counted)
         fast = include is not None or self.fast_link or (self.syntax_first and self.mode != "syntax")
         result = self._compile_fast(text, include, keep)
-        if fast and (result.verdict in (Verdict.TIMEOUT, Verdict.RESOURCE_LIMIT, Verdict.INTERNAL_ERROR)
-                     or (include is not None and any(_has_hint(d.message) or include in d.message
-                                                     or include in (d.file or "") for d in result.diagnostics))):
+        if fast and (
+            result.verdict in (Verdict.TIMEOUT, Verdict.RESOURCE_LIMIT, Verdict.INTERNAL_ERROR)
+            or (
+                include is not None
+                and any(_has_hint(d.message) or include in d.message or include in (d.file or "") for d in result.diagnostics)
+            )
+        ):
             self._count(plain_rechecks=1)
             plain = self._run(source, [self.argv(None, None)], keep)
             plain.elapsed_ms += result.elapsed_ms
@@ -492,8 +509,7 @@ class CompileScorer:
             rc2, timed_out, out2, trunc2, ms3 = self._exec(tmp, slow, self.timeout_s - (ms + ms2) / 1000.0)
             ms2 += ms3
             link_cmd = slow
-        return self._judge(rc2, timed_out, stderr + out2, truncated or trunc2, ms + ms2,
-                           [*compile_cmd, "&&", *link_cmd])
+        return self._judge(rc2, timed_out, stderr + out2, truncated or trunc2, ms + ms2, [*compile_cmd, "&&", *link_cmd])
 
     def _run_in(self, workdir: str, cmd: list[str]) -> CompileResult:
         """Run a compiler command in ``workdir`` under the scorer's limits and judge the outcome."""
@@ -502,8 +518,7 @@ class CompileScorer:
         except _StartError as e:
             return CompileResult(Verdict.INTERNAL_ERROR, False, None, stderr=str(e), command=cmd)
 
-    def _exec(self, workdir: str, cmd: list[str], budget_s: float | None = None
-              ) -> tuple[int | None, bool, str, bool, float]:
+    def _exec(self, workdir: str, cmd: list[str], budget_s: float | None = None) -> tuple[int | None, bool, str, bool, float]:
         """Run ``cmd`` in ``workdir`` under the limits: ``(returncode, timed_out, stderr, truncated, ms)``.
 
         ``returncode`` is None on a timeout and -1 when the compiler could not start. ``budget_s`` is the
@@ -518,8 +533,9 @@ class CompileScorer:
         if self.sandbox.kind == "bwrap" and self.sandbox.is_root:  # no root, no capabilities inside
             uid = COMPILE_UID
             os.chown(workdir, uid, uid)
-        full = self.sandbox.wrap([self._compiler_path or self.compiler, *cmd[1:]], workdir, limits,
-                                 writable=True, readonly=readonly, uid=uid)
+        full = self.sandbox.wrap(
+            [self._compiler_path or self.compiler, *cmd[1:]], workdir, limits, writable=True, readonly=readonly, uid=uid
+        )
         preexec = self.sandbox.preexec(limits)
         env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LC_ALL": "C", "LANG": "C", "TMPDIR": workdir}
         err_path = os.path.join(workdir, "stderr.txt")
@@ -534,8 +550,9 @@ class CompileScorer:
         os.remove(err_path)
         return rc, timed_out, stderr, truncated, elapsed
 
-    def _judge(self, rc: int | None, timed_out: bool, stderr: str, truncated: bool, elapsed: float,
-               cmd: list[str]) -> CompileResult:
+    def _judge(
+        self, rc: int | None, timed_out: bool, stderr: str, truncated: bool, elapsed: float, cmd: list[str]
+    ) -> CompileResult:
         diags, _json_ok = parse_gcc_output(stderr)
         verdict = self._verdict(rc, timed_out, stderr, diags)
         kept = stderr[: self.max_stderr_chars]

@@ -53,8 +53,14 @@ class Diagnostic:
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> Diagnostic:
-        return cls(kind=d["kind"], message=d["message"], line=d.get("line"), column=d.get("column"),
-                   option=d.get("option"), file=d.get("file"))
+        return cls(
+            kind=d["kind"],
+            message=d["message"],
+            line=d.get("line"),
+            column=d.get("column"),
+            option=d.get("option"),
+            file=d.get("file"),
+        )
 
     @property
     def is_error(self) -> bool:
@@ -139,15 +145,27 @@ ERROR_KINDS = (
 _KIND_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("unterminated_literal", re.compile(r"missing terminating|unterminated")),
     ("missing_return", re.compile(r"no return statement|control reaches end of non-void")),
-    ("undeclared_identifier", re.compile(
-        r"was not declared in this scope|has not been declared|does not name a type|is not a member of|"
-        r"not declared|undeclared|does not name a template")),
-    ("no_matching_function", re.compile(
-        r"no matching function|too few arguments|too many arguments|no matching constructor|"
-        r"cannot be used as a function")),
-    ("type_mismatch", re.compile(
-        r"cannot convert|invalid conversion|no match for|invalid operands|incompatible types|"
-        r"conversion from .* to non-scalar|invalid use of|cannot bind")),
+    (
+        "undeclared_identifier",
+        re.compile(
+            r"was not declared in this scope|has not been declared|does not name a type|is not a member of|"
+            r"not declared|undeclared|does not name a template"
+        ),
+    ),
+    (
+        "no_matching_function",
+        re.compile(
+            r"no matching function|too few arguments|too many arguments|no matching constructor|"
+            r"cannot be used as a function"
+        ),
+    ),
+    (
+        "type_mismatch",
+        re.compile(
+            r"cannot convert|invalid conversion|no match for|invalid operands|incompatible types|"
+            r"conversion from .* to non-scalar|invalid use of|cannot bind"
+        ),
+    ),
     ("expected_token", re.compile(r"\bexpected\b|stray '|before '.*' token|at end of input")),
 )
 

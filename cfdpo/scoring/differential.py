@@ -58,17 +58,21 @@ def mutations(source: str, truncations: int = 10) -> list[tuple[str, str]]:
     if inc:
         first, last = inc[0][0], inc[-1][0]
         for name, end in CONTINUATIONS.items():
-            inside = [*lines[: first + 1], f"// note {end}", *lines[first + 1:]]
+            inside = [*lines[: first + 1], f"// note {end}", *lines[first + 1 :]]
             out.append((f"continuation_{name}_inside", "\n".join(inside)))
-            after = [*lines[: last + 1], f"// note {end}", *lines[last + 1:]]
+            after = [*lines[: last + 1], f"// note {end}", *lines[last + 1 :]]
             out.append((f"continuation_{name}_after", "\n".join(after)))
             on_include = list(lines)
             on_include[first] = on_include[first] + f" // {end}"
             out.append((f"continuation_{name}_on_include", "\n".join(on_include)))
         out.append(("include_after_code", "\n".join([*lines, "#include <cstdlib>", "int cfdpo_after_code;"])))
-    for name, define in (("glibcxx_debug", "#define _GLIBCXX_DEBUG"), ("glibcxx_assertions", "#define _GLIBCXX_ASSERTIONS"),
-                         ("macro_breaks_header", "#define size_t int"), ("undef", "#undef __STRICT_ANSI__"),
-                         ("define_after_comment", "// header\n#define CFDPO_X 1")):
+    for name, define in (
+        ("glibcxx_debug", "#define _GLIBCXX_DEBUG"),
+        ("glibcxx_assertions", "#define _GLIBCXX_ASSERTIONS"),
+        ("macro_breaks_header", "#define size_t int"),
+        ("undef", "#undef __STRICT_ANSI__"),
+        ("define_after_comment", "// header\n#define CFDPO_X 1"),
+    ):
         out.append((f"define_{name}", define + "\n" + source))
     out.append(("pragma_once", "#pragma once\n" + source))
     out.append(("include_guard", "#ifndef CFDPO_GUARD\n#define CFDPO_GUARD\n" + source + "\n#endif\n"))
@@ -88,16 +92,22 @@ def plain_gxx(scorer: CompileScorer, source: str, timeout_s: float | None = None
         cmd = scorer.argv()
         env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LC_ALL": "C", "LANG": "C", "TMPDIR": tmp}
         try:
-            out = subprocess.run(cmd, cwd=tmp, env=env, capture_output=True, timeout=timeout_s or scorer.timeout_s,
-                                 stdin=subprocess.DEVNULL, check=False)
+            out = subprocess.run(
+                cmd,
+                cwd=tmp,
+                env=env,
+                capture_output=True,
+                timeout=timeout_s or scorer.timeout_s,
+                stdin=subprocess.DEVNULL,
+                check=False,
+            )
             rc: int | None = out.returncode
             timed_out, stderr = False, out.stderr.decode("utf-8", "replace")
         except subprocess.TimeoutExpired:
             rc, timed_out, stderr = None, True, ""
         diags, _ = parse_gcc_output(stderr)
         verdict = scorer._verdict(rc, timed_out, stderr, diags)
-        return CompileResult(verdict, scorer.is_good(verdict), rc, diags, stderr[: scorer.max_stderr_chars],
-                             command=cmd)
+        return CompileResult(verdict, scorer.is_good(verdict), rc, diags, stderr[: scorer.max_stderr_chars], command=cmd)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
@@ -137,14 +147,24 @@ class DifferentialReport:
         return (self.total - len(self.mismatches)) / self.total if self.total else 1.0
 
     def to_dict(self) -> dict[str, Any]:
-        return {"total": self.total, "programs": self.programs, "verdict_agree": self.verdict_agree,
-                "first_diagnostic_agree": self.first_diagnostic_agree, "agreement": self.agreement,
-                "by_kind": dict(self.by_kind), "verdicts": dict(self.verdicts),
-                "mismatches": [m.__dict__ for m in self.mismatches[:50]]}
+        return {
+            "total": self.total,
+            "programs": self.programs,
+            "verdict_agree": self.verdict_agree,
+            "first_diagnostic_agree": self.first_diagnostic_agree,
+            "agreement": self.agreement,
+            "by_kind": dict(self.by_kind),
+            "verdicts": dict(self.verdicts),
+            "mismatches": [m.__dict__ for m in self.mismatches[:50]],
+        }
 
 
-def differential(cases: Sequence[tuple[str, str, str]], scorer: CompileScorer | None = None, workers: int = 2,
-                 progress: Callable[[int], None] | None = None) -> DifferentialReport:
+def differential(
+    cases: Sequence[tuple[str, str, str]],
+    scorer: CompileScorer | None = None,
+    workers: int = 2,
+    progress: Callable[[int], None] | None = None,
+) -> DifferentialReport:
     """Compile each ``(name, kind, source)`` with ``scorer`` (default: ``CompileScorer()``, the fast one)
     and with :func:`plain_gxx`, and count agreements.
 

@@ -107,8 +107,14 @@ class TestResult:
     stderr: str = ""
 
     def to_dict(self) -> dict[str, Any]:
-        return {"verdict": self.verdict.value, "returncode": self.returncode, "signal": self.signal,
-                "elapsed_ms": round(self.elapsed_ms, 1), "stdout": self.stdout, "stderr": self.stderr}
+        return {
+            "verdict": self.verdict.value,
+            "returncode": self.returncode,
+            "signal": self.signal,
+            "elapsed_ms": round(self.elapsed_ms, 1),
+            "stdout": self.stdout,
+            "stderr": self.stderr,
+        }
 
 
 @dataclass
@@ -137,8 +143,13 @@ class ExecutionResult:
         return self.verdict is ExecVerdict.PASS
 
     def to_dict(self) -> dict[str, Any]:
-        return {"exec_verdict": self.verdict.value, "tests_passed": self.passed, "tests_total": self.total,
-                "tests": [t.to_dict() for t in self.tests], "isolation": self.isolation}
+        return {
+            "exec_verdict": self.verdict.value,
+            "tests_passed": self.passed,
+            "tests_total": self.total,
+            "tests": [t.to_dict() for t in self.tests],
+            "isolation": self.isolation,
+        }
 
 
 def _tokens(text: str) -> list[str]:
@@ -218,19 +229,29 @@ class ExecutionScorer:
         self.uids = UidPool.shared(self.uid_base, 64)
         # rlimits: orphans of the programs (a setsid daemon) come back to us, to be killed and reaped
         self.subreaper = self.sandbox.kind == "rlimits" and become_subreaper()
-        self.limits = Limits(cpu_s=self.time_limit_s, memory_mb=self.memory_mb,
-                             output_mb=self.output_limit_kb / 1024, processes=self.max_processes,
-                             open_files=self.open_files)
+        self.limits = Limits(
+            cpu_s=self.time_limit_s,
+            memory_mb=self.memory_mb,
+            output_mb=self.output_limit_kb / 1024,
+            processes=self.max_processes,
+            open_files=self.open_files,
+        )
 
     def config(self) -> dict[str, Any]:
         """The execution policy, for results.json."""
         return {
-            "time_limit_s": self.time_limit_s, "wall_limit_s": self.wall_limit_s, "memory_mb": self.memory_mb,
-            "output_limit_kb": self.output_limit_kb, "max_processes": self.max_processes,
-            "open_files": self.open_files, "float_tolerance": self.float_tolerance,
-            "isolation": self.sandbox.kind, "unprivileged_uid": self.sandbox.is_root,
+            "time_limit_s": self.time_limit_s,
+            "wall_limit_s": self.wall_limit_s,
+            "memory_mb": self.memory_mb,
+            "output_limit_kb": self.output_limit_kb,
+            "max_processes": self.max_processes,
+            "open_files": self.open_files,
+            "float_tolerance": self.float_tolerance,
+            "isolation": self.sandbox.kind,
+            "unprivileged_uid": self.sandbox.is_root,
             "landlock": self.sandbox.landlock,
-            "compare": "whitespace-normalised tokens", "build": self.compile_scorer.config(),
+            "compare": "whitespace-normalised tokens",
+            "build": self.compile_scorer.config(),
         }
 
     @property
@@ -286,9 +307,17 @@ class ExecutionScorer:
             argv = self.sandbox.wrap(["./prog"], box, self.limits, writable=False, uid=uid)
             with open(in_path, "rb") as fin, open(out_path, "wb") as fout, open(err_path, "wb") as ferr:
                 try:
-                    rc, timed_out, seconds = launch(argv, box, env, fin, fout, ferr, self.wall_limit_s,
-                                                    self.sandbox.preexec(self.limits),
-                                                    sweep=self.sandbox.kind == "rlimits")
+                    rc, timed_out, seconds = launch(
+                        argv,
+                        box,
+                        env,
+                        fin,
+                        fout,
+                        ferr,
+                        self.wall_limit_s,
+                        self.sandbox.preexec(self.limits),
+                        sweep=self.sandbox.kind == "rlimits",
+                    )
                 except OSError as e:
                     return TestResult(ExecVerdict.RUNTIME_ERROR, None, None, 0.0, "", f"cannot start: {e}")
             elapsed = seconds * 1000.0
@@ -314,8 +343,9 @@ class ExecutionScorer:
         k = self.keep_output_chars
         return TestResult(verdict, rc, sig, elapsed, stdout[:k], stderr[:k])
 
-    def run_many(self, sources: Iterable[str], tests: Iterable[Sequence[TestCase]],
-                 workers: int | None = None) -> list[ExecutionResult]:
+    def run_many(
+        self, sources: Iterable[str], tests: Iterable[Sequence[TestCase]], workers: int | None = None
+    ) -> list[ExecutionResult]:
         """Run many programs in parallel (threads, each on its own uid); results keep the input order."""
         jobs = list(zip(sources, tests))
         workers = max(1, min(workers or os.cpu_count() or 1, len(jobs) or 1))

@@ -71,8 +71,14 @@ def _build(compiler: str) -> str | None:
     c_path, exe = os.path.join(d, "landlock_exec.c"), os.path.join(d, "landlock_exec")
     with open(c_path, "w", encoding="utf-8") as f:
         f.write(src)
-    out = subprocess.run([cc, "-x", "c", "-O1", "-o", exe + ".tmp", c_path], capture_output=True, text=True,
-                         timeout=120, check=False, stdin=subprocess.DEVNULL)
+    out = subprocess.run(
+        [cc, "-x", "c", "-O1", "-o", exe + ".tmp", c_path],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        stdin=subprocess.DEVNULL,
+    )
     if out.returncode != 0 or not os.path.isfile(exe + ".tmp"):
         log.warning("cannot build the Landlock launcher: %s", out.stderr.strip()[:300])
         return None
@@ -82,8 +88,12 @@ def _build(compiler: str) -> str | None:
     return exe
 
 
-def landlock_prefix(readonly: list[str], writable: list[str] | tuple[str, ...] = (), files: tuple[str, ...] = ("/dev/null",),
-                    compiler: str = "g++") -> list[str] | None:
+def landlock_prefix(
+    readonly: list[str],
+    writable: list[str] | tuple[str, ...] = (),
+    files: tuple[str, ...] = ("/dev/null",),
+    compiler: str = "g++",
+) -> list[str] | None:
     """The argv prefix that runs a command under Landlock with these paths open to it (None: unavailable)."""
     exe = landlock_launcher(compiler)
     if exe is None:

@@ -22,12 +22,22 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["RunOutcome", "become_subreaper", "kill_group", "kill_session_tree", "launch", "proc_stats", "reap_orphans",
-           "run_limited", "wait_exit"]
+__all__ = [
+    "RunOutcome",
+    "become_subreaper",
+    "kill_group",
+    "kill_session_tree",
+    "launch",
+    "proc_stats",
+    "reap_orphans",
+    "run_limited",
+    "wait_exit",
+]
 
 #: pids (each also its own session id) of the processes :func:`launch` is waiting on, in every thread
 _ACTIVE: set[int] = set()
 _ACTIVE_LOCK = threading.Lock()
+
 
 def wait_exit(proc: subprocess.Popen, timeout_s: float) -> int | None:
     """Wait for ``proc`` to exit, at most ``timeout_s`` seconds; its exit status, or None on timeout.
@@ -112,7 +122,7 @@ def proc_stats() -> list[ProcStat]:
                 raw = f.read().decode("ascii", "replace")
         except OSError:
             continue
-        rest = raw[raw.rfind(")") + 2:].split()  # comm may contain spaces and parentheses
+        rest = raw[raw.rfind(")") + 2 :].split()  # comm may contain spaces and parentheses
         if len(rest) < 4:
             continue
         out.append(ProcStat(int(name), rest[0], int(rest[1]), int(rest[2]), uid, int(rest[3])))
@@ -146,9 +156,17 @@ class RunOutcome:
     elapsed_s: float
 
 
-def launch(argv: list[str], cwd: str, env: dict[str, str], stdin: Any, stdout: Any, stderr: Any,
-           timeout_s: float, preexec: Callable[[], None] | None = None,
-           sweep: bool = False) -> tuple[int | None, bool, float]:
+def launch(
+    argv: list[str],
+    cwd: str,
+    env: dict[str, str],
+    stdin: Any,
+    stdout: Any,
+    stderr: Any,
+    timeout_s: float,
+    preexec: Callable[[], None] | None = None,
+    sweep: bool = False,
+) -> tuple[int | None, bool, float]:
     """Start ``argv`` in its own session and wait for it, at most ``timeout_s`` seconds (wall clock).
 
     With ``sweep``, whatever it left running is killed afterwards (:func:`kill_session_tree`).
@@ -162,8 +180,9 @@ def launch(argv: list[str], cwd: str, env: dict[str, str], stdin: Any, stdout: A
     """
     t0 = time.perf_counter()
     with _ACTIVE_LOCK:  # registered before any scan of :func:`kill_session_tree` can see it
-        proc = subprocess.Popen(argv, cwd=cwd, env=env, stdin=stdin, stdout=stdout, stderr=stderr,
-                                start_new_session=True, preexec_fn=preexec)
+        proc = subprocess.Popen(
+            argv, cwd=cwd, env=env, stdin=stdin, stdout=stdout, stderr=stderr, start_new_session=True, preexec_fn=preexec
+        )
         _ACTIVE.add(proc.pid)
     try:
         rc = wait_exit(proc, timeout_s)
@@ -195,8 +214,13 @@ def kill_session_tree(sid: int, rounds: int = 100) -> int:
     for _ in range(rounds):
         with _ACTIVE_LOCK:
             active = set(_ACTIVE)
-            victims = [st for st in proc_stats() if st.state != "Z" and st.pid != me and (
-                st.sid == sid or (st.ppid == me and st.sid not in (mine, *active) and st.pid not in active))]
+            victims = [
+                st
+                for st in proc_stats()
+                if st.state != "Z"
+                and st.pid != me
+                and (st.sid == sid or (st.ppid == me and st.sid not in (mine, *active) and st.pid not in active))
+            ]
             for st in victims:
                 try:
                     os.kill(st.pid, signal.SIGKILL)
@@ -210,8 +234,15 @@ def kill_session_tree(sid: int, rounds: int = 100) -> int:
     return killed
 
 
-def run_limited(cmd: list[str], cwd: str, timeout_s: float, memory_mb: int = 2048, output_mb: int = 256,
-                env: dict[str, str] | None = None, max_stderr: int = 20_000) -> RunOutcome:
+def run_limited(
+    cmd: list[str],
+    cwd: str,
+    timeout_s: float,
+    memory_mb: int = 2048,
+    output_mb: int = 256,
+    env: dict[str, str] | None = None,
+    max_stderr: int = 20_000,
+) -> RunOutcome:
     """Run a trusted tool on untrusted input in ``cwd``: address-space and file-size limits, no core dumps,
     stdin closed, stdout discarded, a timeout (:func:`launch`); stderr is captured (capped).
 
@@ -227,8 +258,7 @@ def run_limited(cmd: list[str], cwd: str, timeout_s: float, memory_mb: int = 204
     t0 = time.perf_counter()
     with open(err_path, "wb") as err:
         try:
-            rc, timed_out, _ = launch(argv, cwd, env, subprocess.DEVNULL, subprocess.DEVNULL, err, timeout_s,
-                                      box.preexec(limits))
+            rc, timed_out, _ = launch(argv, cwd, env, subprocess.DEVNULL, subprocess.DEVNULL, err, timeout_s, box.preexec(limits))
         except OSError as e:
             rc, timed_out = 127, False
             err.write(f"cannot start {cmd[0]}: {e}".encode())

@@ -71,6 +71,7 @@ class _Scorer(Protocol):
 
     def _run_in(self, workdir: str, cmd: list[str]) -> Any: ...
 
+
 __all__ = ["PCHCache", "preamble_includes", "split_preamble"]
 
 log = logging.getLogger(__name__)
@@ -131,8 +132,7 @@ def preamble_includes(source: str, quoted: bool = True) -> list[tuple[int, str]]
         m = _INCLUDE.match(line)
         if m and m.group(2) is not None:  # "name"
             name = m.group(2).strip()
-            if (not quoted or name.startswith("/") or ".." in name
-                    or name.replace("\\", "/").split("/")[0] in _LOCAL_NAMES):
+            if not quoted or name.startswith("/") or ".." in name or name.replace("\\", "/").split("/")[0] in _LOCAL_NAMES:
                 break
             found.append((i, f"#include <{name}>"))
         elif m:
@@ -157,8 +157,7 @@ class PCHCache:
         min_uses: uses of a preamble before its PCH is built.
     """
 
-    def __init__(self, scorer: _Scorer, directory: str | os.PathLike[str] | None = None,
-                 min_uses: int = 3) -> None:
+    def __init__(self, scorer: _Scorer, directory: str | os.PathLike[str] | None = None, min_uses: int = 3) -> None:
         self.min_uses = min_uses
         #: uses of each leading part of a preamble (a tuple of include lines)
         self.uses: Counter = Counter()
@@ -184,8 +183,7 @@ class PCHCache:
         from .verdict import SCORER_VERSION, compiler_version
 
         h = hashlib.sha256()
-        for part in (compiler_version(self.scorer.compiler), str(SCORER_VERSION), *self.scorer.base_flags(), "\0",
-                     *includes):
+        for part in (compiler_version(self.scorer.compiler), str(SCORER_VERSION), *self.scorer.base_flags(), "\0", *includes):
             h.update(part.encode() + b"\n")
         return h.hexdigest()[:32]
 
@@ -231,8 +229,15 @@ class PCHCache:
         try:
             with open(os.path.join(work, "pre.h"), "w", encoding="utf-8") as f:
                 f.write("\n".join(includes) + "\n")
-            cmd = [self.scorer._compiler_path or self.scorer.compiler, *self.scorer.base_flags(),
-                   "-x", "c++-header", "pre.h", "-o", "pre.h.gch"]
+            cmd = [
+                self.scorer._compiler_path or self.scorer.compiler,
+                *self.scorer.base_flags(),
+                "-x",
+                "c++-header",
+                "pre.h",
+                "-o",
+                "pre.h.gch",
+            ]
             t0 = time.perf_counter()
             res = self.scorer._run_in(work, cmd)
             self.build_ms += (time.perf_counter() - t0) * 1000.0

@@ -58,6 +58,7 @@ COMPILE_UID = 60999
 class SandboxRefused(ValueError):
     """Model-written programs would run without namespaces and nobody asked for that (one line)."""
 
+
 log = logging.getLogger(__name__)
 
 _BWRAP = shutil.which("bwrap")
@@ -109,8 +110,22 @@ def _root_binds() -> list[str]:
 
 def _bwrap_prefix(workdir: str, writable: bool, readonly: Sequence[str]) -> list[str]:
     assert _BWRAP is not None
-    args = [_BWRAP, *_root_binds(), "--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp",
-            "--unshare-net", "--unshare-pid", "--unshare-ipc", "--unshare-uts", "--die-with-parent", "--new-session"]
+    args = [
+        _BWRAP,
+        *_root_binds(),
+        "--proc",
+        "/proc",
+        "--dev",
+        "/dev",
+        "--tmpfs",
+        "/tmp",
+        "--unshare-net",
+        "--unshare-pid",
+        "--unshare-ipc",
+        "--unshare-uts",
+        "--die-with-parent",
+        "--new-session",
+    ]
     if os.geteuid() != 0:
         args += ["--cap-drop", "ALL"]  # as root the caps go with the uid (setpriv inside), which needs CAP_SETUID
     binds = [p for p in readonly if p and os.path.exists(p)]
@@ -139,8 +154,9 @@ def bwrap_usable() -> bool:
     if _BWRAP is None:
         return False
     try:
-        out = subprocess.run([*_bwrap_prefix("/tmp", False, ()), "--", "/usr/bin/true"], capture_output=True,
-                             timeout=30, stdin=subprocess.DEVNULL)
+        out = subprocess.run(
+            [*_bwrap_prefix("/tmp", False, ()), "--", "/usr/bin/true"], capture_output=True, timeout=30, stdin=subprocess.DEVNULL
+        )
     except (OSError, subprocess.SubprocessError) as e:
         log.warning("bwrap cannot run: %s", e)
         return False
@@ -204,13 +220,17 @@ class Sandbox:
         if isolation not in self.LEVELS:
             raise ValueError(f"isolation must be one of {self.LEVELS}, got {isolation!r}")
         if isolation == "bwrap" and not bwrap_usable():
-            raise RuntimeError("isolation='bwrap' but bubblewrap is missing or cannot create namespaces here "
-                               "(Debian: apt-get install bubblewrap; containers may forbid namespaces)")
+            raise RuntimeError(
+                "isolation='bwrap' but bubblewrap is missing or cannot create namespaces here "
+                "(Debian: apt-get install bubblewrap; containers may forbid namespaces)"
+            )
         if isolation == "auto":
             if not bwrap_usable() and runs_programs:
-                raise SandboxRefused("--isolation auto: bubblewrap cannot run here, so model-written programs would "
-                                     "run without namespaces; install bubblewrap, or say --isolation rlimits to run "
-                                     "them under resource limits and Landlock only")
+                raise SandboxRefused(
+                    "--isolation auto: bubblewrap cannot run here, so model-written programs would "
+                    "run without namespaces; install bubblewrap, or say --isolation rlimits to run "
+                    "them under resource limits and Landlock only"
+                )
             isolation = "bwrap" if bwrap_usable() else "rlimits"
             if isolation == "rlimits":
                 _warn_once()
@@ -222,8 +242,16 @@ class Sandbox:
 
             self.landlock = landlock_abi() >= 1
 
-    def wrap(self, argv: Sequence[str], workdir: str, limits: Limits, *, writable: bool = True,
-             readonly: Sequence[str] = (), uid: int | None = None) -> list[str]:
+    def wrap(
+        self,
+        argv: Sequence[str],
+        workdir: str,
+        limits: Limits,
+        *,
+        writable: bool = True,
+        readonly: Sequence[str] = (),
+        uid: int | None = None,
+    ) -> list[str]:
         """The full argv for ``argv`` run in ``workdir`` under ``limits``.
 
         Args:
@@ -245,8 +273,18 @@ class Sandbox:
                 raise RuntimeError("Landlock is available but its launcher could not be built")
             inner = [*prefix, *inner]
         if uid is not None and self.is_root and _SETPRIV:
-            inner = [_SETPRIV, f"--reuid={uid}", f"--regid={uid}", "--clear-groups", "--inh-caps=-all",
-                     "--ambient-caps=-all", "--bounding-set=-all", "--no-new-privs", "--", *inner]
+            inner = [
+                _SETPRIV,
+                f"--reuid={uid}",
+                f"--regid={uid}",
+                "--clear-groups",
+                "--inh-caps=-all",
+                "--ambient-caps=-all",
+                "--bounding-set=-all",
+                "--no-new-privs",
+                "--",
+                *inner,
+            ]
         if _PRLIMIT:
             inner = [_PRLIMIT, *limits.prlimit_flags(), "--", *inner]
         if self.kind == "bwrap":
@@ -285,5 +323,7 @@ class Sandbox:
 
 @functools.lru_cache(maxsize=1)
 def _warn_once() -> None:
-    log.warning("sandbox: bubblewrap unavailable or namespaces not allowed; falling back to resource limits "
-                "only: programs can read the caller's files and reach the network")
+    log.warning(
+        "sandbox: bubblewrap unavailable or namespaces not allowed; falling back to resource limits "
+        "only: programs can read the caller's files and reach the network"
+    )

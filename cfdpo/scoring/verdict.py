@@ -67,8 +67,14 @@ def toolchain_versions(compiler: str = "g++") -> dict[str, str]:
             out[tool] = "unknown"
     path = shutil.which(compiler)
     try:
-        res = subprocess.run([path or compiler, "-x", "c++", "-E", "-P", "-"], input="#include <cstddef>\n__GLIBCXX__\n",
-                             capture_output=True, text=True, timeout=60, check=False)
+        res = subprocess.run(
+            [path or compiler, "-x", "c++", "-E", "-P", "-"],
+            input="#include <cstddef>\n__GLIBCXX__\n",
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
         out["libstdc++"] = (res.stdout.strip().splitlines() or ["unknown"])[-1].strip()
     except (OSError, subprocess.SubprocessError):
         out["libstdc++"] = "unknown"

@@ -44,18 +44,29 @@ class BuildPrefsArguments(CommonArguments):
     num_samples: int = field(default=4, metadata={"help": "Sampled completions per prompt."})
     temperature: float = field(default=1.0, metadata={"help": "Sampling temperature."})
     top_p: float = field(default=0.95, metadata={"help": "Nucleus sampling mass."})
-    min_edit_distance: int = field(default=10,
-                                   metadata={"help": "Drop pairs whose chosen/rejected differ by fewer characters."})
+    min_edit_distance: int = field(default=10, metadata={"help": "Drop pairs whose chosen/rejected differ by fewer characters."})
     max_pairs_per_prompt: int | None = field(default=None, metadata={"help": "Cap on pairs per prompt."})
-    graded: bool = field(default=False, metadata={
-        "help": "Pairs across graded ranks error < warning < ok (< pass with --run_tests) instead of the "
-                "paper's bad-sample-vs-reference pairs; implied by --run_tests."})
-    chosen: str = field(default="reference", metadata={
-        "help": "Graded pairs: reference (chosen is the original completion), sample (only on-policy samples) "
-                "or best (best sample when it outranks the rejected one, else the reference)."})
-    synthetic_negatives: bool = field(default=False, metadata={
-        "help": "Add synthetic hard negatives: corrupted references (misspelt identifier, dropped ';' or '}', "
-                "changed type) that g++ confirms bad; implies --graded."})
+    graded: bool = field(
+        default=False,
+        metadata={
+            "help": "Pairs across graded ranks error < warning < ok (< pass with --run_tests) instead of the "
+            "paper's bad-sample-vs-reference pairs; implied by --run_tests."
+        },
+    )
+    chosen: str = field(
+        default="reference",
+        metadata={
+            "help": "Graded pairs: reference (chosen is the original completion), sample (only on-policy samples) "
+            "or best (best sample when it outranks the rejected one, else the reference)."
+        },
+    )
+    synthetic_negatives: bool = field(
+        default=False,
+        metadata={
+            "help": "Add synthetic hard negatives: corrupted references (misspelt identifier, dropped ';' or '}', "
+            "changed type) that g++ confirms bad; implies --graded."
+        },
+    )
     synthetic_per_prompt: int = field(default=2, metadata={"help": "Synthetic negatives per prompt, at most."})
 
     def __post_init__(self) -> None:
@@ -85,8 +96,14 @@ def run(args: BuildPrefsArguments) -> dict[str, Any]:
     check_model(args.model, args.adapter)
     with run_directory(args.out) as out:
         scorer, prompts = start_run(args, out)
-        decoding = DecodingConfig(do_sample=True, temperature=args.temperature, top_p=args.top_p,
-                                  num_samples=args.num_samples, max_new_tokens=args.max_new_tokens, seed=args.seed)
+        decoding = DecodingConfig(
+            do_sample=True,
+            temperature=args.temperature,
+            top_p=args.top_p,
+            num_samples=args.num_samples,
+            max_new_tokens=args.max_new_tokens,
+            seed=args.seed,
+        )
 
         def load() -> tuple[Any, Any]:
             return load_generator(args, sampling=True)
@@ -102,21 +119,36 @@ def run(args: BuildPrefsArguments) -> dict[str, Any]:
         synthetic_summary = None
         synthetic: list[dict[str, Any]] = []
         if args.synthetic_negatives:
-            synthetic, synthetic_summary = make_negatives(prompts, scorer, args.synthetic_per_prompt,
-                                                          seed=args.seed, workers=args.workers,
-                                                          min_edit_distance=args.min_edit_distance)
+            synthetic, synthetic_summary = make_negatives(
+                prompts,
+                scorer,
+                args.synthetic_per_prompt,
+                seed=args.seed,
+                workers=args.workers,
+                min_edit_distance=args.min_edit_distance,
+            )
             write_jsonl(out / "synthetic.jsonl", synthetic)
         graded = args.graded or args.run_tests or args.synthetic_negatives
-        rows, summary = build_preferences(prompts, samples, args.min_edit_distance, args.max_pairs_per_prompt,
-                                          args.prompt_format, render, policy="graded" if graded else "paper",
-                                          chosen=args.chosen, synthetic=synthetic)
+        rows, summary = build_preferences(
+            prompts,
+            samples,
+            args.min_edit_distance,
+            args.max_pairs_per_prompt,
+            args.prompt_format,
+            render,
+            policy="graded" if graded else "paper",
+            chosen=args.chosen,
+            synthetic=synthetic,
+        )
         write_jsonl(out / "preferences.jsonl", rows)
-        summary.update({
-            "synthetic": synthetic_summary,
-            "samples_summary": summarise_samples(samples),
-            "prompt_fit": prompt_fit_summary(args, out, samples),
-            "decoding": asdict(decoding),
-            **run_record(args, scorer, executor, t0, sampling=True),
-        })
+        summary.update(
+            {
+                "synthetic": synthetic_summary,
+                "samples_summary": summarise_samples(samples),
+                "prompt_fit": prompt_fit_summary(args, out, samples),
+                "decoding": asdict(decoding),
+                **run_record(args, scorer, executor, t0, sampling=True),
+            }
+        )
         write_json(out / "prefs_summary.json", summary)
         return summary

@@ -54,25 +54,40 @@ class CommonArguments(CorpusOptions, CompileOptions, TestOptions, GenerationOpti
     compile, test and generation option groups (:mod:`cfdpo.stages.configs`) plus the model and decoding."""
 
     out: str = field(default="runs/run", metadata={"help": "Run directory (created; resumed when it exists)."})
-    model: str = field(default="smollm2-135m-instruct",
-                       metadata={"help": "HF model id or local path; default: the bundled SmolLM2-135M-Instruct."})
+    model: str = field(
+        default="smollm2-135m-instruct",
+        metadata={"help": "HF model id or local path; default: the bundled SmolLM2-135M-Instruct."},
+    )
     adapter: str | None = field(default=None, metadata={"help": "PEFT adapter directory to apply to --model."})
     seed: int = field(default=0, metadata={"help": "Seed for the split and for sampling."})
-    batch_size: int | None = field(default=None, metadata={
-        "help": "Prompts per generation batch (default: 8 with transformers; 256 with vLLM, whose engine batches "
-                "continuously)."})
-    max_new_tokens: int | None = field(default=None,
-                                       metadata={"help": "Fixed token budget; default per prompt: 2x its reference's tokens + 16, at most 1024."})
+    batch_size: int | None = field(
+        default=None,
+        metadata={
+            "help": "Prompts per generation batch (default: 8 with transformers; 256 with vLLM, whose engine batches "
+            "continuously)."
+        },
+    )
+    max_new_tokens: int | None = field(
+        default=None, metadata={"help": "Fixed token budget; default per prompt: 2x its reference's tokens + 16, at most 1024."}
+    )
     shard: str = field(default="0/1", metadata={"help": "I/N: process the I-th of N contiguous shards (job arrays)."})
     threads: int | None = field(default=None, metadata={"help": "torch CPU threads (default: $CFDPO_THREADS or CPUs)."})
     device: str | None = field(default=None, metadata={"help": "cpu or cuda (default: cuda when available)."})
-    max_prompt_tokens: int | None = field(default=None, metadata={
-        "help": "Longest prompt given to the model, in tokens (default: the model's context minus the "
-                "generation budget). Longer prompts follow --long_prompts."})
-    long_prompts: str = field(default="truncate", metadata={
-        "help": "truncate: cut a long prompt from its start at a line boundary, keeping the lines just before "
-                "the masked part (the full program is still what g++ judges); skip: leave it out, counted "
-                "in results and listed in skipped.jsonl."})
+    max_prompt_tokens: int | None = field(
+        default=None,
+        metadata={
+            "help": "Longest prompt given to the model, in tokens (default: the model's context minus the "
+            "generation budget). Longer prompts follow --long_prompts."
+        },
+    )
+    long_prompts: str = field(
+        default="truncate",
+        metadata={
+            "help": "truncate: cut a long prompt from its start at a line boundary, keeping the lines just before "
+            "the masked part (the full program is still what g++ judges); skip: leave it out, counted "
+            "in results and listed in skipped.jsonl."
+        },
+    )
 
     def __post_init__(self) -> None:
         """Check every value before any work (raises :class:`~cfdpo.errors.OptionError`)."""
@@ -106,8 +121,22 @@ class CommonArguments(CorpusOptions, CompileOptions, TestOptions, GenerationOpti
 
 
 #: keys that may change between a run and its resumption
-RESUME_IGNORE = ("out", "workers", "threads", "device", "no_compile_cache", "no_pch", "syntax_first", "repair_turns",
-                 "no_fast_link", "vllm_memory", "vllm_kv_cache_gb", "vllm_compile", "tensor_parallel_size", "batch_size")
+RESUME_IGNORE = (
+    "out",
+    "workers",
+    "threads",
+    "device",
+    "no_compile_cache",
+    "no_pch",
+    "syntax_first",
+    "repair_turns",
+    "no_fast_link",
+    "vllm_memory",
+    "vllm_kv_cache_gb",
+    "vllm_compile",
+    "tensor_parallel_size",
+    "batch_size",
+)
 
 
 def config_defaults(args: Any) -> dict[str, Any]:
@@ -174,8 +203,13 @@ def make_exec_scorer(args: CommonArguments, scorer: CompileScorer) -> Any:
         return None
     from ..scoring.execution import ExecutionScorer
 
-    return ExecutionScorer(scorer, time_limit_s=args.time_limit_s, memory_mb=args.run_memory_mb,
-                           float_tolerance=args.float_tolerance, isolation=args.isolation)
+    return ExecutionScorer(
+        scorer,
+        time_limit_s=args.time_limit_s,
+        memory_mb=args.run_memory_mb,
+        float_tolerance=args.float_tolerance,
+        isolation=args.isolation,
+    )
 
 
 def compile_cache_dir() -> str:
@@ -244,23 +278,32 @@ def prepare_prompts(args: CommonArguments, scorer: CompileScorer | None, out: Pa
             m = mask_program(prog["source"], args.mask_ratio, args.mask_mode)
         except ValueError as e:
             mask_skipped += 1
-            skipped.append({"stage": "mask", "reason": "mask_failed", "problem_id": prog["problem_id"],
-                            "path": f"{prog['problem_id']}/{prog['submission_id']}", "detail": str(e)})
+            skipped.append(
+                {
+                    "stage": "mask",
+                    "reason": "mask_failed",
+                    "problem_id": prog["problem_id"],
+                    "path": f"{prog['problem_id']}/{prog['submission_id']}",
+                    "detail": str(e),
+                }
+            )
             continue
-        rows.append({
-            "id": f"{prog['problem_id']}/{prog['submission_id']}",
-            "problem_id": prog["problem_id"],
-            "submission_id": prog["submission_id"],
-            "prompt": m.prompt,
-            "reference_completion": m.reference_completion,
-            "mask_ratio": args.mask_ratio,
-            "mask_mode": args.mask_mode,
-            "prompt_format": args.prompt_format,
-            "split": prog["split"],
-            "sample_input": prog["sample_input"],
-            "sample_output": prog["sample_output"],
-            "tests": json.loads(prog["tests"] or "[]"),
-        })
+        rows.append(
+            {
+                "id": f"{prog['problem_id']}/{prog['submission_id']}",
+                "problem_id": prog["problem_id"],
+                "submission_id": prog["submission_id"],
+                "prompt": m.prompt,
+                "reference_completion": m.reference_completion,
+                "mask_ratio": args.mask_ratio,
+                "mask_mode": args.mask_mode,
+                "prompt_format": args.prompt_format,
+                "split": prog["split"],
+                "sample_input": prog["sample_input"],
+                "sample_output": prog["sample_output"],
+                "tests": json.loads(prog["tests"] or "[]"),
+            }
+        )
     # order by length (stable), so that a generation batch holds prompts of similar length and
     # similar token budgets: on a CPU, one long prompt in a batch of short ones multiplies its cost
     rows.sort(key=lambda r: len(r["prompt"]) + 2 * len(r["reference_completion"]))
@@ -274,8 +317,11 @@ def prepare_prompts(args: CommonArguments, scorer: CompileScorer | None, out: Pa
     corpus["mask_skipped"] = mask_skipped
     corpus["shard"] = {"index": shard_i, "count": shard_n, "rows": [start, end]}
     if mask_skipped:
-        log.warning("skipped %d: mask_failed (%s)", mask_skipped,
-                    ", ".join(r["path"] for r in skipped if r["reason"] == "mask_failed")[:200])
+        log.warning(
+            "skipped %d: mask_failed (%s)",
+            mask_skipped,
+            ", ".join(r["path"] for r in skipped if r["reason"] == "mask_failed")[:200],
+        )
     if not rows:
         raise InputError(f"--data {args.data}: no programs left for split {args.split}: {_empty_reason(corpus)}")
     write_json(out / "corpus_report.json", corpus)
@@ -346,13 +392,19 @@ def sample_and_score(
     have = {(r["prompt_id"], r["sample_index"]) for r in existing}
     n = decoding.num_samples
     todo = [
-        (a, b) for a, b in _batches(len(prompts), args.generation_batch_size())
+        (a, b)
+        for a, b in _batches(len(prompts), args.generation_batch_size())
         if any((p["id"], k) not in have and p["id"] not in gone for p in prompts[a:b] for k in range(n))
     ]
     done_prompts = len(prompts) - sum(b - a for a, b in todo)
     if existing:
-        log.info("%s: %d rows present, %d of %d batches to go", path, len(existing), len(todo),
-                 len(_batches(len(prompts), args.generation_batch_size())))
+        log.info(
+            "%s: %d rows present, %d of %d batches to go",
+            path,
+            len(existing),
+            len(todo),
+            len(_batches(len(prompts), args.generation_batch_size())),
+        )
     model = tok = fitter = None
     model_name = args.model + (f"+{args.adapter}" if args.adapter else "")
     dec_json = json.dumps(asdict(decoding), sort_keys=True)
@@ -380,22 +432,39 @@ def sample_and_score(
                     if (p["id"], k) in have:
                         continue
                     comp, steps = clean_completion(p["prompt"], raw, args.prompt_format)
-                    rows.append({
-                        "id": f"{p['id']}#{k}", "prompt_id": p["id"], "problem_id": p["problem_id"],
-                        "sample_index": k, "prompt": p["prompt"], "completion": comp, "raw_completion": raw,
-                        "cleanup": steps, "model": model_name, "decoding": dec_json, "seed": decoding.seed,
-                        "prompt_truncated_chars": dropped,
-                        **({"feedback": p["feedback"]} if p.get("feedback") else {}),
-                    })
+                    rows.append(
+                        {
+                            "id": f"{p['id']}#{k}",
+                            "prompt_id": p["id"],
+                            "problem_id": p["problem_id"],
+                            "sample_index": k,
+                            "prompt": p["prompt"],
+                            "completion": comp,
+                            "raw_completion": raw,
+                            "cleanup": steps,
+                            "model": model_name,
+                            "decoding": dec_json,
+                            "seed": decoding.seed,
+                            "prompt_truncated_chars": dropped,
+                            **({"feedback": p["feedback"]} if p.get("feedback") else {}),
+                        }
+                    )
             results = scorer.score_many([r["prompt"] + r["completion"] for r in rows], workers=args.workers)
             for r, res in zip(rows, results):
-                r.update(verdict=res.verdict.value, good=res.good,
-                         diagnostics=[d.to_dict() for d in res.diagnostics], compile_ms=round(res.elapsed_ms, 1))
+                r.update(
+                    verdict=res.verdict.value,
+                    good=res.good,
+                    diagnostics=[d.to_dict() for d in res.diagnostics],
+                    compile_ms=round(res.elapsed_ms, 1),
+                )
             if executor is not None:
                 run_tests_on(rows, {p["id"]: p for p in batch}, executor, args.workers)
             if skip_rows:
-                log.warning("skipped %d prompt(s) in this batch: %s", len(skip_rows),
-                            ", ".join(f"{r['id']} ({r['reason']})" for r in skip_rows[:3]))
+                log.warning(
+                    "skipped %d prompt(s) in this batch: %s",
+                    len(skip_rows),
+                    ", ".join(f"{r['id']} ({r['reason']})" for r in skip_rows[:3]),
+                )
                 append_jsonl(skipped_path, skip_rows)
             append_jsonl(path, rows)
             existing.extend(rows)
@@ -408,10 +477,12 @@ def sample_and_score(
 def prompt_fit_summary(args: CommonArguments, out: Path, samples: list[dict[str, Any]]) -> dict[str, Any]:
     """How long prompts were handled: the policy, the limit asked for, prompts truncated and skipped."""
     skipped = Counter(r["reason"] for r in read_jsonl(out / "skipped.jsonl") if r.get("stage") == "generate")
-    return {"long_prompts": args.long_prompts,
-            "max_prompt_tokens": args.max_prompt_tokens or "model context - generation budget",
-            "truncated": len({s["prompt_id"] for s in samples if s.get("prompt_truncated_chars")}),
-            "skipped": dict(skipped)}
+    return {
+        "long_prompts": args.long_prompts,
+        "max_prompt_tokens": args.max_prompt_tokens or "model context - generation budget",
+        "truncated": len({s["prompt_id"] for s in samples if s.get("prompt_truncated_chars")}),
+        "skipped": dict(skipped),
+    }
 
 
 def start_run(args: CommonArguments, out: Path) -> tuple[CompileScorer, list[dict[str, Any]]]:
@@ -423,8 +494,7 @@ def start_run(args: CommonArguments, out: Path) -> tuple[CompileScorer, list[dic
     return scorer, prepare_prompts(args, scorer, out)
 
 
-def run_record(args: CommonArguments, scorer: CompileScorer, executor: Any, t0: float,
-               sampling: bool = False) -> dict[str, Any]:
+def run_record(args: CommonArguments, scorer: CompileScorer, executor: Any, t0: float, sampling: bool = False) -> dict[str, Any]:
     """What every evaluate / build-prefs result records about how it was made: scorer policy and speed-ups,
     execution limits, the resolved config, seed, generation backend (``sampling``: build-prefs), environment
     (versions, git commit) and wall time."""
@@ -445,12 +515,20 @@ def run_record(args: CommonArguments, scorer: CompileScorer, executor: Any, t0: 
 
 
 def _gen_skip(p: dict[str, Any], reason: str, detail: str) -> dict[str, Any]:
-    return {"stage": "generate", "reason": reason, "id": p["id"], "problem_id": p["problem_id"],
-            "path": p["id"], "detail": detail[:300], "prompt_chars": len(p["prompt"])}
+    return {
+        "stage": "generate",
+        "reason": reason,
+        "id": p["id"],
+        "problem_id": p["problem_id"],
+        "path": p["id"],
+        "detail": detail[:300],
+        "prompt_chars": len(p["prompt"]),
+    }
 
 
-def _generate_isolated(model: Any, tok: Any, batch: list[dict[str, Any]], texts: list[str], decoding: Any,
-                       prompt_format: str) -> tuple[list[list[str] | None], list[tuple[dict[str, Any], str]]]:
+def _generate_isolated(
+    model: Any, tok: Any, batch: list[dict[str, Any]], texts: list[str], decoding: Any, prompt_format: str
+) -> tuple[list[list[str] | None], list[tuple[dict[str, Any], str]]]:
     """Generate for a batch; when that fails (out of memory, ...), retry one prompt at a time.
 
     Returns the completions per prompt (None for a prompt that failed alone) and the failures.
@@ -461,18 +539,29 @@ def _generate_isolated(model: Any, tok: Any, batch: list[dict[str, Any]], texts:
         return [], []
 
     def gen(items: list[dict[str, Any]], model_texts: list[str]) -> list[list[str]]:
-        return generate_completions(model, tok, [p["prompt"] for p in items],
-                                    [p["reference_completion"] for p in items], decoding, prompt_format,
-                                    seed_key=items[0]["id"], model_prompts=model_texts,
-                                    feedbacks=[p.get("feedback") for p in items])
+        return generate_completions(
+            model,
+            tok,
+            [p["prompt"] for p in items],
+            [p["reference_completion"] for p in items],
+            decoding,
+            prompt_format,
+            seed_key=items[0]["id"],
+            model_prompts=model_texts,
+            feedbacks=[p.get("feedback") for p in items],
+        )
 
     try:
         return list(gen(batch, texts)), []
     except (RuntimeError, MemoryError) as e:
         if len(batch) == 1:
             return [None], [(batch[0], f"{type(e).__name__}: {e}")]
-        log.warning("generation failed for a batch of %d (%s: %s); retrying one prompt at a time", len(batch),
-                    type(e).__name__, str(e)[:200])
+        log.warning(
+            "generation failed for a batch of %d (%s: %s); retrying one prompt at a time",
+            len(batch),
+            type(e).__name__,
+            str(e)[:200],
+        )
     outs: list[list[str] | None] = []
     failed: list[tuple[dict[str, Any], str]] = []
     for p, t in zip(batch, texts):
@@ -484,8 +573,7 @@ def _generate_isolated(model: Any, tok: Any, batch: list[dict[str, Any]], texts:
     return outs, failed
 
 
-def run_tests_on(rows: list[dict[str, Any]], prompts: dict[str, dict[str, Any]], executor: Any,
-                 workers: int | None) -> None:
+def run_tests_on(rows: list[dict[str, Any]], prompts: dict[str, dict[str, Any]], executor: Any, workers: int | None) -> None:
     """Run the rows that compiled (``ok`` or ``warning``) on their prompt's tests; update rows in place.
 
     ``passed`` is the one definition of success used by pass@1, graded ranks, repair and compare: the
@@ -504,8 +592,12 @@ def run_tests_on(rows: list[dict[str, Any]], prompts: dict[str, dict[str, Any]],
             r["exec_verdict"] = "not_built"
     results = executor.run_many([r["prompt"] + r["completion"] for r, _ in todo], [t for _, t in todo], workers)
     for (r, _), res in zip(todo, results):
-        r.update(exec_verdict=res.verdict.value, tests_passed=res.passed, passed=res.ok and bool(r["good"]),
-                 tests=[{k: v for k, v in t.to_dict().items() if k != "stdout"} for t in res.tests])
+        r.update(
+            exec_verdict=res.verdict.value,
+            tests_passed=res.passed,
+            passed=res.ok and bool(r["good"]),
+            tests=[{k: v for k, v in t.to_dict().items() if k != "stdout"} for t in res.tests],
+        )
 
 
 def summarise_samples(samples: list[dict[str, Any]], top: int = 10) -> dict[str, Any]:

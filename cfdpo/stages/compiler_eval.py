@@ -45,24 +45,31 @@ class CompilerEvalArguments(GenerationOptions):
     """``cfdpo compiler-eval`` arguments (YAML keys = these field names)."""
 
     task: str = field(metadata={"help": "emulate, tune or disassemble."})
-    data: str = field(metadata={
-        "help": "Rows file (emulation.jsonl, tuning.jsonl, disassembly.jsonl) or the directory holding it."})
+    data: str = field(
+        metadata={"help": "Rows file (emulation.jsonl, tuning.jsonl, disassembly.jsonl) or the directory holding it."}
+    )
     model: str = field(default="smollm2-135m-instruct", metadata={"help": "Model id, directory or the default."})
     adapter: str | None = field(default=None, metadata={"help": "PEFT adapter directory to apply to --model."})
     out: str = field(default="runs/compiler-eval", metadata={"help": "Run directory (resumed when it exists)."})
     limit: int | None = field(default=None, metadata={"help": "Evaluate at most this many rows (that fit)."})
-    prompt_format: str = field(default="chat", metadata={
-        "help": "chat (the instruction as the chat template's user turn) or raw (LLM Compiler's [INST] text)."})
-    max_prompt_tokens: int | None = field(default=None, metadata={
-        "help": "Skip rows whose instruction is longer (default: the context minus max_new_tokens)."})
+    prompt_format: str = field(
+        default="chat",
+        metadata={"help": "chat (the instruction as the chat template's user turn) or raw (LLM Compiler's [INST] text)."},
+    )
+    max_prompt_tokens: int | None = field(
+        default=None, metadata={"help": "Skip rows whose instruction is longer (default: the context minus max_new_tokens)."}
+    )
     max_new_tokens: int = field(default=1024, metadata={"help": "Tokens generated per answer, at most."})
     batch_size: int = field(default=4, metadata={"help": "Rows per generation batch."})
     seed: int = field(default=0, metadata={"help": "Generation seed (greedy decoding: recorded only)."})
-    llvm_version: int | None = field(default=None, metadata={
-        "help": "LLVM release of the tools (default: the rows' release, else the newest complete one)."})
+    llvm_version: int | None = field(
+        default=None, metadata={"help": "LLVM release of the tools (default: the rows' release, else the newest complete one)."}
+    )
     timeout_s: float = field(default=60.0, metadata={"help": "Per llvm-as / opt / llc call, seconds."})
-    validate: bool = field(default=True, metadata={
-        "help": "tune: differential testing of predicted pass lists on rows that carry a program and tests."})
+    validate: bool = field(
+        default=True,
+        metadata={"help": "tune: differential testing of predicted pass lists on rows that carry a program and tests."},
+    )
     time_limit_s: float = field(default=2.0, metadata={"help": "CPU seconds per test run (tune validation)."})
     workers: int | None = field(default=None, metadata={"help": "Parallel scoring (default: CPU count)."})
     threads: int | None = field(default=None, metadata={"help": "torch CPU threads (default: $CFDPO_THREADS or CPUs)."})
@@ -134,8 +141,7 @@ def render_instruction(prompt: str, prompt_format: str, tokenizer: Any) -> str:
         return prompt
     body = prompt.removeprefix("[INST] ").removesuffix(" [/INST]")
     if getattr(tokenizer, "chat_template", None):
-        return str(tokenizer.apply_chat_template([{"role": "user", "content": body}], tokenize=False,
-                                                 add_generation_prompt=True))
+        return str(tokenizer.apply_chat_template([{"role": "user", "content": body}], tokenize=False, add_generation_prompt=True))
     return f"User: {body}\n\nAssistant: "
 
 
@@ -148,10 +154,15 @@ def _fmt_rate(r: dict[str, Any]) -> str:
 def format_report(results: dict[str, Any]) -> str:
     """A markdown table of one compiler-eval result (rates with 95% Wilson intervals)."""
     m = results["metrics"]
-    lines = [f"# compiler-eval: {results['task']}", "",
-             f"Model `{results['model']}`, {m['n']} rows of `{results['rows_file']}` "
-             f"({results['skipped']} skipped as too long), greedy, {results['config']['prompt_format']} prompts.", "",
-             "| metric | value |", "|---|---|"]
+    lines = [
+        f"# compiler-eval: {results['task']}",
+        "",
+        f"Model `{results['model']}`, {m['n']} rows of `{results['rows_file']}` "
+        f"({results['skipped']} skipped as too long), greedy, {results['config']['prompt_format']} prompts.",
+        "",
+        "| metric | value |",
+        "|---|---|",
+    ]
     for k, v in m.items():
         if k == "n":
             continue
@@ -196,28 +207,41 @@ def run(a: CompilerEvalArguments) -> dict[str, Any]:
     tc = find_llvm(a.llvm_version or rows[0].get("llvm_version"))
     check_model(a.model, a.adapter)
     with run_directory(a.out) as out:
-        check_or_write_run_config(out, {**asdict(a), "rows_file": str(path.resolve()), "llvm": tc.to_dict()},
-                                  ignore=("out", "workers", "batch_size", "threads", "device", "data", "vllm_memory", "vllm_kv_cache_gb",
-                                          "vllm_compile", "tensor_parallel_size"))
+        check_or_write_run_config(
+            out,
+            {**asdict(a), "rows_file": str(path.resolve()), "llvm": tc.to_dict()},
+            ignore=(
+                "out",
+                "workers",
+                "batch_size",
+                "threads",
+                "device",
+                "data",
+                "vllm_memory",
+                "vllm_kv_cache_gb",
+                "vllm_compile",
+                "tensor_parallel_size",
+            ),
+        )
         model, tok = load_generator(a)
-        decoding = DecodingConfig(do_sample=False, max_new_tokens=a.max_new_tokens, stop_on_complete=False,
-                                  seed=a.seed)
+        decoding = DecodingConfig(do_sample=False, max_new_tokens=a.max_new_tokens, stop_on_complete=False, seed=a.seed)
         limit = prompt_token_limit(model, tok, decoding, a.max_prompt_tokens)
         chosen, skipped = [], []
         for r in rows:
             text = render_instruction(task_prompt(a.task, r), a.prompt_format, tok)
             n_tok = len(tok(text, add_special_tokens=False)["input_ids"])
             if n_tok > limit:
-                skipped.append({"key": row_key(a.task, r), "reason": "prompt_too_long", "tokens": n_tok,
-                                "limit": limit})
+                skipped.append({"key": row_key(a.task, r), "reason": "prompt_too_long", "tokens": n_tok, "limit": limit})
                 continue
             chosen.append((r, text, n_tok))
             if a.limit and len(chosen) >= a.limit:
                 break
         write_jsonl(out / "skipped.jsonl", skipped)
         if not chosen:
-            raise InputError(f"{path}: none of {len(rows)} rows fits the model's {limit} prompt tokens "
-                             f"(--max_prompt_tokens / --max_new_tokens)")
+            raise InputError(
+                f"{path}: none of {len(rows)} rows fits the model's {limit} prompt tokens "
+                f"(--max_prompt_tokens / --max_new_tokens)"
+            )
         pred_path = out / "predictions.jsonl"
         done = {p["key"] for p in read_jsonl(pred_path, repair=True)}
         todo = [c for c in chosen if row_key(a.task, c[0]) not in done]
@@ -236,25 +260,46 @@ def run(a: CompilerEvalArguments) -> dict[str, Any]:
             return score_disassembly(row, answer, tc, a.timeout_s)
 
         model_name = a.model + (f"+{a.adapter}" if a.adapter else "")
-        with ThreadPoolExecutor(max_workers=a.workers) as pool, \
-                tqdm(total=len(chosen), initial=len(chosen) - len(todo), desc=f"compiler-eval {a.task}",
-                     unit="row") as bar:
+        with (
+            ThreadPoolExecutor(max_workers=a.workers) as pool,
+            tqdm(total=len(chosen), initial=len(chosen) - len(todo), desc=f"compiler-eval {a.task}", unit="row") as bar,
+        ):
             for i in range(0, len(todo), a.batch_size):
-                batch = todo[i:i + a.batch_size]
-                answers = generate_answers(model, tok, [t for _, t, _ in batch], decoding, STOP_PATTERNS[a.task],
-                                           seed_key=row_key(a.task, batch[0][0]))
+                batch = todo[i : i + a.batch_size]
+                answers = generate_answers(
+                    model, tok, [t for _, t, _ in batch], decoding, STOP_PATTERNS[a.task], seed_key=row_key(a.task, batch[0][0])
+                )
                 scores = list(pool.map(score, [(r, ans) for (r, _, _), ans in zip(batch, answers)]))
-                append_jsonl(pred_path, [
-                    {"key": row_key(a.task, r), "id": r["id"], "task": a.task, "model": model_name,
-                     "prompt_tokens": n_tok, "answer": ans, **s}
-                    for (r, _, n_tok), ans, s in zip(batch, answers, scores)])
+                append_jsonl(
+                    pred_path,
+                    [
+                        {
+                            "key": row_key(a.task, r),
+                            "id": r["id"],
+                            "task": a.task,
+                            "model": model_name,
+                            "prompt_tokens": n_tok,
+                            "answer": ans,
+                            **s,
+                        }
+                        for (r, _, n_tok), ans, s in zip(batch, answers, scores)
+                    ],
+                )
                 bar.update(len(batch))
         keys = {row_key(a.task, r) for r, _, _ in chosen}
         preds = [p for p in read_jsonl(pred_path) if p["key"] in keys]
         results = {
-            "task": a.task, "model": model_name, "rows_file": str(path), "rows_in_file": len(rows),
-            "skipped": len(skipped), "prompt_token_limit": limit, "metrics": summarise(a.task, preds),
-            "config": asdict(a), "generation": generation_record(a), "seed": a.seed, "llvm": tc.to_dict(),
+            "task": a.task,
+            "model": model_name,
+            "rows_file": str(path),
+            "rows_in_file": len(rows),
+            "skipped": len(skipped),
+            "prompt_token_limit": limit,
+            "metrics": summarise(a.task, preds),
+            "config": asdict(a),
+            "generation": generation_record(a),
+            "seed": a.seed,
+            "llvm": tc.to_dict(),
             "environment": environment_info(),
             "wall_s": round(time.time() - t0, 1),
         }

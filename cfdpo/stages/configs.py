@@ -33,21 +33,31 @@ def _default_data() -> str:
 class CorpusOptions:
     """Which corpus programs, their split and their masking (YAML keys = these field names)."""
 
-    data: str = field(default_factory=_default_data,
-                      metadata={"help": "CodeNet-layout corpus root (default: the bundled sample)."})
+    data: str = field(
+        default_factory=_default_data, metadata={"help": "CodeNet-layout corpus root (default: the bundled sample)."}
+    )
     split: str = field(default="test", metadata={"help": "Split to use: train or test."})
     train_per_problem: int = field(default=5, metadata={"help": "Train programs per problem (paper: 5)."})
     test_per_problem: int = field(default=2, metadata={"help": "Test programs per problem (paper: 2)."})
     limit: int | None = field(default=None, metadata={"help": "Use at most this many programs of the split."})
-    skip: int = field(default=0, metadata={
-        "help": "Leave out the split's first this many programs (in its fixed order) before --limit: disjoint "
-                "slices of one split (e.g. fresh train programs for each on-policy round)."})
-    max_program_chars: int | None = field(default=None, metadata={
-        "help": "Skip corpus programs longer than this many characters (long prompts are slow on a CPU)."})
+    skip: int = field(
+        default=0,
+        metadata={
+            "help": "Leave out the split's first this many programs (in its fixed order) before --limit: disjoint "
+            "slices of one split (e.g. fresh train programs for each on-policy round)."
+        },
+    )
+    max_program_chars: int | None = field(
+        default=None, metadata={"help": "Skip corpus programs longer than this many characters (long prompts are slow on a CPU)."}
+    )
     require_tests: bool = field(default=False, metadata={"help": "Use only problems that have sample tests."})
-    holdout: str = field(default="programs", metadata={
-        "help": "programs: the paper's split (5 train / 2 test programs of every problem: test programs share "
-                "problems with training); problems: whole problems are held out (2 of 7), no problem in both."})
+    holdout: str = field(
+        default="programs",
+        metadata={
+            "help": "programs: the paper's split (5 train / 2 test programs of every problem: test programs share "
+            "problems with training); problems: whole problems are held out (2 of 7), no problem in both."
+        },
+    )
     compile_check: bool = field(default=True, metadata={"help": "Drop corpus programs that do not compile cleanly."})
     mask_ratio: float = field(default=0.1, metadata={"help": "Fraction of characters masked from the end (paper: 0.1)."})
     mask_mode: str = field(default="chars", metadata={"help": "chars (paper) or lines."})
@@ -79,21 +89,29 @@ class CompileOptions:
 
     std: str = field(default="c++17", metadata={"help": "C++ standard passed as -std= (paper: c++17)."})
     compile_mode: str = field(default="link", metadata={"help": "link, object or syntax."})
-    warnings: str = field(default="error",
-                          metadata={"help": "error: a compile with warnings is bad (paper); allow: only errors are bad."})
+    warnings: str = field(
+        default="error", metadata={"help": "error: a compile with warnings is bad (paper); allow: only errors are bad."}
+    )
     gxx_flags: str = field(default="", metadata={"help": "Extra g++ flags, space separated (e.g. '-Wall')."})
     compile_timeout_s: float = field(default=30.0, metadata={"help": "Wall-clock limit per compile, seconds."})
     compile_memory_mb: int = field(default=2048, metadata={"help": "Address-space limit per compile, MiB."})
     workers: int | None = field(default=None, metadata={"help": "Parallel compiles (default: CPU count)."})
     no_compile_cache: bool = field(default=False, metadata={"help": "Do not use the shared compile-result cache."})
     no_pch: bool = field(default=False, metadata={"help": "Do not compile against precompiled include preambles."})
-    syntax_first: bool = field(default=False,
-                               metadata={"help": "Run -fsyntax-only first and stop on an error (fast when most fail)."})
-    no_fast_link: bool = field(default=False, metadata={
-        "help": "Link with the default linker only (by default GNU gold links first and the default linker "
-                "re-links whenever gold fails or prints anything, so verdicts and diagnostics are the same)."})
-    isolation: str = field(default="auto", metadata={
-        "help": "Sandbox for compiling and running: auto (bubblewrap namespaces when usable), bwrap or rlimits."})
+    syntax_first: bool = field(
+        default=False, metadata={"help": "Run -fsyntax-only first and stop on an error (fast when most fail)."}
+    )
+    no_fast_link: bool = field(
+        default=False,
+        metadata={
+            "help": "Link with the default linker only (by default GNU gold links first and the default linker "
+            "re-links whenever gold fails or prints anything, so verdicts and diagnostics are the same)."
+        },
+    )
+    isolation: str = field(
+        default="auto",
+        metadata={"help": "Sandbox for compiling and running: auto (bubblewrap namespaces when usable), bwrap or rlimits."},
+    )
 
     def check_compile_options(self) -> None:
         """Raises :class:`~cfdpo.errors.OptionError` for a value out of range."""
@@ -114,13 +132,16 @@ class CompileOptions:
 class TestOptions:
     """Running compiled programs on their problem's sample tests (YAML keys = these field names)."""
 
-    run_tests: bool = field(default=False, metadata={
-        "help": "Run compiled completions on the problem's sample tests (executes model-written code in a "
-                "sandbox; opt-in). Adds pass@1 and exec verdicts."})
+    run_tests: bool = field(
+        default=False,
+        metadata={
+            "help": "Run compiled completions on the problem's sample tests (executes model-written code in a "
+            "sandbox; opt-in). Adds pass@1 and exec verdicts."
+        },
+    )
     time_limit_s: float = field(default=2.0, metadata={"help": "CPU seconds per test run (--run_tests)."})
     run_memory_mb: int = field(default=512, metadata={"help": "Address-space limit per test run, MiB."})
-    float_tolerance: float | None = field(default=None,
-                                          metadata={"help": "Compare float output tokens within this tolerance."})
+    float_tolerance: float | None = field(default=None, metadata={"help": "Compare float output tokens within this tolerance."})
 
     def check_test_options(self) -> None:
         """Raises :class:`~cfdpo.errors.OptionError` for a value out of range."""
@@ -139,20 +160,38 @@ class GenerationOptions:
     (:mod:`cfdpo.generation.stops`); see :mod:`cfdpo.generation.vllm_engine` for vLLM's facts.
     """
 
-    backend: str = field(default="auto", metadata={
-        "help": "vllm, hf (transformers) or auto: vLLM when it imports (3-4x faster on a CPU), else transformers; "
-                "$CFDPO_AUTO_BACKEND overrides what auto picks."})
-    vllm_dtype: str = field(default="auto", metadata={
-        "help": "vLLM weights dtype: auto (on a CPU float32 for greedy evaluations, whose verdicts then equal "
-                "transformers', and bfloat16 for sampling; the model's own on CUDA), bfloat16, float16 or float32."})
-    vllm_memory: float | None = field(default=None, metadata={
-        "help": "CUDA only: vLLM gpu_memory_utilization, the share of the GPU's memory for weights and KV cache "
-                "(default 0.85). On a CPU see --vllm_kv_cache_gb."})
-    vllm_kv_cache_gb: float | None = field(default=None, metadata={
-        "help": "CPU only: vLLM's KV cache in GiB (default: sized from the batch, 512 tokens a sequence and the "
-                "model's context, capped by the NUMA node's free memory; checked before the engine starts)."})
-    vllm_compile: bool = field(default=False, metadata={
-        "help": "Let vLLM torch.compile the model (and capture CUDA graphs): ~1 min more start-up, faster decoding."})
+    backend: str = field(
+        default="auto",
+        metadata={
+            "help": "vllm, hf (transformers) or auto: vLLM when it imports (3-4x faster on a CPU), else transformers; "
+            "$CFDPO_AUTO_BACKEND overrides what auto picks."
+        },
+    )
+    vllm_dtype: str = field(
+        default="auto",
+        metadata={
+            "help": "vLLM weights dtype: auto (on a CPU float32 for greedy evaluations, whose verdicts then equal "
+            "transformers', and bfloat16 for sampling; the model's own on CUDA), bfloat16, float16 or float32."
+        },
+    )
+    vllm_memory: float | None = field(
+        default=None,
+        metadata={
+            "help": "CUDA only: vLLM gpu_memory_utilization, the share of the GPU's memory for weights and KV cache "
+            "(default 0.85). On a CPU see --vllm_kv_cache_gb."
+        },
+    )
+    vllm_kv_cache_gb: float | None = field(
+        default=None,
+        metadata={
+            "help": "CPU only: vLLM's KV cache in GiB (default: sized from the batch, 512 tokens a sequence and the "
+            "model's context, capped by the NUMA node's free memory; checked before the engine starts)."
+        },
+    )
+    vllm_compile: bool = field(
+        default=False,
+        metadata={"help": "Let vLLM torch.compile the model (and capture CUDA graphs): ~1 min more start-up, faster decoding."},
+    )
     tensor_parallel_size: int = field(default=1, metadata={"help": "vLLM: GPUs to shard the model over."})
 
     def check_generation_options(self) -> None:
@@ -173,10 +212,16 @@ class GenerationOptions:
         (``sampling=False``) greedy decoding, with ``max_num_seqs`` sequences at once (batch x samples)."""
         from ..generation.vllm_engine import VLLMOptions
 
-        return VLLMOptions(dtype=self.vllm_dtype, memory_utilization=self.vllm_memory,
-                           kv_cache_gib=self.vllm_kv_cache_gb, max_num_seqs=max(1, min(int(max_num_seqs), 1024)),
-                           enforce_eager=not self.vllm_compile, tensor_parallel_size=self.tensor_parallel_size,
-                           seed=seed, sampling=sampling)
+        return VLLMOptions(
+            dtype=self.vllm_dtype,
+            memory_utilization=self.vllm_memory,
+            kv_cache_gib=self.vllm_kv_cache_gb,
+            max_num_seqs=max(1, min(int(max_num_seqs), 1024)),
+            enforce_eager=not self.vllm_compile,
+            tensor_parallel_size=self.tensor_parallel_size,
+            seed=seed,
+            sampling=sampling,
+        )
 
 
 TestOptions.__test__ = False  # type: ignore[attr-defined]  # not a pytest test class

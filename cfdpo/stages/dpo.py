@@ -27,10 +27,14 @@ class PreferenceArguments:
     loss: str = field(default="sigmoid", metadata={"help": "sigmoid (DPO) or dpop (DPO-Positive)."})
     dpop_lambda: float = field(default=50.0, metadata={"help": "DPOP penalty weight λ (paper: 50)."})
     label_smoothing_eps: float = field(default=0.0, metadata={"help": "Label smoothing for the sigmoid loss."})
-    share_prompt: bool = field(default=True, metadata={
-        "help": "Read each pair's shared prompt once (its keys and values serve both completions) and compute "
-                "logits only where they are scored: the same log-probabilities, a cheaper step. false: the plain "
-                "forward pass on every row (for a model that takes no past_key_values / logits_to_keep)."})
+    share_prompt: bool = field(
+        default=True,
+        metadata={
+            "help": "Read each pair's shared prompt once (its keys and values serve both completions) and compute "
+            "logits only where they are scored: the same log-probabilities, a cheaper step. false: the plain "
+            "forward pass on every row (for a model that takes no past_key_values / logits_to_keep)."
+        },
+    )
 
     def __post_init__(self) -> None:
         """Check every value before any work (raises :class:`~cfdpo.errors.OptionError`)."""
@@ -62,12 +66,20 @@ def run(data_args: TrainDataArguments, pref: PreferenceArguments, train_args: An
         if len(ds) == 0:
             raise ValueError(f"{data_args.train_file}: no preference pairs")
         ds = ds.select_columns(["prompt", "chosen", "rejected"])
-        model, tok, peft_cfg = load_for_training(model_args, data_args.adapter, train_args.max_length or 2048,
-                                                 data_args.use_unsloth)
+        model, tok, peft_cfg = load_for_training(
+            model_args, data_args.adapter, train_args.max_length or 2048, data_args.use_unsloth
+        )
         record_run(out, data_args, pref, train_args, model_args)
-        trainer = PreferenceTrainer(model=model, args=train_args, train_dataset=ds, processing_class=tok,
-                                    peft_config=peft_cfg, preference_loss=pref.loss, loss_kwargs=loss_kwargs(pref),
-                                    share_prompt=pref.share_prompt)
+        trainer = PreferenceTrainer(
+            model=model,
+            args=train_args,
+            train_dataset=ds,
+            processing_class=tok,
+            peft_config=peft_cfg,
+            preference_loss=pref.loss,
+            loss_kwargs=loss_kwargs(pref),
+            share_prompt=pref.share_prompt,
+        )
         train_and_save(trainer, tok, out)
         log.info("saved the %s adapter to %s (%d pairs)", pref.loss, out, len(ds))
         return str(out)

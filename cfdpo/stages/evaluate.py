@@ -32,8 +32,10 @@ class EvaluateArguments(CommonArguments):
     """``cfdpo evaluate`` arguments: greedy decoding, as in the paper's evaluation."""
 
     out: str = "runs/evaluate"
-    repair_turns: int = field(default=0, metadata={
-        "help": "Give every failing completion up to K turns of repair from its compiler feedback (repair@k)."})
+    repair_turns: int = field(
+        default=0,
+        metadata={"help": "Give every failing completion up to K turns of repair from its compiler feedback (repair@k)."},
+    )
 
     def __post_init__(self) -> None:
         """Check every value before any work (raises :class:`~cfdpo.errors.OptionError`)."""
@@ -72,14 +74,13 @@ def run(args: EvaluateArguments) -> dict[str, Any]:
             "prompt_format": args.prompt_format,
             "prompt_fit": prompt_fit_summary(args, out, samples),
             "cleanup_policy": "raw: cut at the first ``` fence, then where the braces balance; "
-                              "chat: code of the first fenced block, echoed prompt removed, then brace balance",
+            "chat: code of the first fenced block, echoed prompt removed, then brace balance",
             **run_record(args, scorer, executor, t0),
         }
         if args.repair_turns:
             from .repair import plot_repair_curve, repair_summary, run_repair_turns
 
-            history = run_repair_turns(prompts, samples, args.repair_turns, args, decoding, scorer, out, load,
-                                       executor)
+            history = run_repair_turns(prompts, samples, args.repair_turns, args, decoding, scorer, out, load, executor)
             results["repair"] = repair_summary(prompts, history, executor is not None, args.repair_turns)
             plot_repair_curve(results["repair"], out / "repair_curve.png", args.adapter or args.model)
             results["wall_s"] = round(time.time() - t0, 1)
@@ -98,10 +99,16 @@ def format_table(results: dict[str, Any]) -> str:
         f"programs      {results['n']}",
         f"compile rate  {100 * (results['compile_rate'] or 0):.2f}%  ({results['compiled']}/{results['n']}; "
         f"95% CI {_ci(results.get('compile_rate_ci'))})",
-        *([f"pass@1        {100 * (results['pass_at_1'] or 0):.2f}%  ({results['passed']}/{results['n_with_tests']} "
-           f"with tests; 95% CI {_ci(results.get('pass_at_1_ci'))}; "
-           + ", ".join(f"{k}={v}" for k, v in results["exec_verdicts"].items()) + ")"]
-          if "pass_at_1" in results else []),
+        *(
+            [
+                f"pass@1        {100 * (results['pass_at_1'] or 0):.2f}%  ({results['passed']}/{results['n_with_tests']} "
+                f"with tests; 95% CI {_ci(results.get('pass_at_1_ci'))}; "
+                + ", ".join(f"{k}={v}" for k, v in results["exec_verdicts"].items())
+                + ")"
+            ]
+            if "pass_at_1" in results
+            else []
+        ),
         "verdicts      " + ", ".join(f"{k}={v}" for k, v in results["verdicts"].items()),
         "error kinds   " + (", ".join(f"{k}={v}" for k, v in list(results["error_kinds"].items())[:6]) or "-"),
     ]
@@ -109,8 +116,10 @@ def format_table(results: dict[str, Any]) -> str:
         lines.append(f"  {count:5d}  {msg[:100]}")
     for t in (results.get("repair") or {}).get("turns", [])[1:]:
         cr, pa = t["compile_rate"], t["pass_at_1"]
-        lines.append(f"repair@{t['turn']}      compile {100 * (cr['rate'] or 0):.2f}% [{100 * cr['ci_low']:.1f}, "
-                     f"{100 * cr['ci_high']:.1f}]" + (f"  pass@1 {100 * (pa['rate'] or 0):.2f}% [{100 * pa['ci_low']:.1f}, "
-                                                       f"{100 * pa['ci_high']:.1f}]" if pa else "")
-                     + f"  ({t['repaired']} repaired, {t['fixed']} fixed)")
+        lines.append(
+            f"repair@{t['turn']}      compile {100 * (cr['rate'] or 0):.2f}% [{100 * cr['ci_low']:.1f}, "
+            f"{100 * cr['ci_high']:.1f}]"
+            + (f"  pass@1 {100 * (pa['rate'] or 0):.2f}% [{100 * pa['ci_low']:.1f}, {100 * pa['ci_high']:.1f}]" if pa else "")
+            + f"  ({t['repaired']} repaired, {t['fixed']} fixed)"
+        )
     return "\n".join(lines)

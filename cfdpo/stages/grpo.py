@@ -40,14 +40,24 @@ class GrpoDataArguments(TrainDataArguments, TestOptions):
     """Prompts (the corpus or ``--train_file``), the compile policy and tests the reward judges with, and
     the reward itself (YAML keys = these field names)."""
 
-    reward: str = field(default="graded", metadata={
-        "help": "The reward: graded, compile or test (cfdpo.rewards), or a comma-separated list of them, "
-                "weighted by --reward_weights."})
-    stop_on_complete: bool = field(default=True, metadata={
-        "help": "raw format: stop each sample where its program is complete (braces balance), as evaluate does, "
-                "instead of TRL's sampling to end-of-sequence or max_completion_length."})
-    reward_batch_timeout_s: float | None = field(default=120.0, metadata={
-        "help": "Wall-clock limit for judging one batch of completions, seconds; what is unfinished scores 0."})
+    reward: str = field(
+        default="graded",
+        metadata={
+            "help": "The reward: graded, compile or test (cfdpo.rewards), or a comma-separated list of them, "
+            "weighted by --reward_weights."
+        },
+    )
+    stop_on_complete: bool = field(
+        default=True,
+        metadata={
+            "help": "raw format: stop each sample where its program is complete (braces balance), as evaluate does, "
+            "instead of TRL's sampling to end-of-sequence or max_completion_length."
+        },
+    )
+    reward_batch_timeout_s: float | None = field(
+        default=120.0,
+        metadata={"help": "Wall-clock limit for judging one batch of completions, seconds; what is unfinished scores 0."},
+    )
 
     def __post_init__(self) -> None:
         """Check every value before any work (raises :class:`~cfdpo.errors.OptionError`)."""
@@ -58,8 +68,10 @@ class GrpoDataArguments(TrainDataArguments, TestOptions):
         self.check_test_options()
         names = self.reward_names()
         if not names or any(n not in REWARDS for n in names) or len(set(names)) != len(names):
-            raise OptionError("reward", f"must be one of {', '.join(REWARDS)} or a comma-separated list of them "
-                                        f"without repeats, got {self.reward!r}")
+            raise OptionError(
+                "reward",
+                f"must be one of {', '.join(REWARDS)} or a comma-separated list of them without repeats, got {self.reward!r}",
+            )
         if "test" in names and not self.run_tests:
             raise OptionError("reward", "test needs --run_tests true (the programs must run on their tests)")
         positive("reward_batch_timeout_s", self.reward_batch_timeout_s, optional=True)
@@ -73,14 +85,26 @@ def reward_config(d: GrpoDataArguments) -> Any:
     """The :class:`cfdpo.rewards.RewardConfig` of the options (the compile and test option groups, whole)."""
     from ..rewards import RewardConfig
 
-    return RewardConfig(std=d.std, warnings=d.warnings, compile_mode=d.compile_mode,
-                        extra_flags=tuple(d.gxx_flags.split()), compile_timeout_s=d.compile_timeout_s,
-                        compile_memory_mb=d.compile_memory_mb, isolation=d.isolation,
-                        time_limit_s=d.time_limit_s, run_memory_mb=d.run_memory_mb,
-                        workers=d.workers or os.cpu_count() or 1, batch_timeout_s=d.reward_batch_timeout_s,
-                        run_tests=d.run_tests, prompt_format=d.prompt_format, cache=not d.no_compile_cache,
-                        pch=not d.no_pch, fast_link=not d.no_fast_link, syntax_first=d.syntax_first,
-                        float_tolerance=d.float_tolerance)
+    return RewardConfig(
+        std=d.std,
+        warnings=d.warnings,
+        compile_mode=d.compile_mode,
+        extra_flags=tuple(d.gxx_flags.split()),
+        compile_timeout_s=d.compile_timeout_s,
+        compile_memory_mb=d.compile_memory_mb,
+        isolation=d.isolation,
+        time_limit_s=d.time_limit_s,
+        run_memory_mb=d.run_memory_mb,
+        workers=d.workers or os.cpu_count() or 1,
+        batch_timeout_s=d.reward_batch_timeout_s,
+        run_tests=d.run_tests,
+        prompt_format=d.prompt_format,
+        cache=not d.no_compile_cache,
+        pch=not d.no_pch,
+        fast_link=not d.no_fast_link,
+        syntax_first=d.syntax_first,
+        float_tolerance=d.float_tolerance,
+    )
 
 
 def reward_functions(d: GrpoDataArguments) -> list[Any]:
@@ -116,18 +140,27 @@ def grpo_rows(d: GrpoDataArguments, seed: int, out: Path) -> list[dict[str, Any]
         from .train_common import load_jsonl_dataset
 
         # the compile options still apply: the reward judges with them
-        refuse_non_defaults(d, (CorpusOptions,), "cfdpo grpo reads its prompts from --train_file, not from a corpus",
-                            ("limit", "prompt_format"))
+        refuse_non_defaults(
+            d, (CorpusOptions,), "cfdpo grpo reads its prompts from --train_file, not from a corpus", ("limit", "prompt_format")
+        )
         rows = list(load_jsonl_dataset(d.train_file, "prompts", "prompts.jsonl"))
-        rows = rows[:d.limit] if d.limit else rows
+        rows = rows[: d.limit] if d.limit else rows
     else:
         from .train_common import corpus_prompts
 
         rows = corpus_prompts(d, seed, out)
-    return [{"prompt": r["prompt"] if d.prompt_format == "raw" else chat_messages(r["prompt"]),
-             "program": r["prompt"], "tests": json.dumps(r.get("tests") or []),
-             "sample_input": r.get("sample_input") or "", "sample_output": r.get("sample_output") or "",
-             "id": r["id"], "problem_id": r.get("problem_id", "")} for r in rows]
+    return [
+        {
+            "prompt": r["prompt"] if d.prompt_format == "raw" else chat_messages(r["prompt"]),
+            "program": r["prompt"],
+            "tests": json.dumps(r.get("tests") or []),
+            "sample_input": r.get("sample_input") or "",
+            "sample_output": r.get("sample_output") or "",
+            "id": r["id"],
+            "problem_id": r.get("problem_id", ""),
+        }
+        for r in rows
+    ]
 
 
 def run(data_args: GrpoDataArguments, train_args: Any, model_args: Any) -> str:
@@ -146,30 +179,40 @@ def run(data_args: GrpoDataArguments, train_args: Any, model_args: Any) -> str:
     from .train_common import record_run, train_and_save, training_run
 
     if train_args.use_vllm and not torch.cuda.is_available():
-        raise OptionError("use_vllm", "TRL's vLLM generation for GRPO needs CUDA; on a CPU cfdpo grpo "
-                                      "generates with transformers (drop --use_vllm)")
+        raise OptionError(
+            "use_vllm",
+            "TRL's vLLM generation for GRPO needs CUDA; on a CPU cfdpo grpo generates with transformers (drop --use_vllm)",
+        )
     if train_args.use_vllm and data_args.stop_on_complete and data_args.prompt_format == "raw":
-        raise OptionError("stop_on_complete", "is cfdpo's transformers rollout; TRL's vLLM generation (--use_vllm) "
-                                              "samples to end-of-sequence: say --stop_on_complete false with it")
+        raise OptionError(
+            "stop_on_complete",
+            "is cfdpo's transformers rollout; TRL's vLLM generation (--use_vllm) "
+            "samples to end-of-sequence: say --stop_on_complete false with it",
+        )
     funcs = reward_functions(data_args)
     with training_run(data_args, train_args, model_args) as out:
-        model, tok, peft_cfg = load_for_training(model_args, data_args.adapter,
-                                                 getattr(train_args, "max_length", None) or 2048,
-                                                 data_args.use_unsloth)
+        model, tok, peft_cfg = load_for_training(
+            model_args, data_args.adapter, getattr(train_args, "max_length", None) or 2048, data_args.use_unsloth
+        )
         rows = grpo_rows(data_args, train_args.seed, out)
         if not rows:
             raise ValueError("no prompts: check --data / --train_file and --limit")
         record_run(out, data_args, train_args, model_args)
-        log.info("GRPO on %d prompts, %d completions each, reward %s", len(rows), train_args.num_generations,
-                 data_args.reward)
+        log.info("GRPO on %d prompts, %d completions each, reward %s", len(rows), train_args.num_generations, data_args.reward)
         rollout = None
         if data_args.stop_on_complete and data_args.prompt_format == "raw":
             from ..training.rollouts import program_rollout
 
             rollout = program_rollout()
-        trainer = GRPOTrainer(model=model, reward_funcs=funcs, args=train_args,
-                              train_dataset=datasets.Dataset.from_list(rows), processing_class=tok,
-                              peft_config=peft_cfg, rollout_func=rollout)
+        trainer = GRPOTrainer(
+            model=model,
+            reward_funcs=funcs,
+            args=train_args,
+            train_dataset=datasets.Dataset.from_list(rows),
+            processing_class=tok,
+            peft_config=peft_cfg,
+            rollout_func=rollout,
+        )
         train_and_save(trainer, tok, out)
         log.info("saved the GRPO adapter to %s", out)
         return str(out)

@@ -73,12 +73,17 @@ def kto_rows(path: str, prompt_format: str, tokenizer: Any, limit: int | None = 
         if "label" in r and "prompt" in r and "completion" in r:
             out.append({"prompt": r["prompt"], "completion": r["completion"], "label": bool(r["label"])})
         elif {"prompt", "completion", "good"} <= set(r):
-            out.append({"prompt": render_prompt(r["prompt"], prompt_format, tokenizer),
-                        "completion": format_answer(r["completion"], prompt_format),
-                        "label": attempt_succeeded(r, run_tests)})
+            out.append(
+                {
+                    "prompt": render_prompt(r["prompt"], prompt_format, tokenizer),
+                    "completion": format_answer(r["completion"], prompt_format),
+                    "label": attempt_succeeded(r, run_tests),
+                }
+            )
         else:
-            raise InputError(f"{p}:{i}: a KTO row needs prompt, completion and label (or a scored sample with "
-                             f"good); has {', '.join(r)}")
+            raise InputError(
+                f"{p}:{i}: a KTO row needs prompt, completion and label (or a scored sample with good); has {', '.join(r)}"
+            )
     return out[:limit] if limit else out
 
 
@@ -95,23 +100,34 @@ def run(data_args: TrainDataArguments, train_args: Any, model_args: Any) -> str:
     from .train_common import record_run, train_and_save, training_run
 
     if not data_args.train_file:
-        raise ValueError("cfdpo kto needs --train_file: a samples.jsonl (build-prefs, evaluate, loop round) or its "
-                         "run directory")
+        raise ValueError("cfdpo kto needs --train_file: a samples.jsonl (build-prefs, evaluate, loop round) or its run directory")
     data_args.refuse_corpus_options("kto", ("limit", "prompt_format"))
     with training_run(data_args, train_args, model_args) as out:
-        model, tok, peft_cfg = load_for_training(model_args, data_args.adapter, train_args.max_length or 2048,
-                                                 data_args.use_unsloth)
+        model, tok, peft_cfg = load_for_training(
+            model_args, data_args.adapter, train_args.max_length or 2048, data_args.use_unsloth
+        )
         rows = kto_rows(data_args.train_file, data_args.prompt_format, tok, data_args.limit)
         n_d = sum(r["label"] for r in rows)
         if train_args.desirable_weight == 1.0 and train_args.undesirable_weight == 1.0:
             train_args.desirable_weight, train_args.undesirable_weight = balanced_weights(n_d, len(rows) - n_d)
         else:
             balanced_weights(n_d, len(rows) - n_d)  # still refuse a single class
-        log.info("KTO on %d rows (%d desirable, %d undesirable; weights %.3g / %.3g)", len(rows), n_d,
-                 len(rows) - n_d, train_args.desirable_weight, train_args.undesirable_weight)
+        log.info(
+            "KTO on %d rows (%d desirable, %d undesirable; weights %.3g / %.3g)",
+            len(rows),
+            n_d,
+            len(rows) - n_d,
+            train_args.desirable_weight,
+            train_args.undesirable_weight,
+        )
         record_run(out, data_args, train_args, model_args)
-        trainer = KTOTrainer(model=model, args=train_args, train_dataset=datasets.Dataset.from_list(rows),
-                             processing_class=tok, peft_config=peft_cfg)
+        trainer = KTOTrainer(
+            model=model,
+            args=train_args,
+            train_dataset=datasets.Dataset.from_list(rows),
+            processing_class=tok,
+            peft_config=peft_cfg,
+        )
         train_and_save(trainer, tok, out)
         log.info("saved the KTO adapter to %s", out)
         return str(out)

@@ -37,8 +37,10 @@ class LLVMIRArguments:
     out: str = field(default="runs/llvm-ir", metadata={"help": "Output directory."})
     opt_levels: str = field(default="O0,Oz,O3", metadata={"help": "Comma-separated clang optimisation levels."})
     format: str = field(default="rows", metadata={"help": "rows (ir.jsonl) or pairs (also pairs.jsonl)."})
-    clean: str = field(default="target,debug,ident_flags,attributes,comments",
-                       metadata={"help": "IR cleaning steps to apply (comma-separated; empty for none)."})
+    clean: str = field(
+        default="target,debug,ident_flags,attributes,comments",
+        metadata={"help": "IR cleaning steps to apply (comma-separated; empty for none)."},
+    )
     limit: int | None = field(default=None, metadata={"help": "Use at most this many programs."})
     dedup_threshold: float = field(default=0.5, metadata={"help": "MinHash Jaccard threshold (IRCoder: 0.5); 1 disables."})
     dedup_ngram: int = field(default=8, metadata={"help": "Token n-gram size for MinHash (IRCoder: 8)."})
@@ -47,8 +49,9 @@ class LLVMIRArguments:
     llvm_version: int | None = field(default=None, metadata={"help": "LLVM release (default: newest complete)."})
     timeout_s: float = field(default=60.0, metadata={"help": "Per clang / opt call."})
     workers: int | None = field(default=None, metadata={"help": "Parallel programs (default: CPU count)."})
-    disassembly: bool = field(default=False, metadata={
-        "help": "Also write (x86-64 assembly, IR) rows: disassembly.jsonl (llc per row, deduplicated)."})
+    disassembly: bool = field(
+        default=False, metadata={"help": "Also write (x86-64 assembly, IR) rows: disassembly.jsonl (llc per row, deduplicated)."}
+    )
 
     def __post_init__(self) -> None:
         """Check every value before any work (raises :class:`~cfdpo.errors.OptionError`)."""
@@ -81,8 +84,14 @@ def collect_programs(root: Path, limit: int | None = None) -> tuple[list[dict[st
         rep = LoadReport()
         for pd in sorted(p for p in (root / "data").iterdir() if p.is_dir()):
             for r in read_problem(root, pd.name, "C++", "Accepted", rep) or []:
-                progs.append({"id": f"{r['problem_id']}/{r['submission_id']}", "problem_id": r["problem_id"],
-                              "language": "C++", "source": r["source"]})
+                progs.append(
+                    {
+                        "id": f"{r['problem_id']}/{r['submission_id']}",
+                        "problem_id": r["problem_id"],
+                        "language": "C++",
+                        "source": r["source"],
+                    }
+                )
             if limit and len(progs) >= limit:
                 break
         skipped.update(rep.skipped)
@@ -96,8 +105,15 @@ def collect_programs(root: Path, limit: int | None = None) -> tuple[list[dict[st
                 skipped["unreadable_or_non_utf8"] += 1
                 continue
             rel = f.relative_to(root).as_posix()
-            progs.append({"id": rel, "problem_id": rel.split("/")[0], "language": "C" if f.suffix == ".c" else "C++",
-                          "source": src, "include_dir": str(f.parent.resolve())})
+            progs.append(
+                {
+                    "id": rel,
+                    "problem_id": rel.split("/")[0],
+                    "language": "C" if f.suffix == ".c" else "C++",
+                    "source": src,
+                    "include_dir": str(f.parent.resolve()),
+                }
+            )
             if limit and len(progs) >= limit:
                 break
     return progs[:limit] if limit else progs, dict(skipped)
@@ -129,8 +145,11 @@ def run(a: LLVMIRArguments) -> dict[str, Any]:
     out.mkdir(parents=True, exist_ok=True)
     check_or_write_run_config(out, {**asdict(a), "llvm": tc.to_dict()}, ignore=("workers", "out", "disassembly"))
     progs, skipped = collect_programs(Path(a.data), a.limit)
-    keep = dedup_minhash([p["source"] for p in progs], a.dedup_threshold, a.dedup_ngram) \
-        if a.dedup_threshold < 1 else list(range(len(progs)))
+    keep = (
+        dedup_minhash([p["source"] for p in progs], a.dedup_threshold, a.dedup_ngram)
+        if a.dedup_threshold < 1
+        else list(range(len(progs)))
+    )
     near_dups = len(progs) - len(keep)
     progs = [progs[i] for i in keep]
     tok = None
@@ -161,19 +180,27 @@ def run(a: LLVMIRArguments) -> dict[str, Any]:
             if not ok:
                 drops.append({"id": p["id"], "opt_level": lvl, "reason": "verify_failed", "error": err[:500]})
                 continue
-            if tok is not None and a.max_tokens is not None and \
-                    len(tok(p["source"] + cleaned)["input_ids"]) > a.max_tokens:
+            if tok is not None and a.max_tokens is not None and len(tok(p["source"] + cleaned)["input_ids"]) > a.max_tokens:
                 drops.append({"id": p["id"], "opt_level": lvl, "reason": "too_long"})
                 continue
-            rows.append({"id": p["id"], "problem_id": p["problem_id"], "source": p["source"], "language": p["language"],
-                         "opt_level": lvl, "ir": cleaned, "ir_instruction_count": ir_instruction_count(cleaned),
-                         "clang_version": tc.clang_version, "clang_path": tc.clangxx if p["language"] == "C++" else tc.clang,
-                         "cleaning": steps})
+            rows.append(
+                {
+                    "id": p["id"],
+                    "problem_id": p["problem_id"],
+                    "source": p["source"],
+                    "language": p["language"],
+                    "opt_level": lvl,
+                    "ir": cleaned,
+                    "ir_instruction_count": ir_instruction_count(cleaned),
+                    "clang_version": tc.clang_version,
+                    "clang_path": tc.clangxx if p["language"] == "C++" else tc.clang,
+                    "cleaning": steps,
+                }
+            )
         return rows, drops
 
     todo = [p for p in progs if any((p["id"], lvl) not in done for lvl in levels)]
-    work_s = map_and_append(todo, one, rows_path, drop_path, total=len(progs), chunk=16, workers=a.workers,
-                            desc="llvm-ir")
+    work_s = map_and_append(todo, one, rows_path, drop_path, total=len(progs), chunk=16, workers=a.workers, desc="llvm-ir")
     rows = read_jsonl(rows_path)
     drops = read_jsonl(drop_path)
     if a.format == "pairs":

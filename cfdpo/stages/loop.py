@@ -44,19 +44,32 @@ class LoopArguments(PipelineArguments):
 
     out: str = field(default="runs/loop", metadata={"help": "Loop directory (round_<r>/ under it)."})
     rounds: int = field(default=2, metadata={"help": "On-policy rounds after round 0."})
-    start: str = field(default="sft", metadata={
-        "help": "Policy of round 1: sft (train SFT in round 0 and start from it) or base."})
-    chosen: str = field(default="best", metadata={
-        "help": "Pairs' chosen side: best (a good sample of the policy, else the reference), sample (samples "
-                "only) or reference (the paper: every bad sample against the reference)."})
+    start: str = field(
+        default="sft", metadata={"help": "Policy of round 1: sft (train SFT in round 0 and start from it) or base."}
+    )
+    chosen: str = field(
+        default="best",
+        metadata={
+            "help": "Pairs' chosen side: best (a good sample of the policy, else the reference), sample (samples "
+            "only) or reference (the paper: every bad sample against the reference)."
+        },
+    )
     loss: str = field(default="sigmoid", metadata={"help": "sigmoid (DPO) or dpop (DPO-Positive, Pal et al. 2024)."})
-    fresh_programs: bool = field(default=False, metadata={
-        "help": "Each round samples train programs no earlier round (nor SFT) used: round r takes the next "
-                "prefs_limit programs of the train split, after SFT's train_limit; without it every round "
-                "samples the same prefs_limit programs."})
-    truncation_mode: str = field(default="keep_end", metadata={
-        "help": "DPO sequences longer than max_length lose their start (keep_end: the lines just before the "
-                "completion and the completion are kept) or their end (keep_start)."})
+    fresh_programs: bool = field(
+        default=False,
+        metadata={
+            "help": "Each round samples train programs no earlier round (nor SFT) used: round r takes the next "
+            "prefs_limit programs of the train split, after SFT's train_limit; without it every round "
+            "samples the same prefs_limit programs."
+        },
+    )
+    truncation_mode: str = field(
+        default="keep_end",
+        metadata={
+            "help": "DPO sequences longer than max_length lose their start (keep_end: the lines just before the "
+            "completion and the completion are kept) or their end (keep_start)."
+        },
+    )
 
     def __post_init__(self) -> None:
         """Check every value before any work (raises :class:`~cfdpo.errors.OptionError`)."""
@@ -72,8 +85,10 @@ class LoopArguments(PipelineArguments):
         if self.stages != _PIPELINE_STAGES:
             raise OptionError("stages", "is a pipeline option; cfdpo loop runs --rounds")
         if self.fresh_programs and (self.prefs_limit is None or (self.start == "sft" and self.train_limit is None)):
-            raise OptionError("fresh_programs", "needs prefs_limit (programs per round) and, with start: sft, "
-                                                "train_limit (SFT's programs come first)")
+            raise OptionError(
+                "fresh_programs",
+                "needs prefs_limit (programs per round) and, with start: sft, train_limit (SFT's programs come first)",
+            )
 
     def round_skip(self, r: int) -> int:
         """How many train-split programs round ``r`` leaves out: 0 without ``fresh_programs``, else SFT's and
@@ -104,8 +119,7 @@ def run_loop(args: LoopArguments) -> dict[str, Any]:
     t0 = time.time()
     out = Path(args.out)  # a finished loop resumed with more --rounds goes on from its last round
     out.mkdir(parents=True, exist_ok=True)
-    if check_or_write_run_config(out, asdict(args), ignore=("threads", "rounds", *RUN_ONLY),
-                                 defaults=asdict(LoopArguments())):
+    if check_or_write_run_config(out, asdict(args), ignore=("threads", "rounds", *RUN_ONLY), defaults=asdict(LoopArguments())):
         _record_rounds(out, args.rounds)
     r0 = out / "round_0"
     evals: dict[str, dict[str, Any]] = {"Base": evaluate_stage(args, r0 / "eval-base", None)}
@@ -126,14 +140,21 @@ def run_loop(args: LoopArguments) -> dict[str, Any]:
         if args.fresh_programs:
             got = sum(1 for _ in (prefs / "prompts.jsonl").open(encoding="utf-8"))
             if got < (args.prefs_limit or 0):
-                log.warning("round %d: only %d fresh train programs were left of the %d asked for: the train "
-                            "split's pool is exhausted", r, got, args.prefs_limit)
+                log.warning(
+                    "round %d: only %d fresh train programs were left of the %d asked for: the train split's pool is exhausted",
+                    r,
+                    got,
+                    args.prefs_limit,
+                )
         policy = dpo_stage(args, rd / "adapter", prefs, args.loss, policy, truncation_mode=args.truncation_mode)
         evals[label] = evaluate_stage(args, rd / "eval", policy)
         summary = _read_json(prefs / "prefs_summary.json")
-        rounds[label] = {"pairs": summary.get("pairs_kept"), "adapter": policy,
-                         "policy_sample_compile_rate": (summary.get("samples_summary") or {}).get("compile_rate"),
-                         "policy_sample_pass_at_1": (summary.get("samples_summary") or {}).get("pass_at_1")}
+        rounds[label] = {
+            "pairs": summary.get("pairs_kept"),
+            "adapter": policy,
+            "policy_sample_compile_rate": (summary.get("samples_summary") or {}).get("compile_rate"),
+            "policy_sample_pass_at_1": (summary.get("samples_summary") or {}).get("pass_at_1"),
+        }
     baselines = ["Base"] + ([start_label] if start_label != "Base" else [])
     comparison = compare(evals, baselines=baselines, guard_reference=start_label)
     for flag in comparison["flags"]:
@@ -150,10 +171,14 @@ def run_loop(args: LoopArguments) -> dict[str, Any]:
     write_json(out / "results.json", report)
     (out / "table.md").write_text(
         f"On-policy rounds of {args.model}: every policy on the same held-out programs; McNemar against "
-        f"{' and '.join(baselines)}.\n\n" + format_markdown(comparison)
+        f"{' and '.join(baselines)}.\n\n"
+        + format_markdown(comparison)
         + "\n| round | pairs | policy's sample compile rate | sample pass@1 |\n|---|---|---|---|\n"
-        + "".join(f"| {k} | {v['pairs']} | {v['policy_sample_compile_rate']} | {v['policy_sample_pass_at_1']} |\n"
-                  for k, v in rounds.items()))
+        + "".join(
+            f"| {k} | {v['pairs']} | {v['policy_sample_compile_rate']} | {v['policy_sample_pass_at_1']} |\n"
+            for k, v in rounds.items()
+        )
+    )
     plot_comparison(comparison, out / "compile_rate.png")
     return report
 

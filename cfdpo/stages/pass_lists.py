@@ -50,8 +50,9 @@ class PassListsArguments:
     lists_per_program: int = field(default=8, metadata={"help": "emulate: random pass lists per program."})
     budget: int = field(default=20, metadata={"help": "tune: random pass lists tried per program."})
     minimise_evals: int = field(default=60, metadata={"help": "tune: evaluations allowed for minimisation."})
-    validate: bool = field(default=True, metadata={
-        "help": "tune: differential testing of pass lists on programs with tests (runs them, sandboxed)."})
+    validate: bool = field(
+        default=True, metadata={"help": "tune: differential testing of pass lists on programs with tests (runs them, sandboxed)."}
+    )
     broadcast_top: int = field(default=5, metadata={"help": "tune: most frequent winning lists tried everywhere."})
     time_limit_s: float = field(default=2.0, metadata={"help": "CPU seconds per test run during validation."})
 
@@ -111,8 +112,15 @@ def _humaneval(root: Path, limit: int | None) -> list[dict[str, Any]]:
                 src = r["declaration"] + r["canonical_solution"] + "\n" + r["test"]
             except (ValueError, KeyError) as e:
                 raise ValueError(f"{f}:{i}: not a HumanEval-X row ({e})") from e
-            progs.append({"id": f"{root.name}/{r['task_id']}", "problem_id": r["task_id"], "language": "C++",
-                          "source": src, "tests": [{"input": "", "output": ""}]})
+            progs.append(
+                {
+                    "id": f"{root.name}/{r['task_id']}",
+                    "problem_id": r["task_id"],
+                    "language": "C++",
+                    "source": src,
+                    "tests": [{"input": "", "output": ""}],
+                }
+            )
             if limit and len(progs) >= limit:
                 return progs
     return progs
@@ -181,16 +189,26 @@ def run(a: PassListsArguments, mode: str) -> dict[str, Any]:
             if res.size is None:
                 drops.append({"id": p["id"], "list": k, "reason": res.failure, "passes": lst})
                 continue
-            rows.append({
-                "id": p["id"], "list_index": k, "problem_id": p["problem_id"], "language": p["language"],
-                "input_ir": ir, "passes": lst, "pass_text": text,
-                "input_size": base.size.binary_size, "input_instructions": base.size.instructions,
-                "output_ir": res.ir, "output_size": res.size.binary_size,
-                "output_instructions": res.size.instructions, "llvm_version": tc.version,
-                "prompt": emulation_prompt(ir, text),
-                "answer": f"<code>{res.ir}</code>\nBinary size: {res.size.binary_size} bytes "
-                          f"(.text {res.size.text} + .data {res.size.data}); {res.size.instructions} instructions.",
-            })
+            rows.append(
+                {
+                    "id": p["id"],
+                    "list_index": k,
+                    "problem_id": p["problem_id"],
+                    "language": p["language"],
+                    "input_ir": ir,
+                    "passes": lst,
+                    "pass_text": text,
+                    "input_size": base.size.binary_size,
+                    "input_instructions": base.size.instructions,
+                    "output_ir": res.ir,
+                    "output_size": res.size.binary_size,
+                    "output_instructions": res.size.instructions,
+                    "llvm_version": tc.version,
+                    "prompt": emulation_prompt(ir, text),
+                    "answer": f"<code>{res.ir}</code>\nBinary size: {res.size.binary_size} bytes "
+                    f"(.text {res.size.text} + .data {res.size.data}); {res.size.instructions} instructions.",
+                }
+            )
         if not rows and not drops:
             drops.append({"id": p["id"], "reason": "no_lists"})
         return rows, drops
@@ -207,20 +225,33 @@ def run(a: PassListsArguments, mode: str) -> dict[str, Any]:
         tests = [TestCase(t["input"], t["output"]) for t in p["tests"]]
         if executor is not None and tests:
             incs = (p["include_dir"],) if p.get("include_dir") else ()
-            val = validate_pass_list(p["source"], p["language"], ir, res.passes, catalogue, tc, tests, executor,
-                                     incs).verdict
-        return [{
-            "id": p["id"], "problem_id": p["problem_id"], "language": p["language"], "source": p["source"],
-            "input_ir": ir, "tests": p["tests"], "include_dir": p.get("include_dir"),
-            "passes": res.passes, "size": res.size, "oz_size": res.oz_size, "unoptimised_size": res.unoptimised_size,
-            "random_best": res.random_best, "random_best_size": res.random_best_size,
-            "evaluations": res.evaluations, "failures": res.failures, "validation": val,
-        }], []
+            val = validate_pass_list(p["source"], p["language"], ir, res.passes, catalogue, tc, tests, executor, incs).verdict
+        return [
+            {
+                "id": p["id"],
+                "problem_id": p["problem_id"],
+                "language": p["language"],
+                "source": p["source"],
+                "input_ir": ir,
+                "tests": p["tests"],
+                "include_dir": p.get("include_dir"),
+                "passes": res.passes,
+                "size": res.size,
+                "oz_size": res.oz_size,
+                "unoptimised_size": res.unoptimised_size,
+                "random_best": res.random_best,
+                "random_best_size": res.random_best_size,
+                "evaluations": res.evaluations,
+                "failures": res.failures,
+                "validation": val,
+            }
+        ], []
 
     todo = [p for p in progs if p["id"] not in done]
     one = emulate_one if mode == "emulate" else tune_one
-    work_s = map_and_append(todo, one, rows_path, drop_path, total=len(progs), chunk=8, workers=a.workers,
-                            desc=f"pass-lists {mode}")
+    work_s = map_and_append(
+        todo, one, rows_path, drop_path, total=len(progs), chunk=8, workers=a.workers, desc=f"pass-lists {mode}"
+    )
     rows = read_jsonl(rows_path)
     drops = read_jsonl(drop_path)
     summary: dict[str, Any] = {
@@ -235,29 +266,41 @@ def run(a: PassListsArguments, mode: str) -> dict[str, Any]:
         "config": asdict(a),
     }
     if mode == "emulate":
-        summary.update({
-            "rows": len(rows),
-            "programs": len({r["id"] for r in rows}),
-            "lists_excluded_by_reason": dict(Counter(d["reason"] for d in drops if "list" in d)),
-        })
+        summary.update(
+            {
+                "rows": len(rows),
+                "programs": len({r["id"] for r in rows}),
+                "lists_excluded_by_reason": dict(Counter(d["reason"] for d in drops if "list" in d)),
+            }
+        )
     else:
         summary.update(_broadcast_and_finish(a, rows, catalogue, tc, executor, out, tqdm, evals))
         summary["evaluations_this_run"] = evals["n"]
         final = read_jsonl(out / "tuning.jsonl")
-        summary["improvement_over_oz_geomean"] = round(geomean_improvement(
-            [r["size"] for r in final], [r["oz_size"] for r in final]), 4)
+        summary["improvement_over_oz_geomean"] = round(
+            geomean_improvement([r["size"] for r in final], [r["oz_size"] for r in final]), 4
+        )
         summary["programs_improved_over_oz"] = sum(r["size"] < r["oz_size"] for r in final)
         summary["programs_tuned"] = len(final)
         summary["share_improved"] = round(summary["programs_improved_over_oz"] / len(final), 4) if final else None
-        summary["own_list_improvement_over_oz_geomean"] = round(geomean_improvement(
-            [r["size"] for r in rows], [r["oz_size"] for r in rows]), 4)
+        summary["own_list_improvement_over_oz_geomean"] = round(
+            geomean_improvement([r["size"] for r in rows], [r["oz_size"] for r in rows]), 4
+        )
     summary["wall_s"] = round(time.time() - t0, 1)
     write_json(out / "summary.json", summary)
     return summary
 
 
-def _broadcast_and_finish(a: PassListsArguments, rows: list[dict[str, Any]], catalogue: dict[str, Any], tc: Any,
-                          executor: Any, out: Path, tqdm: Any, evals: Counter) -> dict[str, Any]:
+def _broadcast_and_finish(
+    a: PassListsArguments,
+    rows: list[dict[str, Any]],
+    catalogue: dict[str, Any],
+    tc: Any,
+    executor: Any,
+    out: Path,
+    tqdm: Any,
+    evals: Counter,
+) -> dict[str, Any]:
     """Broadcast the most frequent winning lists, validate adoptions, write ``tuning.jsonl`` rows."""
     from ..compiler_data.passes import evaluate_pass_list, pipeline_text
     from ..compiler_data.tuning import tuning_answer, tuning_prompt, validate_pass_list
@@ -285,8 +328,9 @@ def _broadcast_and_finish(a: PassListsArguments, rows: list[dict[str, Any]], cat
             tests = [TestCase(t["input"], t["output"]) for t in r["tests"]]
             if executor is not None and tests:
                 incs = (r["include_dir"],) if r.get("include_dir") else ()
-                v = validate_pass_list(r["source"], r["language"], r["input_ir"], lst, catalogue, tc, tests,
-                                       executor, incs).verdict
+                v = validate_pass_list(
+                    r["source"], r["language"], r["input_ir"], lst, catalogue, tc, tests, executor, incs
+                ).verdict
                 if v in ("compiler_crash", "behaviour_changed"):
                     rej += 1
                     continue
@@ -298,12 +342,22 @@ def _broadcast_and_finish(a: PassListsArguments, rows: list[dict[str, Any]], cat
         in_ic = base.size.instructions if base.size else 0
         out_ic = final.size.instructions if final.size else 0
         row = {
-            "id": r["id"], "problem_id": r["problem_id"], "language": r["language"],
-            "input_ir": r["input_ir"], "passes": best, "pass_text": pipeline_text(best, catalogue) if best else "",
-            "size": size, "oz_size": r["oz_size"], "unoptimised_size": r["unoptimised_size"],
+            "id": r["id"],
+            "problem_id": r["problem_id"],
+            "language": r["language"],
+            "input_ir": r["input_ir"],
+            "passes": best,
+            "pass_text": pipeline_text(best, catalogue) if best else "",
+            "size": size,
+            "oz_size": r["oz_size"],
+            "unoptimised_size": r["unoptimised_size"],
             "improvement_over_oz": round(1 - size / r["oz_size"], 4) if r["oz_size"] else None,
-            "input_instructions": in_ic, "output_instructions": out_ic,
-            "own_list": r["passes"], "own_size": r["size"], "validation": r["validation"], "broadcast": bool(took),
+            "input_instructions": in_ic,
+            "output_instructions": out_ic,
+            "own_list": r["passes"],
+            "own_size": r["size"],
+            "validation": r["validation"],
+            "broadcast": bool(took),
             "llvm_version": tc.version,
             "prompt": tuning_prompt(r["input_ir"]),
             "answer": tuning_answer(best, catalogue, in_ic, out_ic, r["oz_size"], size),

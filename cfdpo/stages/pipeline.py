@@ -55,18 +55,27 @@ class PipelineArguments(CorpusOptions, CompileOptions, TestOptions, GenerationOp
     top_p: float = 0.95
     min_edit_distance: int = 10
     max_pairs_per_prompt: int | None = None
-    batch_size: int | None = field(default=None, metadata={
-        "help": "Prompts per generation batch (default: 8 with transformers, 256 with vLLM)."})
-    pairs: str = field(default="paper", metadata={
-        "help": "paper (bad samples vs the reference), graded (error < warning < ok < pass) or "
-                "graded+synthetic (plus synthetic negatives)."})
+    batch_size: int | None = field(
+        default=None, metadata={"help": "Prompts per generation batch (default: 8 with transformers, 256 with vLLM)."}
+    )
+    pairs: str = field(
+        default="paper",
+        metadata={
+            "help": "paper (bad samples vs the reference), graded (error < warning < ok < pass) or "
+            "graded+synthetic (plus synthetic negatives)."
+        },
+    )
     lora_r: int = 16
     lora_alpha: int = 16
     lora_dropout: float = 0.05
     load_in_4bit: bool = False
-    cpu_bf16: bool = field(default=False, metadata={
-        "help": "Train in bf16 mixed precision on a CPU too (with CUDA training is always bf16). Measured on a "
-                "2-core AVX512-BF16 CPU: 1.4x faster DPO and SFT steps, first-step loss within 0.0094 of fp32's."})
+    cpu_bf16: bool = field(
+        default=False,
+        metadata={
+            "help": "Train in bf16 mixed precision on a CPU too (with CUDA training is always bf16). Measured on a "
+            "2-core AVX512-BF16 CPU: 1.4x faster DPO and SFT steps, first-step loss within 0.0094 of fp32's."
+        },
+    )
     optim: str = "adamw_torch"
     weight_decay: float = 0.01
     max_length: int = 1024
@@ -90,18 +99,27 @@ class PipelineArguments(CorpusOptions, CompileOptions, TestOptions, GenerationOp
         self.check_test_options()
         self.check_generation_options()
         if self.split != "test" or self.limit is not None or self.skip:
-            raise OptionError("split" if self.split != "test" else "limit" if self.limit is not None else "skip",
-                              "is set per stage by the pipeline: use eval_limit, train_limit and prefs_limit")
+            raise OptionError(
+                "split" if self.split != "test" else "limit" if self.limit is not None else "skip",
+                "is set per stage by the pipeline: use eval_limit, train_limit and prefs_limit",
+            )
         unknown = [s for s in (x.strip() for x in self.stages.split(",")) if s and s not in STAGE_LABELS]
         if unknown or not self.stages.strip():
-            raise OptionError("stages", f"must be a comma-separated subset of {','.join(STAGE_LABELS)}, "
-                                        f"got {self.stages!r}")
+            raise OptionError("stages", f"must be a comma-separated subset of {','.join(STAGE_LABELS)}, got {self.stages!r}")
         choice("pairs", self.pairs, ("paper", "graded", "graded+synthetic"))
         for name in ("eval_limit", "train_limit", "prefs_limit", "max_pairs_per_prompt", "threads"):
             at_least(name, getattr(self, name), 1, optional=True)
         at_least("batch_size", self.batch_size, 1, optional=True)
-        for name in ("num_samples", "lora_r", "max_length", "sft_max_steps", "sft_batch_size",
-                     "dpo_max_steps", "dpo_batch_size", "gradient_accumulation_steps"):
+        for name in (
+            "num_samples",
+            "lora_r",
+            "max_length",
+            "sft_max_steps",
+            "sft_batch_size",
+            "dpo_max_steps",
+            "dpo_batch_size",
+            "gradient_accumulation_steps",
+        ):
             at_least(name, getattr(self, name), 1)
         at_least("min_edit_distance", self.min_edit_distance, 0)
         for name in ("temperature", "sft_learning_rate", "dpo_learning_rate", "beta", "lora_alpha"):
@@ -115,9 +133,15 @@ class PipelineArguments(CorpusOptions, CompileOptions, TestOptions, GenerationOp
 def _groups(p: PipelineArguments, split: str, limit: int | None, skip: int = 0) -> dict[str, Any]:
     """The corpus, compile, test and generation option groups of the pipeline, whole, with the stage's split,
     limit and skip."""
-    return {**group_values(p, CorpusOptions), "split": split, "limit": limit, "skip": skip,
-            **group_values(p, CompileOptions),
-            **group_values(p, TestOptions), **group_values(p, GenerationOptions)}
+    return {
+        **group_values(p, CorpusOptions),
+        "split": split,
+        "limit": limit,
+        "skip": skip,
+        **group_values(p, CompileOptions),
+        **group_values(p, TestOptions),
+        **group_values(p, GenerationOptions),
+    }
 
 
 def evaluate_stage(p: PipelineArguments, out: Path, adapter: str | None) -> dict[str, Any]:
@@ -128,12 +152,22 @@ def evaluate_stage(p: PipelineArguments, out: Path, adapter: str | None) -> dict
         from ..evaluation.compare import load_evaluation
 
         return load_evaluation(out)
-    return run(EvaluateArguments(**_groups(p, split="test", limit=p.eval_limit), out=str(out), model=p.model,
-                                 adapter=adapter, seed=p.seed, batch_size=p.batch_size, threads=p.threads))
+    return run(
+        EvaluateArguments(
+            **_groups(p, split="test", limit=p.eval_limit),
+            out=str(out),
+            model=p.model,
+            adapter=adapter,
+            seed=p.seed,
+            batch_size=p.batch_size,
+            threads=p.threads,
+        )
+    )
 
 
-def prefs_stage(p: PipelineArguments, out: Path, adapter: str | None, chosen: str = "reference",
-                graded: bool | None = None, skip: int = 0) -> Path:
+def prefs_stage(
+    p: PipelineArguments, out: Path, adapter: str | None, chosen: str = "reference", graded: bool | None = None, skip: int = 0
+) -> Path:
     """Sample, judge and pair with the model (+ ``adapter``) on the train split into ``out`` (reused when done).
 
     ``graded`` defaults to the pipeline's ``pairs`` policy; ``chosen`` is build-prefs' ``--chosen``; ``skip``
@@ -142,32 +176,64 @@ def prefs_stage(p: PipelineArguments, out: Path, adapter: str | None, chosen: st
     from .build_prefs import BuildPrefsArguments, run
 
     if not (out / "prefs_summary.json").is_file():
-        run(BuildPrefsArguments(**_groups(p, split="train", limit=p.prefs_limit, skip=skip), out=str(out),
-                                model=p.model,
-                                adapter=adapter, seed=p.seed, batch_size=p.batch_size, threads=p.threads,
-                                num_samples=p.num_samples, temperature=p.temperature, top_p=p.top_p,
-                                min_edit_distance=p.min_edit_distance, max_pairs_per_prompt=p.max_pairs_per_prompt,
-                                graded=p.pairs != "paper" if graded is None else graded, chosen=chosen,
-                                synthetic_negatives=p.pairs == "graded+synthetic"))
+        run(
+            BuildPrefsArguments(
+                **_groups(p, split="train", limit=p.prefs_limit, skip=skip),
+                out=str(out),
+                model=p.model,
+                adapter=adapter,
+                seed=p.seed,
+                batch_size=p.batch_size,
+                threads=p.threads,
+                num_samples=p.num_samples,
+                temperature=p.temperature,
+                top_p=p.top_p,
+                min_edit_distance=p.min_edit_distance,
+                max_pairs_per_prompt=p.max_pairs_per_prompt,
+                graded=p.pairs != "paper" if graded is None else graded,
+                chosen=chosen,
+                synthetic_negatives=p.pairs == "graded+synthetic",
+            )
+        )
     return out
 
 
 def _model_config(p: PipelineArguments) -> Any:
     from trl import ModelConfig
 
-    return ModelConfig(model_name_or_path=p.model, use_peft=True, lora_r=p.lora_r, lora_alpha=p.lora_alpha,
-                       lora_dropout=p.lora_dropout, load_in_4bit=p.load_in_4bit)
+    return ModelConfig(
+        model_name_or_path=p.model,
+        use_peft=True,
+        lora_r=p.lora_r,
+        lora_alpha=p.lora_alpha,
+        lora_dropout=p.lora_dropout,
+        load_in_4bit=p.load_in_4bit,
+    )
 
 
 def _common_train(p: PipelineArguments, out: Path, lr: float, steps: int, bs: int) -> dict[str, Any]:
     import torch
 
     cuda = torch.cuda.is_available()
-    return dict(output_dir=str(out), learning_rate=lr, max_steps=steps, per_device_train_batch_size=bs,
-                gradient_accumulation_steps=p.gradient_accumulation_steps, lr_scheduler_type="linear",
-                optim=p.optim, weight_decay=p.weight_decay, logging_steps=5, save_steps=max(steps // 2, 10),
-                save_total_limit=1, report_to="none", seed=p.seed, bf16=cuda or p.cpu_bf16,
-                use_cpu=not cuda and p.cpu_bf16, gradient_checkpointing=cuda, max_length=p.max_length)
+    return dict(
+        output_dir=str(out),
+        learning_rate=lr,
+        max_steps=steps,
+        per_device_train_batch_size=bs,
+        gradient_accumulation_steps=p.gradient_accumulation_steps,
+        lr_scheduler_type="linear",
+        optim=p.optim,
+        weight_decay=p.weight_decay,
+        logging_steps=5,
+        save_steps=max(steps // 2, 10),
+        save_total_limit=1,
+        report_to="none",
+        seed=p.seed,
+        bf16=cuda or p.cpu_bf16,
+        use_cpu=not cuda and p.cpu_bf16,
+        gradient_checkpointing=cuda,
+        max_length=p.max_length,
+    )
 
 
 def sft_stage(p: PipelineArguments, out: Path) -> str:
@@ -178,16 +244,20 @@ def sft_stage(p: PipelineArguments, out: Path) -> str:
     from .train_common import TrainDataArguments
 
     if not (out / "adapter_model.safetensors").is_file():
-        data = TrainDataArguments(**{k: v for k, v in _groups(p, split="train", limit=p.train_limit).items()
-                                     if k not in group_values(p, TestOptions)
-                                     and k not in group_values(p, GenerationOptions)})
-        run(data, SFTConfig(**_common_train(p, out, p.sft_learning_rate, p.sft_max_steps, p.sft_batch_size)),
-            _model_config(p))
+        data = TrainDataArguments(
+            **{
+                k: v
+                for k, v in _groups(p, split="train", limit=p.train_limit).items()
+                if k not in group_values(p, TestOptions) and k not in group_values(p, GenerationOptions)
+            }
+        )
+        run(data, SFTConfig(**_common_train(p, out, p.sft_learning_rate, p.sft_max_steps, p.sft_batch_size)), _model_config(p))
     return str(out)
 
 
-def dpo_stage(p: PipelineArguments, out: Path, prefs: Path, loss: str, adapter: str | None,
-              truncation_mode: str = "keep_start") -> str:
+def dpo_stage(
+    p: PipelineArguments, out: Path, prefs: Path, loss: str, adapter: str | None, truncation_mode: str = "keep_start"
+) -> str:
     """DPO (``loss`` sigmoid) or DPOP on ``prefs``, continuing ``adapter`` (its frozen copy is the reference)
     or from the base model, into ``out`` (reused when its adapter exists); returns ``out``."""
     from trl import DPOConfig
@@ -196,10 +266,17 @@ def dpo_stage(p: PipelineArguments, out: Path, prefs: Path, loss: str, adapter: 
     from .train_common import TrainDataArguments
 
     if not (out / "adapter_model.safetensors").is_file():
-        cfg = DPOConfig(beta=p.beta, truncation_mode=truncation_mode,
-                        **_common_train(p, out, p.dpo_learning_rate, p.dpo_max_steps, p.dpo_batch_size))
-        run(TrainDataArguments(train_file=str(prefs), adapter=adapter), PreferenceArguments(loss=loss,
-            dpop_lambda=p.dpop_lambda), cfg, _model_config(p))
+        cfg = DPOConfig(
+            beta=p.beta,
+            truncation_mode=truncation_mode,
+            **_common_train(p, out, p.dpo_learning_rate, p.dpo_max_steps, p.dpo_batch_size),
+        )
+        run(
+            TrainDataArguments(train_file=str(prefs), adapter=adapter),
+            PreferenceArguments(loss=loss, dpop_lambda=p.dpop_lambda),
+            cfg,
+            _model_config(p),
+        )
     return str(out)
 
 

@@ -40,9 +40,17 @@ def attempt_succeeded(row: dict[str, Any], run_tests: bool) -> bool:
     return True
 
 
-def run_repair_turns(prompts: list[dict[str, Any]], samples: list[dict[str, Any]], turns: int, args: Any,
-                     decoding: Any, scorer: Any, out: Path, load: Callable[[], tuple[Any, Any]],
-                     executor: Any = None) -> list[list[dict[str, Any]]]:
+def run_repair_turns(
+    prompts: list[dict[str, Any]],
+    samples: list[dict[str, Any]],
+    turns: int,
+    args: Any,
+    decoding: Any,
+    scorer: Any,
+    out: Path,
+    load: Callable[[], tuple[Any, Any]],
+    executor: Any = None,
+) -> list[list[dict[str, Any]]]:
     """Run (or resume) repair turns 1 ... ``turns`` after the turn-0 ``samples``.
 
     Args:
@@ -92,8 +100,9 @@ def _kinds(row: dict[str, Any]) -> list[str]:
     return kinds
 
 
-def repair_summary(prompts: Sequence[dict[str, Any]], history: Sequence[Sequence[dict[str, Any]]],
-                   run_tests: bool, turns: int) -> dict[str, Any]:
+def repair_summary(
+    prompts: Sequence[dict[str, Any]], history: Sequence[Sequence[dict[str, Any]]], run_tests: bool, turns: int
+) -> dict[str, Any]:
     """Per-turn cumulative compile rate and pass@1 (Wilson 95%), per-program verdicts and fixed error kinds.
 
     Args:
@@ -128,15 +137,17 @@ def repair_summary(prompts: Sequence[dict[str, Any]], history: Sequence[Sequence
             latest[pid] = r
         known = [state[i] for i in ids if i in state]
         with_tests = [s for s in known if s["passed"] is not None]
-        out_turns.append({
-            "turn": t,
-            "compile_rate": rate(sum(s["good"] for s in known), len(known)),
-            "pass_at_1": rate(sum(bool(s["passed"]) for s in with_tests), len(with_tests)) if run_tests else None,
-            "repaired": len(rows) if t else 0,
-            "fixed": fixed,
-            "fixed_error_kinds": dict(fixed_kinds.most_common()),
-            "per_program": {i: dict(state[i]) for i in ids if i in state},
-        })
+        out_turns.append(
+            {
+                "turn": t,
+                "compile_rate": rate(sum(s["good"] for s in known), len(known)),
+                "pass_at_1": rate(sum(bool(s["passed"]) for s in with_tests), len(with_tests)) if run_tests else None,
+                "repaired": len(rows) if t else 0,
+                "fixed": fixed,
+                "fixed_error_kinds": dict(fixed_kinds.most_common()),
+                "per_program": {i: dict(state[i]) for i in ids if i in state},
+            }
+        )
     return {"turns_asked": turns, "turns": out_turns}
 
 

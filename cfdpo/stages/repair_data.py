@@ -43,8 +43,9 @@ class RepairDataArguments:
     samples: str = field(metadata={"help": "A build-prefs or evaluate run directory (samples.jsonl, prompts.jsonl)."})
     out: str = field(default="runs/repair-data", metadata={"help": "Output directory."})
     prompt_format: str = field(default="raw", metadata={"help": "raw (text rows) or chat (conversational rows)."})
-    min_edit_distance: int = field(default=10, metadata={
-        "help": "Drop preference pairs whose chosen and rejected completions are closer (Levenshtein)."})
+    min_edit_distance: int = field(
+        default=10, metadata={"help": "Drop preference pairs whose chosen and rejected completions are closer (Levenshtein)."}
+    )
     max_errors: int = field(default=3, metadata={"help": "Diagnostics quoted in each repair prompt."})
     max_per_prompt: int | None = field(default=None, metadata={"help": "Failed samples used per program, at most."})
 
@@ -68,8 +69,9 @@ def _render(prompt: str, feedback: str, completion: str | None, fmt: str) -> Any
     return [{"role": "assistant", "content": format_answer(completion, "chat")}]
 
 
-def repair_rows(prompts: list[dict[str, Any]], samples: list[dict[str, Any]], a: RepairDataArguments
-                ) -> tuple[list[dict[str, Any]], list[dict[str, Any]], Counter]:
+def repair_rows(
+    prompts: list[dict[str, Any]], samples: list[dict[str, Any]], a: RepairDataArguments
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]], Counter]:
     """SFT rows, preference rows and drop counts (see the module docstring).
 
     Args:
@@ -96,24 +98,35 @@ def repair_rows(prompts: list[dict[str, Any]], samples: list[dict[str, Any]], a:
             continue
         target, source = (good[0]["completion"], "sample") if good else (p["reference_completion"], "reference")
         seen: set[str] = set()
-        for s in failed[:a.max_per_prompt] if a.max_per_prompt else failed:
+        for s in failed[: a.max_per_prompt] if a.max_per_prompt else failed:
             if s["completion"] in seen:
                 dropped["duplicate_failed_completion"] += 1
                 continue
             seen.add(s["completion"])
             feedback = feedback_for({**s, "prompt": p["prompt"]}, a.max_errors)
             prompt = _render(p["prompt"], feedback, None, a.prompt_format)
-            meta = {"id": f"{s['id']}:repair", "prompt_id": p["id"], "failed_sample": s["id"],
-                    "failed_verdict": s["verdict"], "target_source": source, "feedback": feedback}
-            sft.append({**meta, "prompt": prompt, "completion": _render(p["prompt"], feedback, target,
-                                                                         a.prompt_format)})
+            meta = {
+                "id": f"{s['id']}:repair",
+                "prompt_id": p["id"],
+                "failed_sample": s["id"],
+                "failed_verdict": s["verdict"],
+                "target_source": source,
+                "feedback": feedback,
+            }
+            sft.append({**meta, "prompt": prompt, "completion": _render(p["prompt"], feedback, target, a.prompt_format)})
             dist = edit_distance(target, s["completion"])
             if dist < a.min_edit_distance:
                 dropped["pair_too_close"] += 1
                 continue
-            prefs.append({**meta, "prompt": prompt, "chosen": _render(p["prompt"], feedback, target, a.prompt_format),
-                          "rejected": _render(p["prompt"], feedback, s["completion"], a.prompt_format),
-                          "edit_distance": dist})
+            prefs.append(
+                {
+                    **meta,
+                    "prompt": prompt,
+                    "chosen": _render(p["prompt"], feedback, target, a.prompt_format),
+                    "rejected": _render(p["prompt"], feedback, s["completion"], a.prompt_format),
+                    "edit_distance": dist,
+                }
+            )
     return sft, prefs, dropped
 
 
@@ -148,13 +161,17 @@ def run(a: RepairDataArguments) -> dict[str, Any]:
         write_jsonl(out / "repair_sft.jsonl", sft)
         write_jsonl(out / "repair_prefs.jsonl", prefs)
         summary = {
-            "prompts": len(prompts), "samples": len(samples), "repair_turn_files": [str(f) for f in turns],
-            "sft_rows": len(sft), "pref_rows": len(prefs),
+            "prompts": len(prompts),
+            "samples": len(samples),
+            "repair_turn_files": [str(f) for f in turns],
+            "sft_rows": len(sft),
+            "pref_rows": len(prefs),
             "targets": dict(Counter(r["target_source"] for r in sft)),
             "failed_verdicts": dict(Counter(r["failed_verdict"] for r in sft)),
             "dropped": dict(dropped),
             "edit_distance_mean": round(sum(r["edit_distance"] for r in prefs) / len(prefs), 1) if prefs else None,
-            "config": asdict(a), "wall_s": round(time.time() - t0, 1),
+            "config": asdict(a),
+            "wall_s": round(time.time() - t0, 1),
         }
         write_json(out / "summary.json", summary)
     return summary

@@ -24,8 +24,9 @@ def run(data_args: Any, train_args: Any, model_args: Any) -> str:
     from .train_common import record_run, sft_rows, train_and_save, training_run
 
     with training_run(data_args, train_args, model_args) as out:
-        model, tok, peft_cfg = load_for_training(model_args, data_args.adapter, train_args.max_length or 2048,
-                                                 data_args.use_unsloth)
+        model, tok, peft_cfg = load_for_training(
+            model_args, data_args.adapter, train_args.max_length or 2048, data_args.use_unsloth
+        )
         ds = sft_rows(data_args, train_args.seed, out, tok)
         if len(ds) == 0:
             raise ValueError("no training rows: check --data / --train_file and --limit")

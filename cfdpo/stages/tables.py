@@ -31,13 +31,19 @@ class TablesArguments:
 
     results: str = field(default="results", metadata={"help": "The directory of committed result tables."})
     readme: str = field(default="README.md", metadata={"help": "The file whose marked tables are rewritten."})
-    check: bool = field(default=False, metadata={
-        "help": "Only check: exit 1 naming each table whose text differs from what its results give."})
-    add: list[str] = field(default_factory=list, metadata={
-        "help": "NAME LABEL=RUN_DIR [LABEL=RUN_DIR ...]: copy evaluate runs' results into results/NAME "
-                "(rows in this order; the first is the baseline unless table.json says otherwise)."})
-    measured_at: str | None = field(default=None, metadata={
-        "help": "With --add: the commit the runs were measured at (default: the repository's HEAD)."})
+    check: bool = field(
+        default=False, metadata={"help": "Only check: exit 1 naming each table whose text differs from what its results give."}
+    )
+    add: list[str] = field(
+        default_factory=list,
+        metadata={
+            "help": "NAME LABEL=RUN_DIR [LABEL=RUN_DIR ...]: copy evaluate runs' results into results/NAME "
+            "(rows in this order; the first is the baseline unless table.json says otherwise)."
+        },
+    )
+    measured_at: str | None = field(
+        default=None, metadata={"help": "With --add: the commit the runs were measured at (default: the repository's HEAD)."}
+    )
     title: str | None = field(default=None, metadata={"help": "With --add: the table's title."})
 
     def __post_init__(self) -> None:

@@ -13,8 +13,17 @@ from .configs import CompileOptions, CorpusOptions, group_values, refuse_non_def
 
 log = logging.getLogger(__name__)
 
-__all__ = ["TrainDataArguments", "check_training_args", "corpus_prompts", "last_checkpoint", "load_jsonl_dataset",
-           "record_run", "sft_rows", "train_and_save", "training_run"]
+__all__ = [
+    "TrainDataArguments",
+    "check_training_args",
+    "corpus_prompts",
+    "last_checkpoint",
+    "load_jsonl_dataset",
+    "record_run",
+    "sft_rows",
+    "train_and_save",
+    "training_run",
+]
 
 
 @dataclass
@@ -22,12 +31,17 @@ class TrainDataArguments(CorpusOptions, CompileOptions):
     """Where training data comes from (YAML keys = these field names): ``--train_file``, or the masked
     corpus (the corpus and compile option groups of :mod:`cfdpo.stages.configs`, the same as evaluate's)."""
 
-    train_file: str | None = field(default=None, metadata={
-        "help": "A JSONL file or run directory instead of --data: prompt/completion rows for SFT "
-                "(e.g. IR pairs), preferences.jsonl (or a build-prefs run dir) for DPO."})
+    train_file: str | None = field(
+        default=None,
+        metadata={
+            "help": "A JSONL file or run directory instead of --data: prompt/completion rows for SFT "
+            "(e.g. IR pairs), preferences.jsonl (or a build-prefs run dir) for DPO."
+        },
+    )
     split: str = field(default="train", metadata={"help": "Corpus split to train on."})
-    adapter: str | None = field(default=None, metadata={
-        "help": "An existing LoRA adapter to continue from (e.g. the SFT adapter for DPO)."})
+    adapter: str | None = field(
+        default=None, metadata={"help": "An existing LoRA adapter to continue from (e.g. the SFT adapter for DPO)."}
+    )
     use_unsloth: bool = field(default=True, metadata={"help": "Use unsloth when installed and CUDA is present."})
 
     def __post_init__(self) -> None:
@@ -42,16 +56,16 @@ class TrainDataArguments(CorpusOptions, CompileOptions):
         Raises:
             OptionError: naming the first such option.
         """
-        refuse_non_defaults(self, (CorpusOptions, CompileOptions),
-                            f"cfdpo {command} reads its rows from --train_file, not from a corpus", allow)
+        refuse_non_defaults(
+            self, (CorpusOptions, CompileOptions), f"cfdpo {command} reads its rows from --train_file, not from a corpus", allow
+        )
 
 
 def corpus_prompts(d: TrainDataArguments, seed: int, out: Path) -> list[dict[str, Any]]:
     """The masked prompt rows of ``d``'s corpus split (``prompts.jsonl`` rows, reused from ``out`` when there)."""
     from .common import CommonArguments, make_scorer, prepare_prompts
 
-    common = CommonArguments(out=str(out), seed=seed, **group_values(d, CorpusOptions),
-                             **group_values(d, CompileOptions))
+    common = CommonArguments(out=str(out), seed=seed, **group_values(d, CorpusOptions), **group_values(d, CompileOptions))
     return prepare_prompts(common, make_scorer(common), out)
 
 
@@ -87,18 +101,37 @@ def check_training_args(*configs: Any) -> None:
         if hasattr(c, "lora_r") and getattr(c, "use_peft", False):
             at_least("lora_r", c.lora_r, 1)
         if type(c).__name__ == "DPOConfig":
-            defaults = {f.name: (f.default_factory() if f.default_factory is not dataclasses.MISSING  # type: ignore[misc]
-                                 else f.default) for f in dataclasses.fields(c) if f.name in DPO_IGNORED}
+            defaults = {
+                f.name: (
+                    f.default_factory()
+                    if f.default_factory is not dataclasses.MISSING  # type: ignore[misc]
+                    else f.default
+                )
+                for f in dataclasses.fields(c)
+                if f.name in DPO_IGNORED
+            }
             for name, default in defaults.items():
                 if getattr(c, name) != default:
-                    raise OptionError(name, f"is not used by cfdpo dpo, whose loss is --loss sigmoid|dpop "
-                                            f"(--dpop_lambda, --label_smoothing_eps); got {getattr(c, name)!r}")
+                    raise OptionError(
+                        name,
+                        f"is not used by cfdpo dpo, whose loss is --loss sigmoid|dpop "
+                        f"(--dpop_lambda, --label_smoothing_eps); got {getattr(c, name)!r}",
+                    )
 
 
 #: TRL DPOConfig options that only TRL's own loss reads: cfdpo's PreferenceTrainer computes its loss itself
 #: (:mod:`cfdpo.training.losses`), so these are refused rather than silently ignored
-DPO_IGNORED = ("loss_type", "loss_weights", "ld_alpha", "f_divergence_type", "f_alpha_divergence_coef",
-               "label_smoothing", "use_weighting", "discopop_tau", "use_liger_kernel")
+DPO_IGNORED = (
+    "loss_type",
+    "loss_weights",
+    "ld_alpha",
+    "f_divergence_type",
+    "f_alpha_divergence_coef",
+    "label_smoothing",
+    "use_weighting",
+    "discopop_tau",
+    "use_liger_kernel",
+)
 
 
 def load_jsonl_dataset(path: str, kind: str, default_name: str) -> Any:
@@ -141,11 +174,15 @@ def sft_rows(d: TrainDataArguments, seed: int, out: Path, tokenizer: Any) -> Any
         ds = load_jsonl_dataset(d.train_file, "sft_rows", "train.jsonl")
         return ds.select(range(min(d.limit, len(ds)))) if d.limit else ds
     rows = corpus_prompts(d, seed, out)
-    return datasets.Dataset.from_list([
-        {"prompt": render_prompt(r["prompt"], d.prompt_format, tokenizer),
-         "completion": format_answer(r["reference_completion"], d.prompt_format)}
-        for r in rows
-    ])
+    return datasets.Dataset.from_list(
+        [
+            {
+                "prompt": render_prompt(r["prompt"], d.prompt_format, tokenizer),
+                "completion": format_answer(r["reference_completion"], d.prompt_format),
+            }
+            for r in rows
+        ]
+    )
 
 
 @contextmanager
@@ -196,5 +233,4 @@ def record_run(out: Path, *configs: Any) -> None:
         except AttributeError:
             d = asdict(c)
         resolved[type(c).__name__] = d
-    write_json(out / "run_config.json", {"config": resolved, "schema_version": SCHEMA_VERSION,
-                                         "environment": environment_info()})
+    write_json(out / "run_config.json", {"config": resolved, "schema_version": SCHEMA_VERSION, "environment": environment_info()})

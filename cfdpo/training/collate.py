@@ -23,8 +23,9 @@ from trl.trainer.dpo_trainer import DataCollatorForPreference
 __all__ = ["SharedPromptCollator", "fit_pair"]
 
 
-def fit_pair(prompt: list[int], chosen: list[int], rejected: list[int],
-             max_length: int) -> tuple[list[int], list[int], list[int]]:
+def fit_pair(
+    prompt: list[int], chosen: list[int], rejected: list[int], max_length: int
+) -> tuple[list[int], list[int], list[int]]:
     """Cut one preference pair to ``max_length`` tokens per row, with one prompt window for both rows.
 
     Args:
@@ -38,7 +39,7 @@ def fit_pair(prompt: list[int], chosen: list[int], rejected: list[int],
     room = max_length - min(len(prompt), max_length // 4)
     chosen, rejected = chosen[:room], rejected[:room]
     keep = max(0, min(len(prompt), max_length - max(len(chosen), len(rejected))))
-    return prompt[len(prompt) - keep:], chosen, rejected
+    return prompt[len(prompt) - keep :], chosen, rejected
 
 
 @dataclass

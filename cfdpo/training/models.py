@@ -30,8 +30,9 @@ def backend_name(use_unsloth: bool, load_in_4bit: bool) -> str:
         if importlib.util.find_spec("bitsandbytes") is None:
             from ..errors import InputError
 
-            raise InputError("--load_in_4bit needs bitsandbytes: pip install bitsandbytes==0.50.2 "
-                             "(it runs NF4 layers on the CPU too)")
+            raise InputError(
+                "--load_in_4bit needs bitsandbytes: pip install bitsandbytes==0.50.2 (it runs NF4 layers on the CPU too)"
+            )
         return "bnb-4bit"
     return "plain"
 
@@ -61,10 +62,15 @@ def unsloth_peft_kwargs(model_args: Any) -> dict[str, Any]:
     targets = model_args.lora_target_modules
     if isinstance(targets, str):
         targets = None if targets == "all-linear" else [targets]
-    return {"r": model_args.lora_r, "lora_alpha": model_args.lora_alpha, "lora_dropout": model_args.lora_dropout,
-            "target_modules": list(targets) if targets else list(UNSLOTH_DEFAULT_TARGETS),
-            "modules_to_save": model_args.lora_modules_to_save, "use_rslora": model_args.use_rslora,
-            "use_gradient_checkpointing": "unsloth"}
+    return {
+        "r": model_args.lora_r,
+        "lora_alpha": model_args.lora_alpha,
+        "lora_dropout": model_args.lora_dropout,
+        "target_modules": list(targets) if targets else list(UNSLOTH_DEFAULT_TARGETS),
+        "modules_to_save": model_args.lora_modules_to_save,
+        "use_rslora": model_args.use_rslora,
+        "use_gradient_checkpointing": "unsloth",
+    }
 
 
 def cpu_safe_args(args: Any) -> Any:
@@ -92,8 +98,9 @@ def cpu_safe_args(args: Any) -> Any:
     return args
 
 
-def load_for_training(model_args: Any, adapter: str | None = None, max_seq_length: int = 2048,
-                      use_unsloth: bool = True) -> tuple[Any, Any, Any]:
+def load_for_training(
+    model_args: Any, adapter: str | None = None, max_seq_length: int = 2048, use_unsloth: bool = True
+) -> tuple[Any, Any, Any]:
     """Load the model to train and its tokenizer.
 
     Args:
@@ -118,8 +125,7 @@ def load_for_training(model_args: Any, adapter: str | None = None, max_seq_lengt
     if backend == "unsloth":
         from unsloth import FastLanguageModel  # lazily: raises without a GPU
 
-        model, tok = FastLanguageModel.from_pretrained(path, max_seq_length=max_seq_length,
-                                                       load_in_4bit=model_args.load_in_4bit)
+        model, tok = FastLanguageModel.from_pretrained(path, max_seq_length=max_seq_length, load_in_4bit=model_args.load_in_4bit)
         if adapter:
             from peft import PeftModel
 
@@ -133,9 +139,11 @@ def load_for_training(model_args: Any, adapter: str | None = None, max_seq_lengt
             from transformers import BitsAndBytesConfig
 
             kwargs["quantization_config"] = BitsAndBytesConfig(
-                load_in_4bit=True, bnb_4bit_quant_type=model_args.bnb_4bit_quant_type,
+                load_in_4bit=True,
+                bnb_4bit_quant_type=model_args.bnb_4bit_quant_type,
                 bnb_4bit_use_double_quant=model_args.use_bnb_nested_quant,
-                bnb_4bit_compute_dtype=torch.bfloat16 if torch.cuda.is_available() else torch.float32)
+                bnb_4bit_compute_dtype=torch.bfloat16 if torch.cuda.is_available() else torch.float32,
+            )
         model = AutoModelForCausalLM.from_pretrained(path, **kwargs)
         tok = AutoTokenizer.from_pretrained(path)
         if backend == "bnb-4bit":

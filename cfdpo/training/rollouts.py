@@ -40,16 +40,21 @@ def program_rollout() -> Callable[[list[Any], Any], dict[str, Any]]:
         if any(not isinstance(p, str) for p in prompts):
             raise ValueError("program_rollout takes raw-format prompts (the masked programs), not chat messages")
         a = trainer.args
-        sampling: dict[str, Any] = {"temperature": a.temperature, "top_p": a.top_p, "top_k": a.top_k or None,
-                                    "repetition_penalty": a.repetition_penalty}
+        sampling: dict[str, Any] = {
+            "temperature": a.temperature,
+            "top_p": a.top_p,
+            "top_k": a.top_k or None,
+            "repetition_penalty": a.repetition_penalty,
+        }
         if a.min_p is not None:
             sampling["min_p"] = a.min_p
         model = trainer.accelerator.unwrap_model(trainer.model)
         was_training = model.training
         model.eval()
         try:
-            prompt_ids, completion_ids = sample_program_ids(model, trainer.processing_class, prompts,
-                                                            a.max_completion_length, sampling)
+            prompt_ids, completion_ids = sample_program_ids(
+                model, trainer.processing_class, prompts, a.max_completion_length, sampling
+            )
         finally:
             model.train(was_training)
         return {"prompt_ids": prompt_ids, "completion_ids": completion_ids, "logprobs": None}

@@ -43,8 +43,7 @@ def shared_prefix_length(input_ids: torch.Tensor, completion_mask: torch.Tensor)
     return p
 
 
-def shared_prefix_logits(model: Any, input_ids: torch.Tensor, attention_mask: torch.Tensor,
-                         p: int) -> tuple[torch.Tensor, int]:
+def shared_prefix_logits(model: Any, input_ids: torch.Tensor, attention_mask: torch.Tensor, p: int) -> tuple[torch.Tensor, int]:
     """Next-token logits of positions ``p-1 .. L-2`` of every row, reading the first ``p`` tokens once per pair.
 
     The first ``p`` tokens of the B pairs go through the model once (with gradients); their cached keys and
@@ -60,8 +59,7 @@ def shared_prefix_logits(model: Any, input_ids: torch.Tensor, attention_mask: to
         ``(logits [2B, L-p, V], p)``: ``logits[:, j]`` predicts token ``p + j``.
     """
     n = input_ids.shape[0] // 2
-    head = model(input_ids=input_ids[:n, :p], attention_mask=attention_mask[:n, :p], use_cache=True,
-                 logits_to_keep=1)
+    head = model(input_ids=input_ids[:n, :p], attention_mask=attention_mask[:n, :p], use_cache=True, logits_to_keep=1)
     cache = head.past_key_values
     both = torch.cat([torch.arange(n), torch.arange(n)]).to(input_ids.device)
     for layer in cache.layers:
@@ -70,6 +68,7 @@ def shared_prefix_logits(model: Any, input_ids: torch.Tensor, attention_mask: to
         return head.logits[both], p
     tail = model(input_ids=input_ids[:, p:], attention_mask=attention_mask, past_key_values=cache, use_cache=True)
     return torch.cat([head.logits[both], tail.logits[:, :-1, :]], dim=1), p
+
 
 _NON_MODEL_KEYS = {"completion_mask", "ref_chosen_logps", "ref_rejected_logps"}
 
@@ -91,16 +90,29 @@ class PreferenceTrainer(DPOTrainer):
     (mean of max(0, log π_ref(y_w) - log π(y_w))).
     """
 
-    def __init__(self, *args: Any, preference_loss: str = "sigmoid", loss_kwargs: dict[str, Any] | None = None,
-                 share_prompt: bool = True, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        preference_loss: str = "sigmoid",
+        loss_kwargs: dict[str, Any] | None = None,
+        share_prompt: bool = True,
+        **kwargs: Any,
+    ) -> None:
         train_args = kwargs.get("args")
         tok = kwargs.get("processing_class")
-        if (kwargs.get("data_collator") is None and train_args is not None and tok is not None
-                and train_args.truncation_mode == "keep_end" and train_args.max_length):
+        if (
+            kwargs.get("data_collator") is None
+            and train_args is not None
+            and tok is not None
+            and train_args.truncation_mode == "keep_end"
+            and train_args.max_length
+        ):
             pad = train_args.pad_token or tok.pad_token or tok.eos_token
-            kwargs["data_collator"] = SharedPromptCollator(pad_token_id=tok.convert_tokens_to_ids(pad),
-                                                           max_length=train_args.max_length,
-                                                           pad_to_multiple_of=train_args.pad_to_multiple_of)
+            kwargs["data_collator"] = SharedPromptCollator(
+                pad_token_id=tok.convert_tokens_to_ids(pad),
+                max_length=train_args.max_length,
+                pad_to_multiple_of=train_args.pad_to_multiple_of,
+            )
         self.share_prompt = share_prompt
         self.loss_fn, allowed = get_loss(preference_loss)
         self.loss_kwargs = dict(loss_kwargs or {})
@@ -138,20 +150,21 @@ class PreferenceTrainer(DPOTrainer):
             context = trl_dpo.use_adapter(unwrapped, adapter_name="ref" if "ref" in unwrapped.peft_config else None)
         kwargs: Any = self.args.gradient_checkpointing_kwargs
         policy: Any = self.model
-        with (torch.no_grad(), trl_dpo.disable_gradient_checkpointing(policy, kwargs),
-              context):
+        with torch.no_grad(), trl_dpo.disable_gradient_checkpointing(policy, kwargs), context:
             return self._sequence_logps(model, inputs).chunk(2, dim=0)
 
-    def compute_loss(self, model: Any, inputs: dict[str, torch.Tensor], return_outputs: bool = False,
-                     num_items_in_batch: Any = None) -> Any:
+    def compute_loss(
+        self, model: Any, inputs: dict[str, torch.Tensor], return_outputs: bool = False, num_items_in_batch: Any = None
+    ) -> Any:
         mode = "train" if model.training else "eval"
         chosen_logps, rejected_logps = self._sequence_logps(model, inputs).chunk(2, dim=0)  # batch: [chosen; rejected]
         if self.precompute_ref_logps:
             ref_chosen, ref_rejected = inputs["ref_chosen_logps"], inputs["ref_rejected_logps"]
         else:
             ref_chosen, ref_rejected = self.compute_ref_log_probs(model, inputs)
-        out = self.loss_fn(chosen_logps, rejected_logps, ref_chosen.detach(), ref_rejected.detach(),
-                           beta=self.beta, **self.loss_kwargs)
+        out = self.loss_fn(
+            chosen_logps, rejected_logps, ref_chosen.detach(), ref_rejected.detach(), beta=self.beta, **self.loss_kwargs
+        )
         loss = out.losses.mean()
         gather = self.accelerator.gather_for_metrics
         m = self._metrics[mode]
