@@ -4,7 +4,8 @@
 
 The completions are real: the default model's samples (temperature 0.8, 4 per prompt) of masked CodeChef
 test-split programs whose problems have sample tests, made once with ``cfdpo build-prefs`` into
-``--samples DIR`` (default ``~/.cache/cfdpo/bench/rewards-samples``; reused when there). In one run:
+``~/.cache/cfdpo/bench/rewards-samples`` (reused when there), or the samples of the evaluate / build-prefs
+run directories given as ``--samples DIR [DIR ...]``. In one run:
 
   (a) the usual reward: per completion, one plain ``g++ -std=c++17 -o prog prog.cpp`` subprocess, then one
       run per sample test (stdin in, stdout compared token by token), sequential, no cache, no pool, no PCH;
@@ -64,16 +65,16 @@ def make_samples(corpus: Path, out: Path, n: int) -> None:
     subprocess.run(argv, check=True)
 
 
-def load(samples: Path, n: int) -> list[dict]:
+def load(dirs: list[Path], n: int) -> list[dict]:
     from cfdpo.jsonl import read_jsonl
 
-    prompts = {r["id"]: r for r in read_jsonl(samples / "prompts.jsonl")}
     rows = []
-    for s in read_jsonl(samples / "samples.jsonl"):
-        p = prompts[s["prompt_id"]]
-        rows.append(
-            {"prompt": p["prompt"], "completion": s.get("raw_completion", s["completion"]), "tests": p.get("tests") or []}
-        )
+    for d in dirs:
+        prompts = {r["id"]: r for r in read_jsonl(d / "prompts.jsonl")}
+        for s in read_jsonl(d / "samples.jsonl"):
+            p = prompts[s["prompt_id"]]
+            completion = s.get("raw_completion", s["completion"])
+            rows.append({"prompt": p["prompt"], "completion": completion, "tests": p.get("tests") or []})
     return rows[:n]
 
 
@@ -178,19 +179,30 @@ def hostile_batch(cfg) -> tuple[float, float, list[float | None]]:
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--corpus", type=Path, default=Path("../shared/corpora/codechef"))
-    ap.add_argument("--samples", type=Path, default=DEFAULT_SAMPLES, help="a build-prefs run dir (made if absent)")
+    ap.add_argument(
+        "--samples",
+        type=Path,
+        nargs="+",
+        default=None,
+        help="evaluate / build-prefs run dirs whose samples to judge (default: made with build-prefs)",
+    )
     ap.add_argument("--n", type=int, default=512)
     ap.add_argument("--batch", type=int, default=16, help="completions per reward call (a GRPO batch)")
     ap.add_argument("--workers", type=int, default=os.cpu_count() or 1)
     ap.add_argument("--isolation", default="auto")
     ap.add_argument("--warm", action="store_true", help="also time a second pass with the compile cache warm")
     a = ap.parse_args()
-    if not (a.samples / "samples.jsonl").is_file():
-        if not a.corpus.is_dir():
-            print(f"--corpus {a.corpus}: no such directory (and no --samples)", file=sys.stderr)
-            return 2
-        make_samples(a.corpus, a.samples, a.n)
-    rows = load(a.samples, a.n)
+    dirs = a.samples or [DEFAULT_SAMPLES]
+    for d in dirs:
+        if not (d / "samples.jsonl").is_file():
+            if a.samples:
+                print(f"--samples {d}: no samples.jsonl", file=sys.stderr)
+                return 2
+            if not a.corpus.is_dir():
+                print(f"--corpus {a.corpus}: no such directory (and no --samples)", file=sys.stderr)
+                return 2
+            make_samples(a.corpus, d, a.n)
+    rows = load(dirs, a.n)
     os.environ["CFDPO_CACHE"] = tempfile.mkdtemp(prefix="bench-rewards-cache-")  # an empty compile cache
     from cfdpo.rewards import RewardConfig
 
