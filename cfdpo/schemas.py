@@ -6,7 +6,7 @@ is reported as ``file:line: problem`` (an :class:`~cfdpo.errors.InputError`)
 before any work, instead of a ``KeyError`` deep inside a run. Required fields
 are the ones some reader needs; the others are written by cfdpo and checked
 for type when present. ``SCHEMA_VERSION`` goes into every run's
-``run_config.json``; README's "Row schemas" section is :func:`schema_markdown`
+``run_config.json``; the "Row schemas" section of docs/data.md is :func:`schema_markdown`
 (a test keeps the two equal).
 """
 
@@ -318,7 +318,7 @@ def read_rows(kind: str, path: str | Path, repair: bool = False) -> list[dict[st
 
 
 def schema_markdown(kinds: Iterable[str] | None = None) -> str:
-    """README's row-schema tables (one per file kind): field, type, required, meaning."""
+    """The row-schema tables of docs/data.md (one per file kind): field, type, required, meaning."""
     parts = []
     for kind in kinds or SCHEMAS:
         s = SCHEMAS[kind]

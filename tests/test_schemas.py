@@ -1,4 +1,4 @@
-"""Row schemas: bad rows are named by file and line; README's tables are the declared schemas."""
+"""Row schemas: bad rows are named by file and line; docs/data.md's tables are the declared schemas."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from .conftest import REPO
 
 
 def test_readme_holds_the_declared_schemas() -> None:
-    readme = (REPO / "README.md").read_text()
+    readme = (REPO / "docs" / "data.md").read_text()
     start = readme.index("<!-- schema tables")
     block = readme[readme.index("\n", start) + 1 : readme.index("<!-- end of schema tables -->")]
     assert block == schema_markdown()

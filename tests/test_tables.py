@@ -44,7 +44,7 @@ def test_tables_add_render_check_and_catch_a_stale_table(capfd, tmp_path) -> Non
     readme = tmp_path / "README.md"
     readme.write_text("# x\n\nbefore\n<!-- table:demo -->\nold text\n<!-- /table:demo -->\nafter\n")
     results = tmp_path / "results"
-    argv = ["tables", "--readme", str(readme), "--results", str(results)]
+    argv = ["tables", "--docs", str(readme), "--results", str(results)]
     assert main([*argv, "--add", "demo", f"Base={base}", f"tuned={tuned}", "--measured_at", "abc1234", "--title", "Demo"]) == 0
     spec = json.loads((results / "demo" / "table.json").read_text())
     assert spec["runs"] == {"Base": "Base.json", "tuned": "tuned.json"} and spec["measured_at"] == "abc1234"
@@ -62,24 +62,26 @@ def test_tables_add_render_check_and_catch_a_stale_table(capfd, tmp_path) -> Non
     readme.write_text(text.replace("73.2", "75.0"))
     assert main([*argv, "--check"]) == 1
     err = capfd.readouterr().err
-    assert "out of date with results/: demo" in err and "Traceback" not in err
+    assert f"{readme}:demo" in err and "out of date" in err and "Traceback" not in err
     assert main(argv) == 0 and main([*argv, "--check"]) == 0
 
 
 def test_tables_refuse_a_marker_without_results_and_incomparable_runs(capfd, tmp_path) -> None:
     readme = tmp_path / "README.md"
     readme.write_text("<!-- table:nope -->\n<!-- /table:nope -->\n")
-    assert main(["tables", "--readme", str(readme), "--results", str(tmp_path / "results")]) != 0
-    assert "no results/nope/ directory" in capfd.readouterr().err
+    assert main(["tables", "--docs", str(readme), "--results", str(tmp_path / "results")]) != 0
+    assert "nope/ directory" in capfd.readouterr().err
     a = _run_dir(tmp_path, "a", _results([True, False], [None, None]), 2)
     b = _run_dir(tmp_path, "b", _results([True, True], [None, None], mask_ratio=0.2), 2)
     readme.write_text("<!-- table:t -->\n<!-- /table:t -->\n")
-    code = main(["tables", "--readme", str(readme), "--results", str(tmp_path / "results"), "--add", "t", f"a={a}", f"b={b}"])
+    code = main(["tables", "--docs", str(readme), "--results", str(tmp_path / "results"), "--add", "t", f"a={a}", f"b={b}"])
     assert code != 0 and "config.mask_ratio" in capfd.readouterr().err
 
 
 @pytest.mark.skipif(not (REPO / "results").is_dir(), reason="no committed results/ in this checkout")
 def test_readme_tables_agree_with_the_committed_results(tmp_path) -> None:
-    """The repository's own README: every marked table is what its results/ give (cfdpo tables --check)."""
+    """The repository's own README and docs/: every marked table is what results/ give (cfdpo tables --check)."""
     shutil.copy(REPO / "README.md", tmp_path / "README.md")
-    assert main(["tables", "--readme", str(tmp_path / "README.md"), "--results", str(REPO / "results"), "--check"]) == 0
+    shutil.copytree(REPO / "docs", tmp_path / "docs")
+    pages = [str(tmp_path / "README.md"), str(tmp_path / "docs")]
+    assert main(["tables", "--docs", *pages, "--results", str(REPO / "results"), "--check"]) == 0

@@ -1,4 +1,4 @@
-"""``cfdpo tables [--check] [--add NAME LABEL=RUN_DIR ...]``: README's result tables from ``results/``.
+"""``cfdpo tables [--check] [--add NAME LABEL=RUN_DIR ...]``: the result tables of README and docs/ from ``results/``.
 
 The command parses options and calls :func:`cfdpo.stages.tables.run`; its module docstring (shown by
 ``--help``) describes the files.
@@ -20,11 +20,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.check:
         if changed:
             print(
-                f"cfdpo tables: {args.readme}: out of date with results/: {', '.join(changed)} (run cfdpo tables)",
+                f"cfdpo tables: out of date with {args.results}/: {', '.join(changed)} (run cfdpo tables)",
                 file=sys.stderr,
             )
             return 1
-        print(f"{args.readme}: every table agrees with its results")
+        print(f"{', '.join(args.docs)}: every table agrees with its results")
         return 0
-    print(f"rewrote {', '.join(changed)} in {args.readme}" if changed else f"{args.readme}: nothing to rewrite")
+    print(f"rewrote {', '.join(changed)}" if changed else f"{', '.join(args.docs)}: nothing to rewrite")
     return 0

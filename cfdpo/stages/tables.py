@@ -1,10 +1,10 @@
-"""``cfdpo tables``: README's result tables rewritten from the result files committed under ``results/``.
+"""``cfdpo tables``: the result tables of README and ``docs/`` rewritten from the files committed under ``results/``.
 
 Each table is a directory ``results/<table>/`` holding ``table.json`` (its title, the runs in row order as
 ``label -> file``, the baselines, and the commit the runs were measured at) and one ``<label>.json`` per run:
 the evaluation's ``results.json`` with every per-program verdict (prompts without a sample folded in as
-failures), its scorer policy, prompt settings and run config; samples and adapters stay out. README
-marks each table's place with ``<!-- table:NAME -->`` and ``<!-- /table:NAME -->``; ``cfdpo tables``
+failures), its scorer policy, prompt settings and run config; samples and adapters stay out. A page (README
+or a ``docs/*.md`` file) marks each table's place with ``<!-- table:NAME -->`` and ``<!-- /table:NAME -->``; ``cfdpo tables``
 rewrites what is between them (:func:`cfdpo.evaluation.compare.format_markdown`: Wilson intervals, exact
 McNemar on per-program verdicts, Holm-adjusted p), ``--check`` only says which tables differ (exit 1), and
 ``--add NAME LABEL=RUN_DIR`` copies an evaluate run's results into a table. A table whose code is older than
@@ -30,7 +30,10 @@ class TablesArguments:
     """``cfdpo tables`` arguments (YAML keys = these field names)."""
 
     results: str = field(default="results", metadata={"help": "The directory of committed result tables."})
-    readme: str = field(default="README.md", metadata={"help": "The file whose marked tables are rewritten."})
+    docs: list[str] = field(
+        default_factory=lambda: ["README.md", "docs"],
+        metadata={"help": "Pages whose marked tables are rewritten: markdown files, or directories of them."},
+    )
     check: bool = field(
         default=False, metadata={"help": "Only check: exit 1 naming each table whose text differs from what its results give."}
     )
@@ -135,9 +138,31 @@ def _head() -> str:
         return "?"
 
 
+def _rewrite(page: Path, results: Path, check: bool) -> list[str]:
+    """Rewrite the marked tables of one page (unless ``check``); the names of those that differed."""
+    from ..errors import InputError
+
+    text = page.read_text(encoding="utf-8")
+    changed = []
+    for name in re.findall(r"<!-- table:([A-Za-z0-9_.-]+) -->", text):
+        start, end = _marker(name)
+        i, j = text.index(start) + len(start), text.find(end)
+        if j < 0:
+            raise InputError(f"{page}: {start} has no {end}")
+        if not (results / name).is_dir():
+            raise InputError(f"{page}: {start} names a table with no {results / name}/ directory")
+        body = "\n" + render_table(results / name) + "\n"
+        if text[i:j] != body:
+            changed.append(name)
+            text = text[:i] + body + text[j:]
+    if changed and not check:
+        page.write_text(text, encoding="utf-8")
+    return changed
+
+
 def run(args: TablesArguments) -> list[str]:
-    """Add runs (``--add``), then rewrite (or ``--check``) every marked table of ``args.readme``; returns the
-    names of the tables that differed (with ``--check``) or were rewritten.
+    """Add runs (``--add``), then rewrite (or ``--check``) every marked table of the ``--docs`` pages; returns
+    ``page:table`` for each table that differed (with ``--check``) or was rewritten.
 
     Raises:
         InputError: no results directory, a marker without its results table or without its end marker.
@@ -160,22 +185,16 @@ def run(args: TablesArguments) -> list[str]:
             spec["title"] = args.title
         spec_path.write_text(json.dumps(spec, indent=2) + "\n", encoding="utf-8")
         log.info("results/%s: %d run(s) added", name, len(runs))
-    readme = Path(args.readme)
-    if not readme.is_file():
-        raise InputError(f"--readme {readme}: no such file")
-    text = readme.read_text(encoding="utf-8")
+    pages: list[Path] = []
+    for d in args.docs:
+        p = Path(d)
+        if p.is_dir():
+            pages += sorted(p.glob("*.md"))
+        elif p.is_file():
+            pages.append(p)
+        else:
+            raise InputError(f"--docs {p}: no such file or directory")
     changed = []
-    for name in re.findall(r"<!-- table:([A-Za-z0-9_.-]+) -->", text):
-        start, end = _marker(name)
-        i, j = text.index(start) + len(start), text.find(end)
-        if j < 0:
-            raise InputError(f"{readme}: {start} has no {end}")
-        if not (results / name).is_dir():
-            raise InputError(f"{readme}: {start} names a table with no results/{name}/ directory")
-        body = "\n" + render_table(results / name) + "\n"
-        if text[i:j] != body:
-            changed.append(name)
-            text = text[:i] + body + text[j:]
-    if changed and not args.check:
-        readme.write_text(text, encoding="utf-8")
+    for page in pages:
+        changed += [f"{page}:{name}" for name in _rewrite(page, results, args.check)]
     return changed
