@@ -4,7 +4,7 @@ Each table is a directory ``results/<table>/`` holding ``table.json`` (its title
 ``label -> file``, the baselines, and the commit the runs were measured at) and one ``<label>.json`` per run:
 the evaluation's ``results.json`` with every per-program verdict (prompts without a sample folded in as
 failures), its scorer policy, prompt settings and run config; samples and adapters stay out. A page (README
-or a ``docs/*.md`` file) marks each table's place with ``<!-- table:NAME -->`` and ``<!-- /table:NAME -->``; ``cfdpo tables``
+or a ``docs/*.md`` file) marks each table's place with ``<!-- table:NAME -->`` and ``<!-- /table:NAME -->``, each on a line of its own; ``cfdpo tables``
 rewrites what is between them (:func:`cfdpo.evaluation.compare.format_markdown`: Wilson intervals, exact
 McNemar on per-program verdicts, Holm-adjusted p), ``--check`` only says which tables differ (exit 1), and
 ``--add NAME LABEL=RUN_DIR`` copies an evaluate run's results into a table. A table whose code is older than
@@ -144,7 +144,7 @@ def _rewrite(page: Path, results: Path, check: bool) -> list[str]:
 
     text = page.read_text(encoding="utf-8")
     changed = []
-    for name in re.findall(r"<!-- table:([A-Za-z0-9_.-]+) -->", text):
+    for name in re.findall(r"^<!-- table:([A-Za-z0-9_.-]+) -->$", text, flags=re.MULTILINE):  # on its own line
         start, end = _marker(name)
         i, j = text.index(start) + len(start), text.find(end)
         if j < 0:
