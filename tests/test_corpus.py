@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 from collections import Counter
 from pathlib import Path
@@ -51,14 +52,20 @@ def test_split_is_deterministic_and_seeded():
 
 def test_bundled_programs_compile_and_pass_their_sample_test(tmp_path):
     """Two programs per problem: the sample data must really be accepted code."""
+    from concurrent.futures import ThreadPoolExecutor
+
     ds, _ = load_codenet(SAMPLE, train_per_problem=1, test_per_problem=1, show_progress=False)
-    for row in ds:
+
+    def check(row: dict) -> None:
         exe = tmp_path / row["submission_id"]
         src = tmp_path / f"{row['submission_id']}.cpp"
         src.write_text(row["source"])
         subprocess.run(["g++", "-std=c++17", "-O0", "-o", str(exe), str(src)], check=True)
         out = subprocess.run([str(exe)], input=row["sample_input"], capture_output=True, text=True, timeout=10)
         assert out.stdout.split() == row["sample_output"].split(), row["submission_id"]
+
+    with ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
+        list(pool.map(check, list(ds)))  # list(): an assertion in any worker fails the test
 
 
 def _write_problem(root: Path, pid: str, files: dict[str, bytes], statuses: dict[str, str]) -> None:

@@ -62,14 +62,15 @@ def _cases(sources: list[str], mutate: int, seed: int = 0) -> list[tuple[str, st
 
 
 def test_the_default_scorer_agrees_with_plain_gxx_on_programs_and_their_mutations() -> None:
-    srcs = sample_sources(24)
-    cases = _cases(srcs, mutate=4)
+    # about 100 sources, each compiled twice (2 min on 2 cores); the benchmark runs the 1,590-source version
+    srcs = sample_sources(12)
+    cases = _cases(srcs, mutate=2)
     if CODECHEF.is_dir():  # real programs by others, when shared/ is beside the checkout
         files = sorted(CODECHEF.glob("data/*/C++/*.cpp"))
         random.Random(1).shuffle(files)
-        real = [f.read_text(encoding="utf-8", errors="replace") for f in files[:30]]
+        real = [f.read_text(encoding="utf-8", errors="replace") for f in files[:16]]
         cases += _cases(real, mutate=1, seed=1)
-    assert len(cases) >= 120
+    assert len(cases) >= 70
     rep = differential(cases, CompileScorer())
     assert rep.mismatches == [], rep.mismatches[:3]
     assert rep.total == len(cases) and rep.agreement == 1.0

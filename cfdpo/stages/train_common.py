@@ -187,8 +187,9 @@ def sft_rows(d: TrainDataArguments, seed: int, out: Path, tokenizer: Any) -> Any
 
 @contextmanager
 def training_run(data_args: TrainDataArguments, train_args: Any, model_args: Any) -> Iterator[Path]:
-    """What every trainer stage (sft, dpo, kto) does first: check the model and adapter, set torch's threads,
-    open the output directory (undone on bad input, see :func:`cfdpo.runinfo.run_directory`) and turn off, in
+    """What every trainer stage (sft, dpo, kto, grpo) does first: check the model and adapter, set torch's
+    threads, seed every RNG with ``train_args.seed`` (the adapter's initial weights are drawn before the
+    trainer seeds, so without this they depend on what the process did before), open the output directory (undone on bad input, see :func:`cfdpo.runinfo.run_directory`) and turn off, in
     ``train_args`` itself, what a CPU cannot do (:func:`cfdpo.training.models.cpu_safe_args`). Yields the
     output directory. A vLLM engine kept alive by an earlier generation in this process is shut down first:
     training needs its memory."""
@@ -200,6 +201,9 @@ def training_run(data_args: TrainDataArguments, train_args: Any, model_args: Any
     check_model(model_args.model_name_or_path, data_args.adapter, option="--model_name_or_path")
     release_engine()
     set_torch_threads()
+    from transformers import set_seed
+
+    set_seed(train_args.seed)
     with run_directory(train_args.output_dir) as out:
         cpu_safe_args(train_args)
         yield out
