@@ -110,32 +110,35 @@ def render_table(d: str | Path) -> str:
     return head + ".\n\n" + format_markdown(comparison)
 
 
-def add_run(table: Path, label: str, run_dir: Path) -> None:
-    """Copy an evaluate run's ``results.json`` into ``table`` as ``<label>.json``, with the prompts that have
-    no sample folded into ``per_program`` as failures (so the file alone gives the table).
+def add_run(table: Path, label: str, run_dir: Path) -> str:
+    """Copy an evaluate run's ``results.json`` into ``table`` as ``<label>.json`` (spaces as ``_``), with the
+    prompts that have no sample folded into ``per_program`` as failures (so the file alone gives the table);
+    returns the file's name.
 
     Raises:
+        UsageError: a label with other characters than letters, digits, spaces and ``_.+-``.
         InputError: see :func:`cfdpo.evaluation.compare.load_evaluation`.
     """
     from ..evaluation.compare import load_evaluation
     from ..runinfo import write_json
 
-    results = load_evaluation(run_dir)
-    if not re.fullmatch(r"[A-Za-z0-9_.+-]+", label.replace(" ", "_")):
+    name = f"{label.replace(' ', '_')}.json"
+    if not re.fullmatch(r"[A-Za-z0-9_.+-]+\.json", name):
         from ..errors import UsageError
 
         raise UsageError(f"--add {label}: a label of letters, digits, spaces and _.+- is expected")
-    write_json(table / f"{label.replace(' ', '_')}.json", results)
+    write_json(table / name, load_evaluation(run_dir))
+    return name
 
 
 def _head() -> str:
-    import subprocess
+    """The current repository's commit, short (``-dirty`` kept), from :func:`cfdpo.runinfo.git_commit`."""
+    from ..runinfo import git_commit
 
-    try:
-        out = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, timeout=10)
-        return out.stdout.strip() or "?"
-    except (OSError, subprocess.SubprocessError):
+    commit = git_commit(Path.cwd())
+    if commit is None:
         return "?"
+    return commit[:7] + ("-dirty" if commit.endswith("-dirty") else "")
 
 
 def _rewrite(page: Path, results: Path, check: bool) -> list[str]:
@@ -178,8 +181,7 @@ def run(args: TablesArguments) -> list[str]:
         spec = json.loads(spec_path.read_text(encoding="utf-8")) if spec_path.is_file() else {"runs": {}}
         for item in runs:
             label, _, path = item.partition("=")
-            add_run(table, label, Path(path))
-            spec["runs"][label] = f"{label.replace(' ', '_')}.json"
+            spec["runs"][label] = add_run(table, label, Path(path))
         spec["measured_at"] = args.measured_at or spec.get("measured_at") or _head()
         if args.title:
             spec["title"] = args.title
