@@ -1,15 +1,13 @@
 """Argument parsing for subcommands: TRL's TrlParser over dataclasses.
 
-YAML keys given with ``--config FILE`` are dataclass fields (unknown keys are an
-error) and command-line flags override them. Without CUDA, TRL's bf16 and
-gradient-checkpointing defaults are turned off before parsing (a config or flag
-can still set them).
+YAML keys given with ``--config FILE`` are dataclass fields (unknown keys are an error) and command-line
+flags override them. Without CUDA, TRL's bf16 and gradient-checkpointing defaults are turned off before
+parsing (a config or flag can still set them).
 
-Every problem is one :class:`~cfdpo.errors.UsageError` line: a YAML syntax
-error names ``file:line:col``; an out-of-range value names the option
-(``--mask_ratio must be in (0, 1), got 0``) or, when it came from the config
-file, the file and key (``recipe.yaml: mask_ratio must be ...``). Validation
-runs while the config dataclasses are built, before a command does any work.
+Every problem is one :class:`~cfdpo.errors.UsageError` line: a YAML syntax error names ``file:line:col``;
+an out-of-range value names the option (``--mask_ratio must be in (0, 1), got 0``) or, when it came from
+the config file, the file and key (``recipe.yaml: mask_ratio must be ...``). Validation runs while the
+config dataclasses are built, before a command does any work.
 """
 
 from __future__ import annotations
@@ -64,9 +62,8 @@ def parse(
 ) -> tuple[Any, ...]:
     """Parse ``argv`` (and ``--config FILE``) into one instance of each dataclass in ``types``.
 
-    ``check`` is called with the parsed instances and may raise
-    :class:`~cfdpo.errors.OptionError` for values the dataclasses do not check themselves
-    (e.g. TRL's training arguments); it is reported like the others.
+    ``check`` is called with the parsed instances and may raise :class:`~cfdpo.errors.OptionError` for
+    values the dataclasses do not check themselves (e.g. TRL's training arguments); reported like the others.
 
     Raises:
         UsageError: an unknown option or config key, a bad value, a YAML error (one line each).
