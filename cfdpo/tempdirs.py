@@ -26,6 +26,7 @@ __all__ = [
     "compile_cache_dir",
     "kill_orphaned_engines",
     "owner_token",
+    "pch_cache_dir",
     "remove_run_temp_root",
     "run_temp_root",
     "start_engine_watchdog",
@@ -226,3 +227,9 @@ def cache_dir() -> Path:
 def compile_cache_dir() -> str:
     """The shared compile-result cache: ``$CFDPO_CACHE/compile`` (default ``~/.cache/cfdpo/compile``)."""
     return str(cache_dir() / "compile")
+
+
+def pch_cache_dir() -> str:
+    """The shared precompiled-header directory: ``$CFDPO_CACHE/compile/pch`` (used with or without the
+    result cache)."""
+    return os.path.join(compile_cache_dir(), "pch")

@@ -188,9 +188,7 @@ class Judge:
 
     def __init__(self, config: RewardConfig) -> None:
         self.config = config
-        import os
-
-        from ..tempdirs import compile_cache_dir
+        from ..tempdirs import compile_cache_dir, pch_cache_dir
 
         self.scorer = CompileScorer(
             std=config.std,
@@ -203,7 +201,7 @@ class Judge:
             cache_dir=compile_cache_dir() if config.cache else None,
             max_stderr_chars=4000,
             pch=config.pch,
-            pch_dir=os.path.join(compile_cache_dir(), "pch") if config.pch else None,
+            pch_dir=pch_cache_dir() if config.pch else None,
             fast_link=config.fast_link,
             syntax_first=config.syntax_first,
         )

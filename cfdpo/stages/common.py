@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
@@ -26,6 +25,7 @@ from ..evaluation.stats import wilson_interval
 from ..jsonl import append_jsonl, read_jsonl, write_jsonl
 from ..scoring import CompileScorer
 from ..scoring.diagnostics import Diagnostic, error_kind, normalise_message
+from ..tempdirs import pch_cache_dir
 from .configs import CompileOptions, CorpusOptions, GenerationOptions, TestOptions
 
 __all__ = [
@@ -190,7 +190,7 @@ def make_scorer(args: CommonArguments) -> CompileScorer:
         max_stderr_chars=4000,
         cache_dir=None if args.no_compile_cache else compile_cache_dir(),
         pch=not args.no_pch,
-        pch_dir=os.path.join(compile_cache_dir(), "pch") if not args.no_pch else None,
+        pch_dir=pch_cache_dir() if not args.no_pch else None,
         syntax_first=args.syntax_first,
         isolation=args.isolation,
         fast_link=not args.no_fast_link,
