@@ -33,6 +33,7 @@ NON_DEFAULT: dict[str, Any] = {
     "mask_mode": "lines",
     "prompt_format": "chat",
     "holdout": "problems",
+    "validation_problems": 3,
     # compile
     "std": "gnu++20",
     "compile_mode": "object",

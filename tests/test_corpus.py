@@ -166,3 +166,31 @@ def test_holdout_problems_shares_no_problem_between_train_and_test() -> None:
     # a pure function of seed and problem: about 2/7 of many problems
     share = sum(problem_split(f"p{i:05d}", 0) == "test" for i in range(7000)) / 7000
     assert abs(share - 2 / 7) < 0.02
+
+
+@pytest.mark.parametrize("holdout", ["problems", "programs"])
+def test_validation_problems_are_the_last_train_problems_and_leave_the_other_splits_alone(holdout: str) -> None:
+    """--validation_problems 2: the last two train problems (sorted ids) form the validation split with their
+    whole quota; no problem is in two splits; the test split is unchanged and train is the old train minus them,
+    in the same order (so SFT's and the rounds' first programs do not move)."""
+    from cfdpo.corpus.codenet import load_codenet
+
+    before, _ = load_codenet(SAMPLE, show_progress=False, holdout=holdout)
+    after, _ = load_codenet(
+        SAMPLE, show_progress=False, holdout=holdout, splits=("train", "test", "validation"), validation_problems=2
+    )
+    problems = {sp: [r["problem_id"] for r in after if r["split"] == sp] for sp in ("train", "test", "validation")}
+    val = set(problems["validation"])
+    assert len(val) == 2 and not val & set(problems["train"]) and not val & set(problems["test"])
+    old_train = sorted({r["problem_id"] for r in before if r["split"] == "train"})
+    assert sorted(val) == old_train[-2:]
+    quota = 5 if holdout == "problems" else 7
+    assert all(problems["validation"].count(p) == quota for p in val)
+    key = lambda r: (r["problem_id"], r["submission_id"])
+    assert [key(r) for r in after if r["split"] == "train"] == [
+        key(r) for r in before if r["split"] == "train" and r["problem_id"] not in val
+    ]
+    if holdout == "problems":
+        assert [key(r) for r in after if r["split"] == "test"] == [key(r) for r in before if r["split"] == "test"]
+    alone, _ = load_codenet(SAMPLE, show_progress=False, holdout=holdout, splits=("validation",), validation_problems=2)
+    assert [key(r) for r in alone] == [key(r) for r in after if r["split"] == "validation"]

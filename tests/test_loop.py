@@ -44,10 +44,10 @@ def test_loop_rounds_train_on_their_own_samples_and_resume(tiny_model_dir, tmp_p
     from safetensors.torch import load_file
 
     out = tmp_path / "loop"
-    first = run_loop(_args(tiny_model_dir, out, rounds=1, fresh_programs=True))
+    first = run_loop(_args(tiny_model_dir, out, rounds=1, fresh_programs=True, validation_problems=1))
     assert [r["label"] for r in first["comparison"]["rows"]] == ["Base", "+SFT", "+SFT+DPO r1"]
     r1 = (out / "round_1" / "adapter" / "adapter_model.safetensors").stat().st_mtime_ns
-    res = run_loop(_args(tiny_model_dir, out, fresh_programs=True))  # the finished loop goes on with one more round
+    res = run_loop(_args(tiny_model_dir, out, fresh_programs=True, validation_problems=1))  # one more round
     assert (out / "round_1" / "adapter" / "adapter_model.safetensors").stat().st_mtime_ns == r1
     assert json.loads((out / "run_config.json").read_text())["config"]["rounds"] == 2
     labels = [r["label"] for r in res["comparison"]["rows"]]
@@ -73,7 +73,17 @@ def test_loop_rounds_train_on_their_own_samples_and_resume(tiny_model_dir, tmp_p
         for d in ("round_0/sft", "round_1/prefs", "round_2/prefs")
     ]
     assert [len(x) for x in ids] == [4, 2, 2] and len(ids[0] | ids[1] | ids[2]) == 8
-    again = run_loop(_args(tiny_model_dir, out, fresh_programs=True))  # everything done: reused
+    # the validation split: every policy on the last train problem's 7 programs, none trained on
+    val_dirs = ["round_0/val-base", "round_0/val-sft", "round_1/val", "round_2/val"]
+    held = set()
+    for d in val_dirs:
+        got = json.loads((out / d / "results.json").read_text())
+        assert got["n"] == 7 and got["config"]["split"] == "validation"
+        held |= {k.split("/")[0] for k in got["per_program"]}
+    assert len(held) == 1 and not held & {i.split("/")[0] for i in ids[0] | ids[1] | ids[2]}
+    assert [r["label"] for r in res["validation"]["rows"]] == labels and res["best_round"] in (0, 1, 2)
+    assert "Validation split" in (out / "table.md").read_text()
+    again = run_loop(_args(tiny_model_dir, out, fresh_programs=True, validation_problems=1))  # all done: reused
     assert again["table"] == res["table"]
     assert (out / "round_2" / "adapter" / "adapter_model.safetensors").stat().st_mtime_ns == stamp
 
@@ -90,3 +100,53 @@ def test_loop_options_are_checked(tiny_model_dir, tmp_path):
         with pytest.raises(OptionError) as e:
             _args(tiny_model_dir, tmp_path / "x", **kw)
         assert e.value.option == name
+
+
+def test_best_round_ranks_pass_at_1_then_compile_rate_then_the_earlier_round():
+    from cfdpo.stages.loop import best_round
+
+    def res(c, p):
+        return {"compile_rate": c, "pass_at_1": p}
+
+    val = {"Base": res(0.9, 0.9), "+SFT": res(0.5, 0.2), "r1": res(0.6, 0.3), "r2": res(0.7, 0.3)}
+    assert best_round(val) == 2  # Base is no round; r1 and r2 tie on pass@1, r2 compiles more
+    val["r2"] = res(0.6, 0.3)
+    assert best_round(val) == 1  # a full tie: the earlier round
+    assert best_round({"Base": res(0.5, None), "Base+DPO r1": res(0.4, None)}) == 0  # start: base, no tests
+
+
+def test_a_stage_that_trained_on_a_validation_problem_is_refused(tmp_path):
+    from cfdpo.errors import InputError
+    from cfdpo.stages.loop import _check_disjoint
+
+    stage = tmp_path / "sft"
+    stage.mkdir()
+    (stage / "prompts.jsonl").write_text(json.dumps({"id": "p1/s1", "problem_id": "p1"}) + "\n")
+    _check_disjoint({"Base": {"per_program": {"p2/s9": {}}}}, stage)  # disjoint: nothing said
+    with pytest.raises(InputError, match=r"sft: trained on 1 validation problem\(s\) \(p1\)"):
+        _check_disjoint({"Base": {"per_program": {"p1/s7": {}}}}, stage)
+
+
+def test_the_loop_recipe_trains_three_rounds_on_distinct_programs_outside_validation():
+    """Three rounds of the recipe: SFT's 100 and each round's 100 train programs are 400 distinct programs of
+    the codechef train split, none from a validation or test problem."""
+    import yaml
+
+    from cfdpo.corpus.codenet import load_codenet
+
+    from .conftest import CODECHEF, REPO
+
+    if not CODECHEF.is_dir():
+        pytest.skip("../shared/corpora/codechef is absent")
+    cfg = yaml.safe_load((REPO / "recipes" / "smollm2-135m" / "loop.yaml").read_text())
+    args = LoopArguments(**{**cfg, "data": str(CODECHEF), "rounds": 3})
+    slices = [(0, args.train_limit)] + [(args.round_skip(r), args.prefs_limit) for r in (1, 2, 3)]
+    kw = dict(
+        show_progress=False, holdout=args.holdout, max_chars=args.max_program_chars, validation_problems=args.validation_problems
+    )
+    train, _ = load_codenet(CODECHEF, splits=("train",), limit=slices[-1][0] + slices[-1][1], **kw)
+    ids = [f"{r['problem_id']}/{r['submission_id']}" for r in train]
+    used = [set(ids[s : s + n]) for s, n in slices]
+    assert [len(u) for u in used] == [100, 100, 100, 100] and len(set().union(*used)) == 400
+    other, _ = load_codenet(CODECHEF, splits=("validation", "test"), **kw)
+    assert args.validation_problems > 0 and not {i.split("/")[0] for i in ids} & {r["problem_id"] for r in other}

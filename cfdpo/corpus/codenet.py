@@ -255,6 +255,7 @@ def load_codenet(
     require_tests: bool = False,
     holdout: str = "programs",
     skip: int = 0,
+    validation_problems: int = 0,
 ) -> tuple[Any, LoadReport]:
     """Load a CodeNet-layout corpus as a ``datasets.Dataset``.
 
@@ -267,7 +268,7 @@ def load_codenet(
         language, status: which submissions to keep.
         scorer: a :class:`~cfdpo.scoring.CompileScorer` for the compile check,
             or None to skip it. Programs whose result is not ``good`` are skipped.
-        splits: which splits to return.
+        splits: which splits to return (``train``, ``test``, ``validation``).
         limit: stop once this many rows of the requested splits are collected
             (problems are visited in sorted order; the result is a prefix of the
             unlimited result).
@@ -306,13 +307,25 @@ def load_codenet(
     if holdout not in HOLDOUTS:
         raise ValueError(f"holdout must be one of {HOLDOUTS}, got {holdout!r}")
     by_problem = holdout == "problems"
-    if by_problem:  # only the problems of the requested splits are visited
-        pids = [p for p in pids if problem_split(p, seed, train_per_problem, test_per_problem) in splits]
+    if validation_problems < 0:
+        raise ValueError(f"validation_problems must be >= 0, got {validation_problems}")
+    pool = [p for p in pids if problem_split(p, seed, train_per_problem, test_per_problem) == "train"] if by_problem else pids
+    validation = set(pool[len(pool) - validation_problems :]) if validation_problems else set()
+
+    def split_of(pid: str) -> str | None:
+        """The split of all of ``pid``'s programs, or None under ``holdout="programs"`` (split by index)."""
+        if pid in validation:
+            return "validation"
+        return problem_split(pid, seed, train_per_problem, test_per_problem) if by_problem else None
+
+    # only the problems of the requested splits are visited
+    pids = [p for p in pids if (split_of(p) in splits) or (split_of(p) is None and {"train", "test"} & set(splits))]
 
     def need_of(pid: str) -> int:
-        if not by_problem:
+        sp = split_of(pid)
+        if sp is None or (sp == "validation" and not by_problem):
             return train_per_problem + test_per_problem
-        return test_per_problem if problem_split(pid, seed, train_per_problem, test_per_problem) == "test" else train_per_problem
+        return test_per_problem if sp == "test" else train_per_problem
 
     report = LoadReport()
     wanted_rows = limit
@@ -383,10 +396,7 @@ def load_codenet(
                 sample_in, sample_out = _sample_io(root, pid)
                 tests = json.dumps(read_tests(root, pid))
                 for i, prog in enumerate(progs):
-                    if by_problem:
-                        split = problem_split(pid, seed, train_per_problem, test_per_problem)
-                    else:
-                        split = "train" if i < train_per_problem else "test"
+                    split = split_of(pid) or ("train" if i < train_per_problem else "test")
                     if split in splits:
                         rows.append(
                             {**prog, "split": split, "sample_input": sample_in, "sample_output": sample_out, "tests": tests}

@@ -144,10 +144,14 @@ COMPARABLE = (
     ("config", "seed"),
     ("config", "split"),
     ("config", "holdout"),
+    ("config", "validation_problems"),
     ("config", "train_per_problem"),
     ("config", "test_per_problem"),
     ("config", "max_program_chars"),
 )
+
+#: settings recorded only by later versions: an older results.json without them ran at this value
+_RECORDED_SINCE: dict[str, Any] = {"validation_problems": 0}
 
 
 def comparability(evals: Mapping[str, Mapping[str, Any]]) -> list[str]:
@@ -169,8 +173,8 @@ def comparability(evals: Mapping[str, Mapping[str, Any]]) -> list[str]:
                 f"{label} judged other programs than {first_label} ({len(b - a)} not in {first_label}, {len(a - b)} missing)"
             )
         for section, key in COMPARABLE:
-            va = (first.get(section) or {}).get(key)
-            vb = (res.get(section) or {}).get(key)
+            va = (first.get(section) or {}).get(key, _RECORDED_SINCE.get(key))
+            vb = (res.get(section) or {}).get(key, _RECORDED_SINCE.get(key))
             if va != vb:
                 out.append(f"{label} has {section}.{key} = {vb!r}, {first_label} {va!r}")
     return out

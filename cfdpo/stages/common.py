@@ -269,6 +269,7 @@ def prepare_prompts(args: CommonArguments, scorer: CompileScorer | None, out: Pa
         require_tests=args.require_tests,
         holdout=args.holdout,
         skip=args.skip,
+        validation_problems=args.validation_problems,
     )
     rows: list[dict[str, Any]] = []
     skipped = list(report.skipped_files)

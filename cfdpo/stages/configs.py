@@ -36,7 +36,10 @@ class CorpusOptions:
     data: str = field(
         default_factory=_default_data, metadata={"help": "CodeNet-layout corpus root (default: the bundled sample)."}
     )
-    split: str = field(default="test", metadata={"help": "Split to use: train or test."})
+    split: str = field(
+        default="test",
+        metadata={"help": "Split to use: train, test or validation (the problems set aside by --validation_problems)."},
+    )
     train_per_problem: int = field(default=5, metadata={"help": "Train programs per problem (paper: 5)."})
     test_per_problem: int = field(default=2, metadata={"help": "Test programs per problem (paper: 2)."})
     limit: int | None = field(default=None, metadata={"help": "Use at most this many programs of the split."})
@@ -58,6 +61,13 @@ class CorpusOptions:
             "problems with training); problems: whole problems are held out (2 of 7), no problem in both."
         },
     )
+    validation_problems: int = field(
+        default=0,
+        metadata={
+            "help": "Set aside the last this many train problems (sorted ids) as the validation split: none of "
+            "their programs is trained on or tested; cfdpo loop reports every round on it (best_round)."
+        },
+    )
     compile_check: bool = field(default=True, metadata={"help": "Drop corpus programs that do not compile cleanly."})
     mask_ratio: float = field(default=0.1, metadata={"help": "Fraction of characters masked from the end (paper: 0.1)."})
     mask_mode: str = field(default="chars", metadata={"help": "chars (paper) or lines."})
@@ -68,13 +78,18 @@ class CorpusOptions:
         from ..corpus.codenet import HOLDOUTS
         from ..corpus.masking import MASK_MODES
         from ..corpus.prompts import PROMPT_FORMATS
+        from ..errors import OptionError
         from ..options import at_least, choice, in_range
 
-        choice("split", self.split, ("train", "test"))
+        choice("split", self.split, ("train", "test", "validation"))
         choice("holdout", self.holdout, HOLDOUTS)
         at_least("train_per_problem", self.train_per_problem, 0)
         at_least("test_per_problem", self.test_per_problem, 0)
-        at_least(f"{self.split}_per_problem", getattr(self, f"{self.split}_per_problem"), 1)
+        quota = "test" if self.split == "test" else "train"
+        at_least(f"{quota}_per_problem", getattr(self, f"{quota}_per_problem"), 1)
+        at_least("validation_problems", self.validation_problems, 0)
+        if self.split == "validation" and not self.validation_problems:
+            raise OptionError("split", "validation needs --validation_problems N (the problems it is made of)")
         at_least("limit", self.limit, 1, optional=True)
         at_least("skip", self.skip, 0)
         at_least("max_program_chars", self.max_program_chars, 2, optional=True)

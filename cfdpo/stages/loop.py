@@ -12,7 +12,9 @@ and evaluates it. Round r (1 ... R) then
 2. trains DPO (``loss=sigmoid``) or DPOP from the current policy; the reference
    model is the round's starting policy (a frozen copy of its adapter; the base
    model in round 1 from ``start=base``);
-3. evaluates the new policy on the held-out test split.
+3. evaluates the new policy on the held-out test split and, with
+   ``validation_problems``, on the validation split (problems none of whose
+   programs is trained on or tested), where ``best_round`` is chosen.
 
 On-policy data: PLUM and CodeDPO report that pairs from the current policy's own
 samples judged by tests beat off-policy pairs for code (DESIGN.md, facts from
@@ -31,7 +33,7 @@ from typing import Any
 
 from .pipeline import RUN_ONLY, PipelineArguments, dpo_stage, evaluate_stage, prefs_stage, sft_stage
 
-__all__ = ["LoopArguments", "run_loop"]
+__all__ = ["LoopArguments", "best_round", "run_loop"]
 
 log = logging.getLogger(__name__)
 
@@ -90,6 +92,10 @@ class LoopArguments(PipelineArguments):
                 "needs prefs_limit (programs per round) and, with start: sft, train_limit (SFT's programs come first)",
             )
 
+    def validating(self) -> bool:
+        """Whether every policy is also evaluated on the validation split (``validation_problems`` > 0)."""
+        return self.validation_problems > 0
+
     def round_skip(self, r: int) -> int:
         """How many train-split programs round ``r`` leaves out: 0 without ``fresh_programs``, else SFT's and
         the earlier rounds' programs."""
@@ -119,15 +125,28 @@ def run_loop(args: LoopArguments) -> dict[str, Any]:
     t0 = time.time()
     out = Path(args.out)  # a finished loop resumed with more --rounds goes on from its last round
     out.mkdir(parents=True, exist_ok=True)
-    if check_or_write_run_config(out, asdict(args), ignore=("threads", "rounds", *RUN_ONLY), defaults=asdict(LoopArguments())):
-        _record_rounds(out, args.rounds)
+    # validation_problems may be set on a resumed loop: it only measures, and _check_disjoint refuses the run
+    # if a stage already made trained on a validation problem
+    if check_or_write_run_config(
+        out,
+        asdict(args),
+        ignore=("threads", "rounds", "validation_problems", *RUN_ONLY),
+        defaults=asdict(LoopArguments()),
+    ):
+        _record_resumed(out, args)
     r0 = out / "round_0"
     evals: dict[str, dict[str, Any]] = {"Base": evaluate_stage(args, r0 / "eval-base", None)}
+    val: dict[str, dict[str, Any]] = {}
+    if args.validating():
+        val["Base"] = evaluate_stage(args, r0 / "val-base", None, split="validation")
     policy: str | None = None
     start_label = "Base"
     if args.start == "sft":
         policy = sft_stage(args, r0 / "sft")
+        _check_disjoint(val, r0 / "sft")
         evals["+SFT"] = evaluate_stage(args, r0 / "eval-sft", policy)
+        if args.validating():
+            val["+SFT"] = evaluate_stage(args, r0 / "val-sft", policy, split="validation")
         start_label = "+SFT"
     graded = args.chosen != "reference" or args.pairs != "paper"
     rounds: dict[str, Any] = {}
@@ -146,8 +165,11 @@ def run_loop(args: LoopArguments) -> dict[str, Any]:
                     got,
                     args.prefs_limit,
                 )
+        _check_disjoint(val, prefs)
         policy = dpo_stage(args, rd / "adapter", prefs, args.loss, policy, truncation_mode=args.truncation_mode)
         evals[label] = evaluate_stage(args, rd / "eval", policy)
+        if args.validating():
+            val[label] = evaluate_stage(args, rd / "val", policy, split="validation")
         summary = _read_json(prefs / "prefs_summary.json")
         rounds[label] = {
             "pairs": summary.get("pairs_kept"),
@@ -159,10 +181,16 @@ def run_loop(args: LoopArguments) -> dict[str, Any]:
     comparison = compare(evals, baselines=baselines, guard_reference=start_label)
     for flag in comparison["flags"]:
         log.warning("%s", flag)
+    validation = compare(val, baselines=baselines, guard_reference=start_label) if val else None
+    best = best_round(val) if val else None
+    if best is not None:
+        log.info("best round on the validation split: %s (%s)", best, _label(args, best) if best else start_label)
     report = {
         "table": {k: v["compile_rate"] for k, v in evals.items()},
         "pass_at_1": {k: v.get("pass_at_1") for k, v in evals.items()},
         "comparison": comparison,
+        "validation": validation,
+        "best_round": best,
         "rounds": rounds,
         "config": asdict(args),
         "environment": environment_info(),
@@ -178,6 +206,12 @@ def run_loop(args: LoopArguments) -> dict[str, Any]:
             f"| {k} | {v['pairs']} | {v['policy_sample_compile_rate']} | {v['policy_sample_pass_at_1']} |\n"
             for k, v in rounds.items()
         )
+        + (
+            ""
+            if validation is None
+            else f"\nValidation split ({args.validation_problems} train problems set aside, none trained on or "
+            f"tested; best_round = {best}):\n\n" + format_markdown(validation)
+        )
     )
     plot_comparison(comparison, out / "compile_rate.png")
     return report
@@ -189,14 +223,53 @@ def _read_json(path: Path) -> dict[str, Any]:
     return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
 
 
-def _record_rounds(out: Path, rounds: int) -> None:
-    """Set ``rounds`` in ``out/run_config.json`` of a resumed loop (the only option that may change: earlier
-    rounds do not depend on how many follow)."""
+def best_round(val: dict[str, dict[str, Any]]) -> int:
+    """The round whose policy does best on the validation split: 0 for the starting policy (Base or +SFT),
+    r for round r's. Ranked by pass@1 when the split has tests, then compile rate, then the earlier round
+    (fewer rounds trained is the cheaper model to keep).
+
+    Args:
+        val: validation results by table label, in round order (``Base``, ``+SFT``, then one per round).
+    """
+    labels = list(val)
+    start = 1 if len(labels) > 1 and labels[1] == "+SFT" else 0
+    candidates = labels[start:]
+
+    def key(i: int) -> tuple[float, float, int]:
+        res = val[candidates[i]]
+        return (res.get("pass_at_1") or 0.0, res.get("compile_rate") or 0.0, -i)
+
+    return max(range(len(candidates)), key=key)
+
+
+def _check_disjoint(val: dict[str, dict[str, Any]], stage: Path) -> None:
+    """Refuse (one line naming the stage) when a training stage's prompts share a problem with the validation
+    split: a loop made before ``validation_problems`` was set may have trained on them."""
+    import json
+
+    from ..errors import InputError
+
+    if not val:
+        return
+    held = {pid.split("/", 1)[0] for pid in next(iter(val.values()))["per_program"]}
+    with (stage / "prompts.jsonl").open(encoding="utf-8") as f:
+        shared = sorted({json.loads(line)["problem_id"] for line in f} & held)
+    if shared:
+        raise InputError(
+            f"{stage}: trained on {len(shared)} validation problem(s) ({', '.join(shared[:3])}); "
+            "lower --validation_problems or use a new --out"
+        )
+
+
+def _record_resumed(out: Path, args: LoopArguments) -> None:
+    """Set ``rounds`` and ``validation_problems`` in ``out/run_config.json`` of a resumed loop (the options
+    that may change: earlier rounds depend on neither)."""
     from ..runinfo import write_json
 
     path = out / "run_config.json"
     rec = _read_json(path)
-    if rec["config"].get("rounds") != rounds:
-        log.info("%s: rounds %s -> %d", path, rec["config"].get("rounds"), rounds)
-        rec["config"]["rounds"] = rounds
-        write_json(path, rec)
+    for key in ("rounds", "validation_problems"):
+        if rec["config"].get(key) != getattr(args, key):
+            log.info("%s: %s %s -> %s", path, key, rec["config"].get(key), getattr(args, key))
+            rec["config"][key] = getattr(args, key)
+            write_json(path, rec)

@@ -144,8 +144,9 @@ def _groups(p: PipelineArguments, split: str, limit: int | None, skip: int = 0) 
     }
 
 
-def evaluate_stage(p: PipelineArguments, out: Path, adapter: str | None) -> dict[str, Any]:
-    """Evaluate the model (+ ``adapter``) on the test split into ``out`` (reused when done); returns results."""
+def evaluate_stage(p: PipelineArguments, out: Path, adapter: str | None, split: str = "test") -> dict[str, Any]:
+    """Evaluate the model (+ ``adapter``) on the test split (``eval_limit`` programs) or the whole validation
+    split into ``out`` (reused when done); returns results."""
     from .evaluate import EvaluateArguments, run
 
     if (out / "results.json").is_file():
@@ -154,7 +155,7 @@ def evaluate_stage(p: PipelineArguments, out: Path, adapter: str | None) -> dict
         return load_evaluation(out)
     return run(
         EvaluateArguments(
-            **_groups(p, split="test", limit=p.eval_limit),
+            **_groups(p, split=split, limit=p.eval_limit if split == "test" else None),
             out=str(out),
             model=p.model,
             adapter=adapter,
