@@ -19,8 +19,9 @@ ABS = 'int main(){ printf("%d", std::abs(-1)); }\n'
 
 
 def _family(middle: str, n: int = 4) -> list[tuple[str, str, str]]:
-    """``n`` programs sharing the <cstdio>,<cstdlib> preamble (so it gets a PCH), a comment line in between."""
-    return [(f"p{i}", "original", f"#include <cstdio>\n{middle}\n#include <cstdlib>\n{ABS}// {i}\n") for i in range(n)]
+    """``n`` programs sharing the <cstdio>,<cmath> preamble (so it gets a PCH: <cmath> is not a cheap header),
+    a comment line in between; std::abs comes from <cmath>."""
+    return [(f"p{i}", "original", f"#include <cstdio>\n{middle}\n#include <cmath>\n{ABS}// {i}\n") for i in range(n)]
 
 
 @pytest.mark.parametrize(
@@ -51,6 +52,15 @@ def test_a_spelling_hint_through_a_pch_is_the_plain_builds_hint() -> None:
     rep = differential(cases, scorer)
     assert rep.mismatches == [] and rep.verdicts == {"error": 4}
     assert scorer.stats["plain_rechecks"] >= 1
+    # without the rechecks (the rewards' default) only the hint's text may differ: verdict, kind, file, line
+    quick = CompileScorer(hint_rechecks=False, pch_dir=scorer.pch.directory if scorer.pch else None)
+    for _, _, src in cases:
+        a, b = plain_gxx(scorer, src), quick.score(src)
+        assert b.verdict is a.verdict and [(d.kind, d.line, d.column) for d in b.errors] == [
+            (d.kind, d.line, d.column) for d in a.errors
+        ]
+        assert "-include" in b.command  # through the PCH
+    assert quick.stats["plain_rechecks"] == 0
 
 
 def _cases(sources: list[str], mutate: int, seed: int = 0) -> list[tuple[str, str, str]]:

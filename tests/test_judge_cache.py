@@ -18,6 +18,7 @@ VARIANTS: dict[str, dict[str, Any]] = {
     "pch": {"pch": False},
     "fast_link": {"fast_link": False},
     "syntax_first": {"syntax_first": True},
+    "hint_rechecks": {"hint_rechecks": False},
     "timeout_s": {"timeout_s": 29.0},
     "memory_mb": {"memory_mb": 2000},
     "extra_flags": {"extra_flags": ("-O1",)},

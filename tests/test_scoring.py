@@ -293,3 +293,32 @@ def test_the_no_argument_scorer_is_the_fast_one():
     s = CompileScorer()
     assert s.pch is not None and s.fast_link == (shutil.which("ld.gold") is not None)
     assert s.speedups()["pch"] and s.config()["mode"] == "link"
+
+
+def test_a_pch_is_built_only_where_it_can_pay_for_itself(tmp_path):
+    """C library headers never end a PCH (they parse in ~10 ms); a leading part gets one after min_uses
+    programs, a longer one whose shorter part gets its own only after extend_uses."""
+    pch = CompileScorer(pch=True, pch_dir=tmp_path / "pch").pch
+    assert pch is not None and (pch.min_uses, pch.extend_uses) == (3, 9)
+    io, cstdio, vec = "#include <iostream>", "#include <cstdio>", "#include <vector>"
+    pch._count([cstdio])
+    for _ in range(9):
+        pch._count([cstdio])  # 10 uses of a C header alone: nothing to save
+    assert not pch._worth((cstdio,))
+    pch._count([io])
+    pch._count([io])
+    assert not pch._worth((io,))  # 2 uses
+    pch._count([io, cstdio])
+    assert pch._worth((io,))  # 3 uses of <iostream> (one through the longer preamble)
+    for _ in range(9):
+        pch._count([io, cstdio])
+    assert not pch._worth((io, cstdio))  # ends in a C header: <iostream>'s PCH saves as much
+    for _ in range(8):
+        pch._count([io, vec])
+    assert not pch._worth((io, vec))  # 8 < extend_uses: <iostream>'s PCH is used instead
+    pch._count([io, vec])
+    assert pch._worth((io, vec))
+    for _ in range(3):
+        pch._count([cstdio, vec])
+    assert pch._worth((cstdio, vec))  # the shorter part is a C header alone: min_uses is enough
+    assert not pch._worth(('#include "stdio.h"',))  # quoted C headers are as cheap
