@@ -73,6 +73,19 @@ def test_loop_rounds_train_on_their_own_samples_and_resume(tiny_model_dir, tmp_p
         for d in ("round_0/sft", "round_1/prefs", "round_2/prefs")
     ]
     assert [len(x) for x in ids] == [4, 2, 2] and len(ids[0] | ids[1] | ids[2]) == 8
+    # seen/unseen problems (the paper's split shares problems): round 2's policy saw SFT's and both rounds' prompts
+    chain = {
+        json.loads(x)["problem_id"]
+        for d in ("round_0/sft", "round_1/prefs", "round_2/prefs")
+        for x in (out / d / "prompts.jsonl").read_text().splitlines()
+    }
+    r2 = json.loads((out / "round_2" / "eval" / "results.json").read_text())
+    su = r2["seen_unseen"]
+    seen = [k for k in r2["per_program"] if k.split("/")[0] in chain]
+    assert su["trained_problems"] == len(chain) and su["seen"]["programs"] == len(seen) > 0
+    assert su["seen"]["programs"] + su["unseen"]["programs"] == 4
+    assert su["seen"]["compile_rate"]["k"] == sum(r2["per_program"][k]["good"] for k in seen)
+    assert "seen_unseen" not in json.loads((out / "round_0" / "eval-base" / "results.json").read_text())
     # the validation split: every policy on the last train problem's 7 programs, none trained on
     val_dirs = ["round_0/val-base", "round_0/val-sft", "round_1/val", "round_2/val"]
     held = set()
@@ -150,3 +163,11 @@ def test_the_loop_recipe_trains_three_rounds_on_distinct_programs_outside_valida
     assert [len(u) for u in used] == [100, 100, 100, 100] and len(set().union(*used)) == 400
     other, _ = load_codenet(CODECHEF, splits=("validation", "test"), **kw)
     assert args.validation_problems > 0 and not {i.split("/")[0] for i in ids} & {r["problem_id"] for r in other}
+
+
+def test_an_adapter_made_elsewhere_has_no_known_seen_problems(tmp_path):
+    from cfdpo.evaluation.seen import trained_problems
+
+    assert trained_problems(None) == set()
+    (tmp_path / "adapter_config.json").write_text("{}")
+    assert trained_problems(tmp_path) is None  # no cfdpo run config: unknown, not "none"

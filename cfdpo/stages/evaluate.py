@@ -48,6 +48,7 @@ class EvaluateArguments(CommonArguments):
 def run(args: EvaluateArguments) -> dict[str, Any]:
     """Run an evaluation and return the results dict (also written to ``results.json``)."""
     from ..evaluation.compare import guards, per_program
+    from ..evaluation.seen import seen_unseen, trained_problems
     from ..generation.hf import DecodingConfig
     from ..generation.models import check_model
     from ..runinfo import run_directory, write_json
@@ -77,6 +78,9 @@ def run(args: EvaluateArguments) -> dict[str, Any]:
             "chat: code of the first fenced block, echoed prompt removed, then brace balance",
             **run_record(args, scorer, executor, t0),
         }
+        trained = trained_problems(args.adapter) if args.adapter else None
+        if trained is not None:  # which test programs are of problems the adapter's training saw
+            results["seen_unseen"] = seen_unseen(results["per_program"], trained)
         if args.repair_turns:
             from .repair import plot_repair_curve, repair_summary, run_repair_turns
 
@@ -112,6 +116,17 @@ def format_table(results: dict[str, Any]) -> str:
         "verdicts      " + ", ".join(f"{k}={v}" for k, v in results["verdicts"].items()),
         "error kinds   " + (", ".join(f"{k}={v}" for k, v in list(results["error_kinds"].items())[:6]) or "-"),
     ]
+    su = results.get("seen_unseen")
+    if su:
+        lines.append(
+            "seen/unseen   "
+            + "; ".join(
+                f"{k} problems: {su[k]['programs']} programs, compile {100 * (su[k]['compile_rate']['rate'] or 0):.1f}%"
+                + (f", pass@1 {100 * (su[k]['pass_at_1']['rate'] or 0):.1f}%" if su[k]["pass_at_1"] else "")
+                for k in ("seen", "unseen")
+            )
+            + f" ({su['trained_problems']} problems trained on)"
+        )
     for msg, count in results["top_errors"][:5]:
         lines.append(f"  {count:5d}  {msg[:100]}")
     for t in (results.get("repair") or {}).get("turns", [])[1:]:
