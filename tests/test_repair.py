@@ -267,3 +267,57 @@ def test_kto_trains_on_unpaired_verdicts(tiny_model_dir, tmp_path) -> None:
     assert all(torch.isfinite(v).all() for v in w.values())
     cfg = json.loads((out / "run_config.json").read_text())["config"]["KTOConfig"]
     assert (cfg["desirable_weight"], cfg["undesirable_weight"]) == (2.0, 1.0)
+
+
+def test_the_control_gives_the_same_programs_as_many_attempts_without_feedback(tiny_model_dir, tmp_path) -> None:
+    from cfdpo.stages.evaluate import EvaluateArguments
+    from cfdpo.stages.evaluate import run as evaluate
+
+    args = EvaluateArguments(
+        model=str(tiny_model_dir),
+        out=str(tmp_path / "ev"),
+        data=str(SAMPLE),
+        limit=4,
+        threads=1,
+        batch_size=2,
+        max_new_tokens=12,
+        repair_turns=1,
+        repair_control="resample",
+    )
+    res = evaluate(args)
+    first = {r["prompt_id"]: r for r in read_jsonl(tmp_path / "ev" / "samples.jsonl")}
+    failing = sorted(pid for pid, r in first.items() if not r["good"])
+    assert failing
+    control = read_jsonl(tmp_path / "ev" / "control_1" / "samples.jsonl")
+    assert sorted(r["prompt_id"] for r in control) == failing  # the same programs, one attempt each
+    for r in control:  # the original prompt, no feedback
+        assert r["prompt"] == first[r["prompt_id"]]["prompt"] and "feedback" not in r
+    assert res["repair_control"]["decoding"]["do_sample"] and res["repair_control"]["decoding"]["seed"] == 0
+    (v,) = res["repair_vs_control"]
+    rep, ctl = res["repair"]["turns"][1]["per_program"], res["repair_control"]["turns"][1]["per_program"]
+    assert v["turn"] == 1 and v["compile"]["n"] == 4
+    assert v["compile"]["fixed"] == sum(rep[k]["good"] and not ctl[k]["good"] for k in rep)
+    assert v["compile"]["broken"] == sum(ctl[k]["good"] and not rep[k]["good"] for k in rep)
+    assert v["compile"]["control"] == sum(x["good"] for x in ctl.values()) / 4
+
+
+def test_control_against_repair_by_hand() -> None:
+    from cfdpo.stages.repair import control_against_repair
+
+    def summary(good: dict[str, bool]) -> dict:
+        return {"turns": [{"turn": 0}, {"turn": 1, "per_program": {k: {"good": g, "passed": None} for k, g in good.items()}}]}
+
+    # repair made a, b good; the control b, c; d neither: one discordant program each way, p = 1
+    (v,) = control_against_repair(
+        summary({"a": True, "b": True, "c": False, "d": False}), summary({"a": False, "b": True, "c": True, "d": False})
+    )
+    assert v["compile"] == {"repair": 0.5, "control": 0.5, "fixed": 1, "broken": 1, "p_value": 1.0, "n": 4}
+    assert v["pass_at_1"] is None  # no tests
+
+
+def test_a_control_without_repair_turns_is_refused() -> None:
+    from cfdpo.errors import OptionError
+    from cfdpo.stages.evaluate import EvaluateArguments
+
+    with pytest.raises(OptionError, match="repair_control"):
+        EvaluateArguments(repair_control="resample")

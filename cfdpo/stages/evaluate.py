@@ -36,13 +36,32 @@ class EvaluateArguments(CommonArguments):
         default=0,
         metadata={"help": "Give every failing completion up to K turns of repair from its compiler feedback (repair@k)."},
     )
+    repair_control: str = field(
+        default="none",
+        metadata={
+            "help": "With --repair_turns: none, or resample (the control: every failing program gets as many "
+            "extra attempts without feedback, its original prompt sampled at --repair_control_temperature; "
+            "report: repair@k against control@k, McNemar on the same programs)."
+        },
+    )
+    repair_control_temperature: float = field(
+        default=0.8,
+        metadata={"help": "Sampling temperature of the control's attempts (greedy would repeat turn 0)."},
+    )
+    repair_control_top_p: float = field(default=0.95, metadata={"help": "Nucleus sampling mass of the control's attempts."})
 
     def __post_init__(self) -> None:
         """Check every value before any work (raises :class:`~cfdpo.errors.OptionError`)."""
-        from ..options import in_range
+        from ..errors import OptionError
+        from ..options import choice, in_range
 
         super().__post_init__()
         in_range("repair_turns", self.repair_turns, 0, 10, lo_open=False, hi_open=False)
+        choice("repair_control", self.repair_control, ("none", "resample"))
+        in_range("repair_control_temperature", self.repair_control_temperature, 0, 10)
+        in_range("repair_control_top_p", self.repair_control_top_p, 0, 1, hi_open=False)
+        if self.repair_control != "none" and not self.repair_turns:
+            raise OptionError("repair_control", "needs --repair_turns K (the control gives K attempts too)")
 
 
 def run(args: EvaluateArguments) -> dict[str, Any]:
@@ -86,6 +105,23 @@ def run(args: EvaluateArguments) -> dict[str, Any]:
 
             history = run_repair_turns(prompts, samples, args.repair_turns, args, decoding, scorer, out, load, executor)
             results["repair"] = repair_summary(prompts, history, executor is not None, args.repair_turns)
+            if args.repair_control == "resample":
+                from dataclasses import replace
+
+                from .repair import control_against_repair
+
+                control = replace(
+                    decoding, do_sample=True, temperature=args.repair_control_temperature, top_p=args.repair_control_top_p
+                )
+                chistory = run_repair_turns(
+                    prompts, samples, args.repair_turns, args, control, scorer, out, load, executor, control=True
+                )
+                results["repair_control"] = {
+                    "kind": "resample",
+                    "decoding": asdict(control),
+                    **repair_summary(prompts, chistory, executor is not None, args.repair_turns),
+                }
+                results["repair_vs_control"] = control_against_repair(results["repair"], results["repair_control"])
             plot_repair_curve(results["repair"], out / "repair_curve.png", args.adapter or args.model)
             results["wall_s"] = round(time.time() - t0, 1)
         write_json(out / "results.json", results)
@@ -129,6 +165,18 @@ def format_table(results: dict[str, Any]) -> str:
         )
     for msg, count in results["top_errors"][:5]:
         lines.append(f"  {count:5d}  {msg[:100]}")
+    for v in results.get("repair_vs_control") or []:
+        lines.append(
+            f"repair@{v['turn']} vs control@{v['turn']}  compile {v['compile']['repair']:.1%} vs "
+            f"{v['compile']['control']:.1%} (+{v['compile']['fixed']} / -{v['compile']['broken']}, p = "
+            f"{v['compile']['p_value']:.3g})"
+            + (
+                f"; pass@1 {v['pass_at_1']['repair']:.1%} vs {v['pass_at_1']['control']:.1%} "
+                f"(+{v['pass_at_1']['fixed']} / -{v['pass_at_1']['broken']}, p = {v['pass_at_1']['p_value']:.3g})"
+                if v.get("pass_at_1")
+                else ""
+            )
+        )
     for t in (results.get("repair") or {}).get("turns", [])[1:]:
         cr, pa = t["compile_rate"], t["pass_at_1"]
         lines.append(

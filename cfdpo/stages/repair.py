@@ -25,7 +25,7 @@ from typing import Any
 from ..evaluation.stats import rate
 from ..scoring.diagnostics import Diagnostic, error_kind
 
-__all__ = ["attempt_succeeded", "repair_summary", "run_repair_turns"]
+__all__ = ["attempt_succeeded", "control_against_repair", "repair_summary", "run_repair_turns"]
 
 log = logging.getLogger(__name__)
 
@@ -50,8 +50,14 @@ def run_repair_turns(
     out: Path,
     load: Callable[[], tuple[Any, Any]],
     executor: Any = None,
+    control: bool = False,
 ) -> list[list[dict[str, Any]]]:
     """Run (or resume) repair turns 1 ... ``turns`` after the turn-0 ``samples``.
+
+    With ``control`` the turns are the control's (``--repair_control resample``): the same programs fail and
+    get the same number of attempts, from their original prompt without feedback, decoded by ``decoding``
+    (sampled: a greedy attempt would repeat turn 0), with seed ``decoding.seed + t`` at turn t, into
+    ``out/control_<t>/``.
 
     Args:
         prompts: the evaluation's prompt rows.
@@ -63,6 +69,8 @@ def run_repair_turns(
     Returns:
         The rows of every turn, turn 0 first; a turn holds rows only for the programs repaired in it.
     """
+    from dataclasses import replace
+
     from ..corpus.repair import feedback_for
     from .common import sample_and_score
 
@@ -76,10 +84,14 @@ def run_repair_turns(
             log.info("repair: nothing left to repair after turn %d", t - 1)
             break
         log.info("repair turn %d: %d program(s)", t, len(failing))
-        rows = [{**by_id[p["id"]], "feedback": feedback_for(latest[p["id"]])} for p in failing]
-        tdir = out / f"repair_{t}"
+        if control:
+            rows = [dict(by_id[p["id"]]) for p in failing]
+            tdir, dec = out / f"control_{t}", replace(decoding, seed=decoding.seed + t)
+        else:
+            rows = [{**by_id[p["id"]], "feedback": feedback_for(latest[p["id"]])} for p in failing]
+            tdir, dec = out / f"repair_{t}", decoding
         tdir.mkdir(exist_ok=True)
-        got = sample_and_score(rows, args, decoding, scorer, tdir, load, executor)
+        got = sample_and_score(rows, args, dec, scorer, tdir, load, executor)
         for r in got:
             r["turn"] = t
             latest[r["prompt_id"]] = r
@@ -149,6 +161,41 @@ def repair_summary(
             }
         )
     return {"turns_asked": turns, "turns": out_turns}
+
+
+def control_against_repair(repair: dict[str, Any], control: dict[str, Any]) -> list[dict[str, Any]]:
+    """repair@k against control@k for every turn k >= 1: cumulative rates and an exact McNemar test on the
+    same programs (the control is the baseline ``a``, repair the candidate ``b``).
+
+    Args:
+        repair, control: :func:`repair_summary` of the repair turns and of the control's turns.
+
+    Returns:
+        Per turn ``{"turn", "compile": {...}, "pass_at_1": {...} | None}``, each ``{"repair", "control",
+        "fixed", "broken", "p_value", "n"}`` (fixed: programs only repair made good).
+    """
+    from ..evaluation.stats import mcnemar_exact
+
+    out = []
+    for r, c in zip(repair["turns"][1:], control["turns"][1:]):
+        entry: dict[str, Any] = {"turn": r["turn"]}
+        for key, field in (("compile", "good"), ("pass_at_1", "passed")):
+            a = {k: bool(v[field]) for k, v in c["per_program"].items() if v[field] is not None}
+            b = {k: bool(v[field]) for k, v in r["per_program"].items() if v[field] is not None}
+            if not a or not b:
+                entry[key] = None
+                continue
+            m = mcnemar_exact(a, b)
+            entry[key] = {
+                "repair": m.rate_b,
+                "control": m.rate_a,
+                "fixed": m.fixed,
+                "broken": m.broken,
+                "p_value": m.p_value,
+                "n": m.n,
+            }
+        out.append(entry)
+    return out
 
 
 def plot_repair_curve(summary: dict[str, Any], path: Path, label: str = "") -> None:
