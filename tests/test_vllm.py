@@ -233,6 +233,11 @@ def test_the_cpu_kv_cache_is_sized_by_need_and_checked_against_free_memory() -> 
         kv_cache_plan(smol, "float32", VLLMOptions(kv_cache_gib=0.01), free_bytes=20 * gib, weights_bytes=0)
     explicit = kv_cache_plan(smol, "float32", VLLMOptions(kv_cache_gib=2.0), free_bytes=20 * gib, weights_bytes=0)
     assert explicit.kv_cache_bytes == 2 * gib
+    # a small batch is sized by the floor: whole 128-token blocks for the 8192-token context plus vLLM's null
+    # block (the recipe's batch 8 got ctx + 64 tokens and vLLM refused: "estimated maximum model length 8064")
+    few = kv_cache_plan(smol, "float32", VLLMOptions(max_num_seqs=8), free_bytes=20 * gib, weights_bytes=0)
+    assert few.kv_cache_bytes == 46080 * 128 * 65
+    assert few.kv_cache_bytes // (46080 * 128) - 1 >= 8192 // 128  # usable blocks hold one whole sequence
 
 
 @needs_vllm
