@@ -185,3 +185,37 @@ def test_options_that_would_be_ignored_are_refused(capfd, tmp_path) -> None:
         "cfdpo dpo: error: --max_program_chars has no effect here: cfdpo dpo reads its rows from --train_file, not from a corpus"
     ]
     TrainDataArguments(train_file=str(prefs), limit=3).refuse_corpus_options("dpo")  # limit applies to rows
+
+
+def test_cfdpo_score_takes_every_compile_option_by_its_name(monkeypatch, tmp_path) -> None:
+    """`cfdpo score` reads the compile group's own fields (underscores; the hyphen spelling too), no copy of them."""
+    from cfdpo.commands import score
+
+    seen: list[CompileOptions] = []
+
+    def capture(self: CompileOptions, max_stderr_chars: int = 4000) -> Any:
+        seen.append(self)
+        raise SystemExit(0)
+
+    monkeypatch.setattr(CompileOptions, "compile_scorer", capture)
+    argv = []
+    for name in _fields(CompileOptions):
+        value = NON_DEFAULT[name]
+        argv += [f"--{name}"] if value is True else [f"--{name}", str(value)]
+    with pytest.raises(SystemExit):
+        score.main([*argv, str(tmp_path / "a.cpp")])
+    assert {n: getattr(seen[0], n) for n in _fields(CompileOptions)} == {n: NON_DEFAULT[n] for n in _fields(CompileOptions)}
+    with pytest.raises(SystemExit):
+        score.main(["--compile-mode", "syntax", "--no-pch", "false", str(tmp_path / "a.cpp")])
+    assert seen[1].compile_mode == "syntax" and seen[1].no_pch is False
+
+
+def test_cfdpo_score_refuses_a_bad_option_in_one_line(tmp_path, capsys) -> None:
+    from cfdpo.commands import score
+
+    src = tmp_path / "a.cpp"
+    src.write_text("int main() {}\n")
+    assert score.main(["--compile_mode", "syntax", "--warnings", "allow", str(src)]) == 0
+    assert score.main(["--std", "fortran77", str(src)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "--std" in err[0]

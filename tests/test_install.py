@@ -53,6 +53,15 @@ def test_a_core_only_venv_scores_and_rewards(tmp_path: Path) -> None:
     assert got["heavy"] == []  # nothing of the ML stack in that venv
     assert got["core"] == ["pyyaml", "tqdm"]
     assert got["verdict"] == "ok" and 0.05 < got["reward"][0] <= 0.25  # 'x' was not declared: an error tier
+    (tmp_path / "a.cpp").write_text("int main() { return 0; }\n")
+    cli = subprocess.run(
+        [str(venv / "bin" / "cfdpo"), "score", "--isolation", "rlimits", "--no_compile_cache", "a.cpp"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=tmp_path,
+    )
+    assert cli.returncode == 0 and cli.stdout.startswith("ok"), cli.stdout + cli.stderr[-2000:]  # the command too
 
 
 def test_the_exact_pins_live_in_constraints_and_the_package_declares_ranges() -> None:

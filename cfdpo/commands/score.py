@@ -1,40 +1,79 @@
 """``cfdpo score FILE...``: compile C++ files with the compile scorer and print verdicts.
 
 Needs no torch. ``--json`` prints one JSON result per line (verdict, good,
-diagnostics, elapsed_ms, command) for use from other tools.
+diagnostics, elapsed_ms, command) for use from other tools. The options are the compile option group's
+(:class:`cfdpo.stages.configs.CompileOptions`, the same names as every other command; ``--compile-mode``
+style spellings are accepted too), read without the ML stack.
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import sys
+import typing
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
-from ..scoring import CompileScorer
+from ..errors import OptionError
+from ..stages.configs import CompileOptions
+
+
+def _truth(text: str) -> bool:
+    if text.lower() in ("true", "1", "yes"):
+        return True
+    if text.lower() in ("false", "0", "no"):
+        return False
+    raise argparse.ArgumentTypeError(f"expected true or false, got {text!r}")
+
+
+_TRUTH = ("true", "false", "1", "0", "yes", "no")
+
+
+def add_group(ap: argparse.ArgumentParser, group: type) -> set[str]:
+    """One ``--name`` option (and its ``--hyphen-name`` spelling) per field of an option dataclass, with the
+    field's default and help; ``bool`` fields are flags that also take ``true``/``false``. Returns the bool
+    options' spellings (for :func:`bare_flags`)."""
+    hints = typing.get_type_hints(group)
+    flags: set[str] = set()
+    for f in dataclasses.fields(group):
+        names = [f"--{f.name}"] + ([f"--{f.name.replace('_', '-')}"] if "_" in f.name else [])
+        kind = hints[f.name]
+        base = next((t for t in typing.get_args(kind) if t is not type(None)), kind)
+        kw: dict[str, Any] = {"dest": f.name, "default": f.default, "help": f.metadata.get("help")}
+        if base is bool:
+            kw.update(nargs="?", const=True, type=_truth)
+            flags.update(names)
+        else:
+            kw.update(type=base)
+        ap.add_argument(*names, **kw)
+    return flags
+
+
+def bare_flags(argv: Sequence[str], flags: set[str]) -> list[str]:
+    """``--flag FILE`` as ``--flag=true FILE``: a bool flag takes the next word only when it is true/false."""
+    out = list(argv)
+    for i, tok in enumerate(out):
+        if tok in flags and (i + 1 == len(out) or out[i + 1].lower() not in _TRUTH):
+            out[i] = f"{tok}=true"
+    return out
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="cfdpo score", description=__doc__.strip().split("\n\n")[0])
     ap.add_argument("files", nargs="+", help="C++ source files")
-    ap.add_argument("--std", default="c++17")
-    ap.add_argument("--compile-mode", default="link", choices=CompileScorer.MODES)
-    ap.add_argument("--warnings", default="error", choices=CompileScorer.WARNING_POLICIES)
-    ap.add_argument("--gxx-flags", default="", help="extra g++ flags, space separated")
-    ap.add_argument("--timeout-s", type=float, default=30.0)
-    ap.add_argument("--memory-mb", type=int, default=2048)
-    ap.add_argument("--workers", type=int, default=None)
+    flags = add_group(ap, CompileOptions)
     ap.add_argument("--json", action="store_true", help="print one JSON result per line")
-    a = ap.parse_args(argv)
-    scorer = CompileScorer(
-        std=a.std,
-        mode=a.compile_mode,
-        warnings=a.warnings,
-        extra_flags=a.gxx_flags.split(),
-        timeout_s=a.timeout_s,
-        memory_mb=a.memory_mb,
-    )
+    a = ap.parse_args(bare_flags(sys.argv[1:] if argv is None else argv, flags))
+    opts = CompileOptions(**{f.name: getattr(a, f.name) for f in dataclasses.fields(CompileOptions)})
+    try:
+        opts.check_compile_options()
+    except OptionError as e:
+        print(f"cfdpo score: {e}", file=sys.stderr)
+        return 2
+    scorer = opts.compile_scorer(max_stderr_chars=20_000)
     sources = []
     for f in a.files:
         try:
@@ -42,7 +81,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         except (OSError, UnicodeDecodeError) as e:
             print(f"cfdpo score: {f}: cannot read ({e})", file=sys.stderr)
             return 1
-    results = scorer.score_many(sources, workers=a.workers)
+    results = scorer.score_many(sources, workers=opts.workers)
     good = 0
     for f, r in zip(a.files, results):
         good += r.good
@@ -54,5 +93,5 @@ def main(argv: Sequence[str] | None = None) -> int:
             msg = f"  {f}{where}: {first.message}" if first else ""
             print(f"{r.verdict.value:<15} {r.elapsed_ms:8.0f} ms  {f}{msg and chr(10) + msg}")
     if not a.json:
-        print(f"{good}/{len(results)} good under warnings={a.warnings}; policy: {' '.join(scorer.argv())}")
+        print(f"{good}/{len(results)} good under warnings={opts.warnings}; policy: {' '.join(scorer.argv())}")
     return 0 if good == len(results) else 3

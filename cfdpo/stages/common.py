@@ -25,7 +25,6 @@ from ..evaluation.stats import wilson_interval
 from ..jsonl import append_jsonl, read_jsonl, write_jsonl
 from ..scoring import CompileScorer
 from ..scoring.diagnostics import Diagnostic, error_kind, normalise_message
-from ..tempdirs import pch_cache_dir
 from .configs import CompileOptions, CorpusOptions, GenerationOptions, TestOptions
 
 __all__ = [
@@ -180,21 +179,7 @@ def generation_record(args: Any, sampling: bool = False) -> dict[str, Any]:
 
 def make_scorer(args: CommonArguments) -> CompileScorer:
     """The compile scorer described by the arguments (its policy goes into results)."""
-    return CompileScorer(
-        std=args.std,
-        mode=args.compile_mode,
-        warnings=args.warnings,
-        timeout_s=args.compile_timeout_s,
-        memory_mb=args.compile_memory_mb,
-        extra_flags=tuple(args.gxx_flags.split()),
-        max_stderr_chars=4000,
-        cache_dir=None if args.no_compile_cache else compile_cache_dir(),
-        pch=not args.no_pch,
-        pch_dir=pch_cache_dir() if not args.no_pch else None,
-        syntax_first=args.syntax_first,
-        isolation=args.isolation,
-        fast_link=not args.no_fast_link,
-    )
+    return args.compile_scorer()
 
 
 def make_exec_scorer(args: CommonArguments, scorer: CompileScorer) -> Any:

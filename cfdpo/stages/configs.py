@@ -18,7 +18,10 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ..scoring.compile import CompileScorer
 
 __all__ = ["CompileOptions", "CorpusOptions", "GenerationOptions", "TestOptions", "group_values", "refuse_non_defaults"]
 
@@ -127,6 +130,28 @@ class CompileOptions:
         default="auto",
         metadata={"help": "Sandbox for compiling and running: auto (bubblewrap namespaces when usable), bwrap or rlimits."},
     )
+
+    def compile_scorer(self, max_stderr_chars: int = 4000) -> CompileScorer:
+        """The :class:`~cfdpo.scoring.CompileScorer` these options describe (its policy goes into results):
+        the shared result cache and PCH directory unless turned off."""
+        from ..scoring.compile import CompileScorer
+        from ..tempdirs import compile_cache_dir, pch_cache_dir
+
+        return CompileScorer(
+            std=self.std,
+            mode=self.compile_mode,
+            warnings=self.warnings,
+            timeout_s=self.compile_timeout_s,
+            memory_mb=self.compile_memory_mb,
+            extra_flags=tuple(self.gxx_flags.split()),
+            max_stderr_chars=max_stderr_chars,
+            cache_dir=None if self.no_compile_cache else compile_cache_dir(),
+            pch=not self.no_pch,
+            pch_dir=pch_cache_dir() if not self.no_pch else None,
+            syntax_first=self.syntax_first,
+            isolation=self.isolation,
+            fast_link=not self.no_fast_link,
+        )
 
     def check_compile_options(self) -> None:
         """Raises :class:`~cfdpo.errors.OptionError` for a value out of range."""
