@@ -54,3 +54,10 @@ def matches(name: str, value: str, pattern: str, what: str) -> None:
     """``value`` must match ``pattern`` (``what`` describes it in the message)."""
     if not isinstance(value, str) or not re.fullmatch(pattern, value):
         raise OptionError(name, f"must be {what}, got {value!r}")
+
+
+def device(name: str, value: str | None) -> None:
+    """A generation device: ``cpu``, ``cuda`` or ``cuda:N`` (None: chosen at run time). The one check every
+    command with ``--device`` uses."""
+    if value is not None:
+        matches(name, value, r"cpu|cuda(:\d+)?", "cpu, cuda or cuda:N")

@@ -219,3 +219,14 @@ def test_cfdpo_score_refuses_a_bad_option_in_one_line(tmp_path, capsys) -> None:
     assert score.main(["--std", "fortran77", str(src)]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "--std" in err[0]
+
+
+def test_one_device_check_for_every_command_that_takes_one() -> None:
+    from cfdpo.errors import OptionError
+    from cfdpo.stages.compiler_eval import CompilerEvalArguments
+    from cfdpo.stages.evaluate import EvaluateArguments
+
+    for make in (EvaluateArguments, lambda **kw: CompilerEvalArguments(task="emulate", data="x", **kw)):
+        assert make(device="cuda:1").device == "cuda:1"  # compiler-eval refused it before
+        with pytest.raises(OptionError, match=r"--device must be cpu, cuda or cuda:N, got 'gpu'"):
+            make(device="gpu")

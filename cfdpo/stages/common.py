@@ -71,7 +71,7 @@ class CommonArguments(CorpusOptions, CompileOptions, TestOptions, GenerationOpti
     )
     shard: str = field(default="0/1", metadata={"help": "I/N: process the I-th of N contiguous shards (job arrays)."})
     threads: int | None = field(default=None, metadata={"help": "torch CPU threads (default: $CFDPO_THREADS or CPUs)."})
-    device: str | None = field(default=None, metadata={"help": "cpu or cuda (default: cuda when available)."})
+    device: str | None = field(default=None, metadata={"help": "cpu, cuda or cuda:N (default: cuda when available)."})
     max_prompt_tokens: int | None = field(
         default=None,
         metadata={
@@ -90,7 +90,7 @@ class CommonArguments(CorpusOptions, CompileOptions, TestOptions, GenerationOpti
 
     def __post_init__(self) -> None:
         """Check every value before any work (raises :class:`~cfdpo.errors.OptionError`)."""
-        from ..options import at_least, choice, matches
+        from ..options import at_least, choice, device
 
         self.check_corpus_options()
         self.check_compile_options()
@@ -103,8 +103,7 @@ class CommonArguments(CorpusOptions, CompileOptions, TestOptions, GenerationOpti
         except ValueError as e:
             raise OptionError("shard", str(e).split(" ", 1)[1]) from None
         at_least("threads", self.threads, 1, optional=True)
-        if self.device is not None:
-            matches("device", self.device, r"cpu|cuda(:\d+)?", "cpu, cuda or cuda:N")
+        device("device", self.device)
         at_least("max_prompt_tokens", self.max_prompt_tokens, 16, optional=True)
         choice("long_prompts", self.long_prompts, ("truncate", "skip"))
         if not self.model:

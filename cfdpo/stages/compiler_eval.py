@@ -73,12 +73,12 @@ class CompilerEvalArguments(GenerationOptions):
     time_limit_s: float = field(default=2.0, metadata={"help": "CPU seconds per test run (tune validation)."})
     workers: int | None = field(default=None, metadata={"help": "Parallel scoring (default: CPU count)."})
     threads: int | None = field(default=None, metadata={"help": "torch CPU threads (default: $CFDPO_THREADS or CPUs)."})
-    device: str | None = field(default=None, metadata={"help": "cpu or cuda (default: cuda when available)."})
+    device: str | None = field(default=None, metadata={"help": "cpu, cuda or cuda:N (default: cuda when available)."})
 
     def __post_init__(self) -> None:
         """Check every value before any work (raises :class:`~cfdpo.errors.OptionError`)."""
         from ..evaluation.compiler_tasks import TASKS
-        from ..options import at_least, choice, positive
+        from ..options import at_least, choice, device, positive
 
         choice("task", self.task, TASKS)
         self.check_generation_options()
@@ -91,8 +91,7 @@ class CompilerEvalArguments(GenerationOptions):
         positive("time_limit_s", self.time_limit_s)
         at_least("workers", self.workers, 1, optional=True)
         at_least("threads", self.threads, 1, optional=True)
-        if self.device is not None:
-            choice("device", self.device, ("cpu", "cuda"))
+        device("device", self.device)
 
 
 def load_rows(task: str, data: str | Path) -> tuple[Path, list[dict[str, Any]]]:
