@@ -71,7 +71,7 @@ def _quiet(monkeypatch: pytest.MonkeyPatch) -> None:
         (["--mask_mode", "foo"], "--mask_mode must be one of chars, lines, got 'foo'"),
         (["--limit", "0"], "--limit must be >= 1, got 0"),
         (["--limit", "-3"], "--limit must be >= 1, got -3"),
-        (["--split", "foo"], "--split must be one of train, test, got 'foo'"),
+        (["--split", "foo"], "--split must be one of train, test, validation, got 'foo'"),
         (["--prompt_format", "xml"], "--prompt_format must be one of raw, chat"),
         (["--shard", "3/2"], "--shard"),
         (["--long_prompts", "drop"], "--long_prompts must be one of truncate, skip"),
