@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -130,21 +131,21 @@ def test_repair_summary_is_cumulative_and_counts_fixed_kinds() -> None:
     assert s["turns"][2]["compile_rate"]["ci_low"] < 0.75 < s["turns"][2]["compile_rate"]["ci_high"]
 
 
+def _tiny_evaluation(tiny_model_dir: Path, tmp_path: Path, **kw: object) -> Any:
+    """An evaluation of the tiny model on 4 bundled programs into ``tmp_path/ev``, with ``kw`` on top."""
+    from cfdpo.stages.evaluate import EvaluateArguments
+
+    base: dict[str, Any] = dict(
+        model=str(tiny_model_dir), out=str(tmp_path / "ev"), data=str(SAMPLE), limit=4, threads=1, batch_size=2, max_new_tokens=12
+    )
+    return EvaluateArguments(**{**base, **kw})
+
+
 def test_evaluate_with_repair_turns_resumes_and_compares(tiny_model_dir, tmp_path, capfd) -> None:
     from cfdpo.cli import main
-    from cfdpo.stages.evaluate import EvaluateArguments
     from cfdpo.stages.evaluate import run as evaluate
 
-    args = EvaluateArguments(
-        model=str(tiny_model_dir),
-        out=str(tmp_path / "ev"),
-        data=str(SAMPLE),
-        limit=4,
-        threads=1,
-        batch_size=2,
-        max_new_tokens=12,
-        repair_turns=2,
-    )
+    args = _tiny_evaluation(tiny_model_dir, tmp_path, repair_turns=2)
     res = evaluate(args)
     rep = res["repair"]
     assert rep["turns_asked"] == 2 and len(rep["turns"]) == 3
@@ -270,20 +271,9 @@ def test_kto_trains_on_unpaired_verdicts(tiny_model_dir, tmp_path) -> None:
 
 
 def test_the_control_gives_the_same_programs_as_many_attempts_without_feedback(tiny_model_dir, tmp_path) -> None:
-    from cfdpo.stages.evaluate import EvaluateArguments
     from cfdpo.stages.evaluate import run as evaluate
 
-    args = EvaluateArguments(
-        model=str(tiny_model_dir),
-        out=str(tmp_path / "ev"),
-        data=str(SAMPLE),
-        limit=4,
-        threads=1,
-        batch_size=2,
-        max_new_tokens=12,
-        repair_turns=1,
-        repair_control="resample",
-    )
+    args = _tiny_evaluation(tiny_model_dir, tmp_path, repair_turns=1, repair_control="resample")
     res = evaluate(args)
     first = {r["prompt_id"]: r for r in read_jsonl(tmp_path / "ev" / "samples.jsonl")}
     failing = sorted(pid for pid, r in first.items() if not r["good"])

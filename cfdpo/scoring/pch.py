@@ -260,12 +260,11 @@ class PCHCache:
         Returns None when the header does not build cleanly, or has not been
         used ``min_uses`` times yet and is not on disk.
         """
-        header = self._on_disk(includes)
-        if header is not None:
-            return header
         key = self._key(includes)
         final = os.path.join(self.directory, key)
         header = os.path.join(final, "pre.h")
+        if os.path.isfile(header + ".gch"):
+            return header
         with self._guard:
             if not self._worth(includes):
                 return None
