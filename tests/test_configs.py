@@ -3,7 +3,7 @@
 The pipeline (and the loop, which runs the pipeline's stage functions) starts
 evaluate, build-prefs and sft runs; sft builds its corpus prompts through the
 same code as evaluate. Each hand-over is checked with a value different from
-the default for every field of the corpus, compile, test and generation groups, so a field
+the default for every field of the corpus, compile, test, generation and executor groups, so a field
 dropped on the way fails here.
 """
 
@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from cfdpo.stages.configs import CompileOptions, CorpusOptions, GenerationOptions, TestOptions
+from cfdpo.stages.configs import CompileOptions, CorpusOptions, ExecutorOptions, GenerationOptions, TestOptions
 
 #: a valid, non-default value for every field of every group (a new field must be added here)
 NON_DEFAULT: dict[str, Any] = {
@@ -59,8 +59,12 @@ NON_DEFAULT: dict[str, Any] = {
     "vllm_kv_cache_gb": 1.5,
     "vllm_compile": True,
     "tensor_parallel_size": 2,
+    # executor
+    "executor": "ray",
+    "ray_address": "auto",
+    "ray_generators": 2,
 }
-GROUPS = (CorpusOptions, CompileOptions, TestOptions, GenerationOptions)
+GROUPS = (CorpusOptions, CompileOptions, TestOptions, GenerationOptions, ExecutorOptions)
 STAGE_SET = ("split", "limit", "skip")  # the pipeline sets these per stage
 
 

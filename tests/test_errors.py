@@ -77,6 +77,9 @@ def _quiet(monkeypatch: pytest.MonkeyPatch) -> None:
         (["--long_prompts", "drop"], "--long_prompts must be one of truncate, skip"),
         (["--no_such_option", "1"], "unknown option(s) --no_such_option 1"),
         (["--limit", "x"], "--limit: invalid int value"),
+        (["--executor", "dask"], "--executor must be one of local, ray, got 'dask'"),
+        (["--ray_address", "auto"], "--ray_address needs --executor ray"),
+        (["--executor", "ray", "--ray_generators", "0"], "--ray_generators must be >= 1, got 0"),
     ],
 )
 def test_bad_options_are_refused_before_any_work(capfd, tmp_path, argv, want) -> None:

@@ -15,7 +15,8 @@ graded = functools.partial(build_preferences, policy="graded")
 from cfdpo.prefs.synthetic import KINDS, corrupt, make_negatives
 from cfdpo.scoring import CompileScorer
 from cfdpo.scoring.execution import ExecutionScorer
-from cfdpo.stages.common import CommonArguments, prepare_prompts, run_tests_on, summarise_samples
+from cfdpo.stages.batch import run_tests_on
+from cfdpo.stages.common import CommonArguments, prepare_prompts, summarise_samples
 
 from .conftest import SAMPLE
 

@@ -106,7 +106,7 @@ def test_a_long_program_is_truncated_or_skipped_and_its_batch_keeps_its_rows(tin
 
 def test_a_batch_whose_generation_fails_is_retried_one_prompt_at_a_time(monkeypatch) -> None:
     from cfdpo.generation import hf
-    from cfdpo.stages import common
+    from cfdpo.stages import batch as one_batch
 
     calls: list[int] = []
 
@@ -118,7 +118,7 @@ def test_a_batch_whose_generation_fails_is_retried_one_prompt_at_a_time(monkeypa
 
     monkeypatch.setattr(hf, "generate_completions", fake)
     batch = [{"id": f"p/{i}", "prompt": "BOOM" if i == 1 else "int main() {", "reference_completion": "}"} for i in range(3)]
-    outs, failed = common._generate_isolated(None, None, batch, [b["prompt"] for b in batch], None, "raw")
+    outs, failed = one_batch._generate_isolated(None, None, batch, [b["prompt"] for b in batch], None, "raw")
     assert calls == [3, 1, 1, 1]
     assert outs == [["}"], None, ["}"]]
     assert [(p["id"], "592 GB" in err) for p, err in failed] == [("p/1", True)]

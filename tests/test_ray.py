@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+import threading
 import time
+from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -64,3 +67,83 @@ def test_a_pool_refuses_an_unknown_reward(cluster) -> None:
 
     with pytest.raises(ValueError, match="kind must be one of"):
         RewardPool(RewardConfig(workers=1), actors=1, kind="bleu")
+
+
+def _evaluate(model: str, out: Path, **kw: Any) -> dict[str, Any]:
+    from cfdpo.stages.evaluate import EvaluateArguments, run
+
+    from .conftest import SAMPLE
+
+    args = EvaluateArguments(
+        model=model,
+        out=str(out),
+        data=str(SAMPLE),
+        limit=16,
+        compile_check=False,
+        threads=1,
+        workers=1,
+        batch_size=1,
+        max_new_tokens=24,
+        no_compile_cache=True,
+        **kw,
+    )
+    return run(args)
+
+
+def _rows(out: Path) -> list[tuple[Any, ...]]:
+    from cfdpo.jsonl import read_jsonl
+
+    return [
+        (r["id"], r["completion"], r["raw_completion"], r["verdict"], r["good"], json.dumps(r["diagnostics"]))
+        for r in read_jsonl(out / "samples.jsonl")
+    ]
+
+
+def test_evaluate_on_ray_equals_the_single_process_run_and_loses_no_row_to_a_killed_node(
+    cluster, tiny_model_dir, tmp_path
+) -> None:
+    """Greedy rows on two nodes equal one process's, in the same order; a node killed mid-run (its raylet and
+    actors gone) costs no row and duplicates none, and a driver killed mid-run resumes from samples.jsonl."""
+    c, _ = cluster
+    node = c.add_node(num_cpus=1)
+    c.wait_for_nodes()
+    local = _evaluate(str(tiny_model_dir), tmp_path / "local")
+    expected = _rows(tmp_path / "local")
+    assert len(expected) == local["n"] == 16 and local["executor"] == {"executor": "local"}
+
+    on_ray = _evaluate(str(tiny_model_dir), tmp_path / "ray", executor="ray")
+    assert _rows(tmp_path / "ray") == expected  # the same rows, in prompt order
+    rec = on_ray["executor"]
+    assert rec["executor"] == "ray" and len(rec["nodes"]) >= 2 and rec["generation_actors_lost"] == 0
+    assert on_ray["compile_rate"] == local["compile_rate"] and on_ray["per_program"] == local["per_program"]
+
+    # a node killed once the first row is written (15 batches to go, ~0.3 s each): its actors die, their
+    # batches go to the others
+    killed = threading.Event()
+
+    def kill_when_started() -> None:
+        path = tmp_path / "kill" / "samples.jsonl"
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and not (path.is_file() and path.read_text().count("\n") >= 1):
+            time.sleep(0.05)
+        c.remove_node(node)
+        killed.set()
+
+    t = threading.Thread(target=kill_when_started)
+    t.start()
+    try:
+        run = _evaluate(str(tiny_model_dir), tmp_path / "kill", executor="ray")
+    finally:
+        t.join()
+    assert killed.is_set()
+    assert run["executor"]["generation_actors_lost"] + run["executor"]["scorer_actors_lost"] >= 1  # killed mid-run
+    again = _evaluate(str(tiny_model_dir), tmp_path / "kill", executor="ray")  # the rerun: nothing to do
+    assert _rows(tmp_path / "kill") == expected and again["n"] == 16
+
+    # the driver killed mid-run: the rows written so far stay, the rest is generated on the rerun
+    path = tmp_path / "ray" / "samples.jsonl"
+    lines = path.read_text().splitlines(keepends=True)
+    path.write_text("".join(lines[:4]) + lines[4][:20])  # four whole rows and a torn fifth
+    (tmp_path / "ray" / "results.json").unlink()
+    _evaluate(str(tiny_model_dir), tmp_path / "ray", executor="ray")
+    assert _rows(tmp_path / "ray") == expected

@@ -147,7 +147,7 @@ def run(args: BuildPrefsArguments) -> dict[str, Any]:
                 "samples_summary": summarise_samples(samples),
                 "prompt_fit": prompt_fit_summary(args, out, samples),
                 "decoding": asdict(decoding),
-                **run_record(args, scorer, executor, t0, sampling=True),
+                **run_record(args, scorer, executor, t0, sampling=True, out=out),
             }
         )
         write_json(out / "prefs_summary.json", summary)

@@ -3,7 +3,8 @@
 * :class:`CorpusOptions`: which programs, how they are split and masked;
 * :class:`CompileOptions`: the g++ judge's policy, limits and speed-ups;
 * :class:`TestOptions`: running programs on their sample tests (pass@1);
-* :class:`GenerationOptions`: the generation backend (vLLM or transformers) and its engine.
+* :class:`GenerationOptions`: the generation backend (vLLM or transformers) and its engine;
+* :class:`ExecutorOptions`: where sampling and judging run (this process, or a Ray cluster).
 
 A command's arguments class inherits the groups it uses (``evaluate`` and
 ``build-prefs``: all three; ``sft``: corpus and compile, for its corpus
@@ -23,7 +24,15 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from ..scoring.compile import CompileScorer
 
-__all__ = ["CompileOptions", "CorpusOptions", "GenerationOptions", "TestOptions", "group_values", "refuse_non_defaults"]
+__all__ = [
+    "CompileOptions",
+    "CorpusOptions",
+    "ExecutorOptions",
+    "GenerationOptions",
+    "TestOptions",
+    "group_values",
+    "refuse_non_defaults",
+]
 
 
 def _default_data() -> str:
@@ -262,6 +271,54 @@ class GenerationOptions:
             seed=seed,
             sampling=sampling,
         )
+
+
+EXECUTORS = ("local", "ray")
+
+
+@dataclass
+class ExecutorOptions:
+    """Where sampling and judging run (YAML keys = these field names): in this process, or spread over a Ray
+    cluster (:mod:`cfdpo.stages.ray_sampling`) with one generation engine and one scorer actor on each node.
+    Rows, files and the resume contract are the same either way."""
+
+    executor: str = field(
+        default="local",
+        metadata={
+            "help": "local (this process) or ray: batches go to one generation actor per Ray node, their rows to "
+            "one scorer actor per node (--workers threads each); this process writes the rows in prompt order."
+        },
+    )
+    ray_address: str | None = field(
+        default=None,
+        metadata={
+            "help": "With --executor ray: the cluster to join (auto: the one `ray start` made on this machine; "
+            "ray://host:10001 or host:6379); default: the cluster this process already joined, else a local one "
+            "started for the run."
+        },
+    )
+    ray_generators: int | None = field(
+        default=None,
+        metadata={"help": "With --executor ray: generation actors (default: one per node)."},
+    )
+
+    def check_executor_options(self) -> None:
+        """Raises :class:`~cfdpo.errors.OptionError` for an unknown executor, a Ray option without
+        ``--executor ray``, or ``--executor ray`` where Ray is not installed."""
+        from ..errors import OptionError
+        from ..options import at_least, choice
+
+        choice("executor", self.executor, EXECUTORS)
+        at_least("ray_generators", self.ray_generators, 1, optional=True)
+        if self.executor != "ray":
+            for name in ("ray_address", "ray_generators"):
+                if getattr(self, name) is not None:
+                    raise OptionError(name, "needs --executor ray")
+            return
+        import importlib.util
+
+        if importlib.util.find_spec("ray") is None:
+            raise OptionError("executor", "ray needs Ray installed: pip install 'cfdpo[ray]'")
 
 
 TestOptions.__test__ = False  # type: ignore[attr-defined]  # not a pytest test class

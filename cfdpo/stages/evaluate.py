@@ -95,7 +95,7 @@ def run(args: EvaluateArguments) -> dict[str, Any]:
             "prompt_fit": prompt_fit_summary(args, out, samples),
             "cleanup_policy": "raw: cut at the first ``` fence, then where the braces balance; "
             "chat: code of the first fenced block, echoed prompt removed, then brace balance",
-            **run_record(args, scorer, executor, t0),
+            **run_record(args, scorer, executor, t0, out=out),
         }
         trained = trained_problems(args.adapter) if args.adapter else None
         if trained is not None:  # which test programs are of problems the adapter's training saw

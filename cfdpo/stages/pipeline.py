@@ -23,7 +23,7 @@ from typing import Any
 
 from ..errors import OptionError
 from ..generation.models import DEFAULT_MODEL
-from .configs import CompileOptions, CorpusOptions, GenerationOptions, TestOptions, group_values
+from .configs import CompileOptions, CorpusOptions, ExecutorOptions, GenerationOptions, TestOptions, group_values
 
 __all__ = ["STAGE_LABELS", "PipelineArguments", "dpo_stage", "evaluate_stage", "prefs_stage", "run", "sft_stage"]
 
@@ -36,7 +36,7 @@ STAGE_LABELS = {"base": "Base", "sft": "+SFT", "dpo": "+DPO", "sft+dpo": "+SFT+D
 
 
 @dataclass
-class PipelineArguments(CorpusOptions, CompileOptions, TestOptions, GenerationOptions):
+class PipelineArguments(CorpusOptions, CompileOptions, TestOptions, GenerationOptions, ExecutorOptions):
     """Everything the pipeline needs (YAML keys = these field names): the corpus, compile, test and generation
     option groups (:mod:`cfdpo.stages.configs`), handed whole to every stage, plus sampling and training.
 
@@ -98,6 +98,7 @@ class PipelineArguments(CorpusOptions, CompileOptions, TestOptions, GenerationOp
         self.check_compile_options()
         self.check_test_options()
         self.check_generation_options()
+        self.check_executor_options()
         if self.split != "test" or self.limit is not None or self.skip:
             raise OptionError(
                 "split" if self.split != "test" else "limit" if self.limit is not None else "skip",
@@ -141,6 +142,7 @@ def _groups(p: PipelineArguments, split: str, limit: int | None, skip: int = 0) 
         **group_values(p, CompileOptions),
         **group_values(p, TestOptions),
         **group_values(p, GenerationOptions),
+        **group_values(p, ExecutorOptions),
     }
 
 
@@ -249,7 +251,9 @@ def sft_stage(p: PipelineArguments, out: Path) -> str:
             **{
                 k: v
                 for k, v in _groups(p, split="train", limit=p.train_limit).items()
-                if k not in group_values(p, TestOptions) and k not in group_values(p, GenerationOptions)
+                if k not in group_values(p, TestOptions)
+                and k not in group_values(p, GenerationOptions)
+                and k not in group_values(p, ExecutorOptions)
             }
         )
         run(data, SFTConfig(**_common_train(p, out, p.sft_learning_rate, p.sft_max_steps, p.sft_batch_size)), _model_config(p))
