@@ -65,13 +65,6 @@ class LoopArguments(PipelineArguments):
             "samples the same prefs_limit programs."
         },
     )
-    truncation_mode: str = field(
-        default="keep_end",
-        metadata={
-            "help": "DPO sequences longer than max_length lose their start (keep_end: the lines just before the "
-            "completion and the completion are kept) or their end (keep_start)."
-        },
-    )
 
     def __post_init__(self) -> None:
         """Check every value before any work (raises :class:`~cfdpo.errors.OptionError`)."""
@@ -83,7 +76,6 @@ class LoopArguments(PipelineArguments):
         choice("start", self.start, ("sft", "base"))
         choice("chosen", self.chosen, ("best", "sample", "reference"))
         choice("loss", self.loss, ("sigmoid", "dpop"))
-        choice("truncation_mode", self.truncation_mode, ("keep_end", "keep_start"))
         if self.stages != _PIPELINE_STAGES:
             raise OptionError("stages", "is a pipeline option; cfdpo loop runs --rounds")
         if self.fresh_programs and (self.prefs_limit is None or (self.start == "sft" and self.train_limit is None)):
@@ -166,7 +158,7 @@ def run_loop(args: LoopArguments) -> dict[str, Any]:
                     args.prefs_limit,
                 )
         _check_disjoint(val, prefs)
-        policy = dpo_stage(args, rd / "adapter", prefs, args.loss, policy, truncation_mode=args.truncation_mode)
+        policy = dpo_stage(args, rd / "adapter", prefs, args.loss, policy)
         evals[label] = evaluate_stage(args, rd / "eval", policy)
         if args.validating():
             val[label] = evaluate_stage(args, rd / "val", policy, split="validation")

@@ -65,6 +65,14 @@ class PipelineArguments(CorpusOptions, CompileOptions, TestOptions, GenerationOp
             "graded+synthetic (plus synthetic negatives)."
         },
     )
+    truncation_mode: str = field(
+        default="keep_end",
+        metadata={
+            "help": "DPO sequences longer than max_length lose their start (keep_end: the lines just before the "
+            "completion and the completion are kept) or their end (keep_start: TRL's default, which can cut "
+            "the completion itself)."
+        },
+    )
     lora_r: int = 16
     lora_alpha: int = 16
     lora_dropout: float = 0.05
@@ -108,6 +116,7 @@ class PipelineArguments(CorpusOptions, CompileOptions, TestOptions, GenerationOp
         if unknown or not self.stages.strip():
             raise OptionError("stages", f"must be a comma-separated subset of {','.join(STAGE_LABELS)}, got {self.stages!r}")
         choice("pairs", self.pairs, ("paper", "graded", "graded+synthetic"))
+        choice("truncation_mode", self.truncation_mode, ("keep_end", "keep_start"))
         for name in ("eval_limit", "train_limit", "prefs_limit", "max_pairs_per_prompt", "threads"):
             at_least(name, getattr(self, name), 1, optional=True)
         at_least("batch_size", self.batch_size, 1, optional=True)
@@ -260,9 +269,7 @@ def sft_stage(p: PipelineArguments, out: Path) -> str:
     return str(out)
 
 
-def dpo_stage(
-    p: PipelineArguments, out: Path, prefs: Path, loss: str, adapter: str | None, truncation_mode: str = "keep_start"
-) -> str:
+def dpo_stage(p: PipelineArguments, out: Path, prefs: Path, loss: str, adapter: str | None) -> str:
     """DPO (``loss`` sigmoid) or DPOP on ``prefs``, continuing ``adapter`` (its frozen copy is the reference)
     or from the base model, into ``out`` (reused when its adapter exists); returns ``out``."""
     from trl import DPOConfig
@@ -273,7 +280,7 @@ def dpo_stage(
     if not (out / "adapter_model.safetensors").is_file():
         cfg = DPOConfig(
             beta=p.beta,
-            truncation_mode=truncation_mode,
+            truncation_mode=p.truncation_mode,
             **_common_train(p, out, p.dpo_learning_rate, p.dpo_max_steps, p.dpo_batch_size),
         )
         run(
