@@ -43,8 +43,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from cfdpo.corpus.prompts import clean_completion
 from cfdpo.generation.fit import PromptFitter
 from cfdpo.generation.hf import DecodingConfig, generate_completions
-from cfdpo.stages.common import start_run
 from cfdpo.stages.evaluate import EvaluateArguments
+from cfdpo.stages.records import start_run
 
 
 def prompts_for(corpus: str, split: str, n: int, work: Path, max_chars: int | None) -> tuple[Any, list[dict[str, Any]]]:

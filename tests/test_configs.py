@@ -126,7 +126,7 @@ def test_pipeline_sft_corpus_prompts_get_every_corpus_and_compile_option(tmp_pat
     sft_stage(p, tmp_path / "sft")
     data = got[0][0]
     seen: list[Any] = []
-    monkeypatch.setattr("cfdpo.stages.common.prepare_prompts", lambda common, scorer, out: seen.append(common) or [])
+    monkeypatch.setattr("cfdpo.stages.prompts.prepare_prompts", lambda common, scorer, out: seen.append(common) or [])
     monkeypatch.setattr("cfdpo.stages.common.make_scorer", lambda common: None)
     train_common.corpus_prompts(data, seed=5, out=tmp_path / "sft")
     (common,) = seen

@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
+from cfdpo.jsonl import read_jsonl
 from cfdpo.stages.build_prefs import BuildPrefsArguments
 from cfdpo.stages.build_prefs import run as build_prefs
-from cfdpo.stages.common import read_jsonl
 from cfdpo.stages.evaluate import EvaluateArguments
 from cfdpo.stages.evaluate import run as evaluate
 

@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from cfdpo.cli import main
-from cfdpo.stages.common import read_jsonl
+from cfdpo.jsonl import read_jsonl
 
 from .conftest import REPO, SAMPLE
 

@@ -12,11 +12,13 @@ from cfdpo.corpus.codenet import read_tests
 from cfdpo.prefs.pairs import build_preferences, rank_of
 
 graded = functools.partial(build_preferences, policy="graded")
+from cfdpo.evaluation.summary import summarise_samples
 from cfdpo.prefs.synthetic import KINDS, corrupt, make_negatives
 from cfdpo.scoring import CompileScorer
 from cfdpo.scoring.execution import ExecutionScorer
 from cfdpo.stages.batch import run_tests_on
-from cfdpo.stages.common import CommonArguments, prepare_prompts, summarise_samples
+from cfdpo.stages.common import CommonArguments
+from cfdpo.stages.prompts import prepare_prompts
 
 from .conftest import SAMPLE
 

@@ -136,3 +136,25 @@ def test_commands_are_thin() -> None:
         if (n := len(p.read_text(encoding="utf-8").splitlines())) > 120
     }
     assert not long, long
+
+
+def test_no_module_imports_a_private_name_of_another() -> None:
+    """A ``_name`` is its module's own: a stage (or any module) that needs it from another module gets a public
+    name instead, so that a module can change its private helpers without reading its neighbours."""
+    wrong = []
+    for f in (REPO / "cfdpo").rglob("*.py"):
+        for node in ast.walk(ast.parse(f.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and (node.level or (node.module or "").startswith("cfdpo")):
+                wrong += [
+                    f"{f.relative_to(REPO)}: {node.module}.{a.name}"
+                    for a in node.names
+                    if a.name.startswith("_") and not a.name.startswith("__")
+                ]
+    assert not wrong, wrong
+
+
+def test_no_module_is_over_400_lines_in_stages() -> None:
+    long = {
+        p.name: n for p in (REPO / "cfdpo" / "stages").glob("*.py") if (n := len(p.read_text(encoding="utf-8").splitlines())) > 400
+    }
+    assert not long, long

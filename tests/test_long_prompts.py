@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from cfdpo.stages.common import read_jsonl
+from cfdpo.jsonl import read_jsonl
 from cfdpo.stages.evaluate import EvaluateArguments
 from cfdpo.stages.evaluate import run as evaluate
 

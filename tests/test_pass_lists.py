@@ -151,7 +151,7 @@ def test_validation_rejects_a_planted_miscompiling_list(tc, cat, tmp_path) -> No
 
 
 def test_pass_lists_commands_end_to_end(tmp_path) -> None:
-    from cfdpo.stages.common import read_jsonl
+    from cfdpo.jsonl import read_jsonl
     from cfdpo.stages.pass_lists import PassListsArguments, run
 
     from .conftest import SAMPLE

@@ -192,8 +192,8 @@ def test_auto_dtype_is_float32_for_greedy_decoding_and_bfloat16_for_sampling_on_
     """Evaluations (greedy) get transformers' verdicts; sampling gets bf16's speed; an explicit dtype is kept."""
     from cfdpo.generation import vllm_engine
     from cfdpo.generation.vllm_engine import VLLMOptions, engine_dtype
-    from cfdpo.stages.common import generation_record
     from cfdpo.stages.evaluate import EvaluateArguments
+    from cfdpo.stages.records import generation_record
 
     assert engine_dtype(VLLMOptions(), cuda=False) == "float32"
     assert engine_dtype(VLLMOptions(sampling=True), cuda=False) == "bfloat16"

@@ -11,7 +11,9 @@ import json
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 
-from ..stages.common import RESUME_IGNORE, CommonArguments, config_defaults, make_scorer, prepare_prompts
+from ..stages.common import CommonArguments, make_scorer
+from ..stages.prompts import prepare_prompts
+from ..stages.records import RESUME_IGNORE, config_defaults
 
 
 @dataclass

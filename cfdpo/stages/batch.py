@@ -1,5 +1,5 @@
 """One batch of sampling and judging: the code that runs the same in the process of
-:func:`cfdpo.stages.common.sample_and_score` and in each Ray actor of :mod:`cfdpo.stages.ray_sampling`.
+:func:`cfdpo.stages.sampling.sample_and_score` and in each Ray actor of :mod:`cfdpo.stages.ray_sampling`.
 
 :class:`BatchGenerator` fits a batch's prompts to the model, generates (one prompt at a time when the batch
 fails) and cleans the completions into unscored sample rows; :func:`judge_rows` scores them with g++ and,

@@ -199,7 +199,8 @@ def run(a: CompilerEvalArguments) -> dict[str, Any]:
     from ..generation.models import check_model
     from ..jsonl import append_jsonl, read_jsonl, write_jsonl
     from ..runinfo import check_or_write_run_config, environment_info, run_directory, write_json
-    from .common import generation_record, load_generator
+    from .common import load_generator
+    from .records import generation_record
 
     t0 = time.time()
     path, rows = load_rows(a.task, a.data)

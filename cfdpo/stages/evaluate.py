@@ -13,16 +13,11 @@ import time
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from .common import (
-    CommonArguments,
-    load_generator,
-    make_exec_scorer,
-    prompt_fit_summary,
-    run_record,
-    sample_and_score,
-    start_run,
-    summarise_samples,
-)
+from ..evaluation.summary import summarise_samples
+from .batch import make_exec_scorer
+from .common import CommonArguments, load_generator
+from .records import prompt_fit_summary, run_record, start_run
+from .sampling import sample_and_score
 
 log = logging.getLogger(__name__)
 

@@ -8,7 +8,7 @@ the scorer actor with the fewest batches in hand, so a slow compile holds up no 
 generation actor has at most two batches in hand (back-pressure). The driver (the process that runs
 ``sample_and_score``) writes each batch's rows when it and every batch before it are judged, so
 ``samples.jsonl`` holds the rows in prompt order exactly as a single-process run writes them, and the resume
-contract is that of :func:`~cfdpo.stages.common.sample_and_score`: kill the driver, rerun, and only the
+contract is that of :func:`~cfdpo.stages.sampling.sample_and_score`: kill the driver, rerun, and only the
 batches with missing rows are generated again.
 
 Failures: an actor that dies (its node lost, its process killed) leaves the run and its batch goes to

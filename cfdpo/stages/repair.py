@@ -63,7 +63,7 @@ def run_repair_turns(
         prompts: the evaluation's prompt rows.
         samples: its turn-0 scored samples (one per prompt, greedy).
         turns: K, the repair turns.
-        args, decoding, scorer, load, executor: as for :func:`cfdpo.stages.common.sample_and_score`.
+        args, decoding, scorer, load, executor: as for :func:`cfdpo.stages.sampling.sample_and_score`.
         out: the evaluation directory; turn t writes ``out/repair_<t>/``.
 
     Returns:
@@ -72,7 +72,7 @@ def run_repair_turns(
     from dataclasses import replace
 
     from ..corpus.repair import feedback_for
-    from .common import sample_and_score
+    from .sampling import sample_and_score
 
     run_tests = executor is not None
     by_id = {p["id"]: p for p in prompts}

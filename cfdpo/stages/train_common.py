@@ -63,7 +63,8 @@ class TrainDataArguments(CorpusOptions, CompileOptions):
 
 def corpus_prompts(d: TrainDataArguments, seed: int, out: Path) -> list[dict[str, Any]]:
     """The masked prompt rows of ``d``'s corpus split (``prompts.jsonl`` rows, reused from ``out`` when there)."""
-    from .common import CommonArguments, make_scorer, prepare_prompts
+    from .common import CommonArguments, make_scorer
+    from .prompts import prepare_prompts
 
     common = CommonArguments(out=str(out), seed=seed, **group_values(d, CorpusOptions), **group_values(d, CompileOptions))
     return prepare_prompts(common, make_scorer(common), out)
