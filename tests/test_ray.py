@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -100,7 +99,7 @@ def _rows(out: Path) -> list[tuple[Any, ...]]:
 
 
 def test_evaluate_on_ray_equals_the_single_process_run_and_loses_no_row_to_a_killed_node(
-    cluster, tiny_model_dir, tmp_path
+    cluster, tiny_model_dir, tmp_path, monkeypatch
 ) -> None:
     """Greedy rows on two nodes equal one process's, in the same order; a node killed mid-run (its raylet and
     actors gone) costs no row and duplicates none, and a driver killed mid-run resumes from samples.jsonl."""
@@ -117,25 +116,23 @@ def test_evaluate_on_ray_equals_the_single_process_run_and_loses_no_row_to_a_kil
     assert rec["executor"] == "ray" and len(rec["nodes"]) >= 2 and rec["generation_actors_lost"] == 0
     assert on_ray["compile_rate"] == local["compile_rate"] and on_ray["per_program"] == local["per_program"]
 
-    # a node killed once the first row is written (15 batches to go, ~0.3 s each): its actors die, their
-    # batches go to the others
-    killed = threading.Event()
+    # a node killed once the first batch is written (15 to go), from inside the driver's own write so the
+    # moment is the same on every run: its actors die, their batches go to the others
+    from cfdpo.stages import sampling
 
-    def kill_when_started() -> None:
-        path = tmp_path / "kill" / "samples.jsonl"
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline and not (path.is_file() and path.read_text().count("\n") >= 1):
-            time.sleep(0.05)
-        c.remove_node(node)
-        killed.set()
+    write = sampling.append_jsonl
+    killed: list[int] = []
 
-    t = threading.Thread(target=kill_when_started)
-    t.start()
-    try:
-        run = _evaluate(str(tiny_model_dir), tmp_path / "kill", executor="ray")
-    finally:
-        t.join()
-    assert killed.is_set()
+    def write_then_kill(path: Path, rows: list[dict[str, Any]]) -> None:
+        write(path, rows)
+        if path.name == "samples.jsonl" and not killed:
+            killed.append(len(rows))
+            c.remove_node(node)
+
+    monkeypatch.setattr(sampling, "append_jsonl", write_then_kill)
+    run = _evaluate(str(tiny_model_dir), tmp_path / "kill", executor="ray")
+    monkeypatch.undo()
+    assert killed == [1]
     assert run["executor"]["generation_actors_lost"] + run["executor"]["scorer_actors_lost"] >= 1  # killed mid-run
     again = _evaluate(str(tiny_model_dir), tmp_path / "kill", executor="ray")  # the rerun: nothing to do
     assert _rows(tmp_path / "kill") == expected and again["n"] == 16
