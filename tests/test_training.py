@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import math
 from pathlib import Path
 
 import pytest
@@ -98,6 +99,36 @@ def test_dpo_and_dpop_train_from_the_sft_adapter(tiny_model_dir, sft_adapter, tm
     assert any(not torch.equal(before[k], after[k]) for k in before)
     cfg = json.loads((out / "run_config.json").read_text())["config"]
     assert cfg["PreferenceArguments"]["loss"] == loss and cfg["TrainDataArguments"]["adapter"] == str(sft_adapter)
+
+
+def test_a_few_dpo_steps_on_two_pairs_raise_the_logged_reward_margin(tiny_model_dir, tmp_path):
+    """DPO's implicit reward margin, beta * (log-ratio of chosen - log-ratio of rejected) (Rafailov et al. 2023,
+    eq. 7), is 0 at step 1 (policy == reference) and grows as the policy learns the two pairs."""
+    from trl import DPOConfig
+
+    from cfdpo.stages.train_common import load_jsonl_dataset
+    from cfdpo.training.models import load_for_training
+    from cfdpo.training.trainer import PreferenceTrainer
+
+    rows = [json.loads(line) for line in _prefs_file(tmp_path).read_text().splitlines()[:2]]
+    two = tmp_path / "two.jsonl"
+    two.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    args, model_args = _cfgs(tiny_model_dir, tmp_path / "o", DPOConfig, beta=0.1, max_length=256, max_steps=8)
+    model, tok, peft_cfg = load_for_training(model_args)
+    ds = load_jsonl_dataset(str(two), "preferences", "x").select_columns(["prompt", "chosen", "rejected"])
+    assert len(ds) == 2
+    tr = PreferenceTrainer(
+        model=model, args=args, train_dataset=ds, processing_class=tok, peft_config=peft_cfg, preference_loss="sigmoid"
+    )
+    tr.train()
+    margins = [h["rewards/margins"] for h in tr.state.log_history if "rewards/margins" in h]
+    assert len(margins) == 8
+    assert margins[0] == pytest.approx(0.0, abs=1e-6)  # step 1: the policy is the reference
+    # the margin grows at every step on the pairs it trains on (measured: 0, 0.039, 0.085, ... 0.26), and the
+    # loss falls below log 2
+    assert all(b > a for a, b in zip(margins, margins[1:])) and margins[-1] > 0.1
+    losses = [h["loss"] for h in tr.state.log_history if "loss" in h]
+    assert losses[0] == pytest.approx(math.log(2), abs=1e-3) and losses[-1] < losses[0] - 0.05
 
 
 def test_dpop_logs_its_penalty_from_the_base_model(tiny_model_dir, tmp_path):
