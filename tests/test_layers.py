@@ -155,6 +155,8 @@ def test_no_module_imports_a_private_name_of_another() -> None:
 
 def test_no_module_is_over_400_lines_in_stages() -> None:
     long = {
-        p.name: n for p in (REPO / "cfdpo" / "stages").glob("*.py") if (n := len(p.read_text(encoding="utf-8").splitlines())) > 400
+        p.name: n
+        for p in (REPO / "cfdpo" / "stages").glob("*.py")
+        if (n := len(p.read_text(encoding="utf-8").splitlines())) > 400
     }
     assert not long, long
