@@ -10,9 +10,9 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
-from .errors import OptionError
+from .errors import OptionError, UsageError
 
-__all__ = ["at_least", "choice", "in_range", "matches", "positive"]
+__all__ = ["at_least", "choice", "in_range", "load_config", "matches", "positive"]
 
 
 def choice(name: str, value: Any, allowed: Iterable[Any]) -> None:
@@ -61,3 +61,32 @@ def device(name: str, value: str | None) -> None:
     command with ``--device`` uses."""
     if value is not None:
         matches(name, value, r"cpu|cuda(:\d+)?", "cpu, cuda or cuda:N")
+
+
+def load_config(path: str) -> dict[str, Any]:
+    """Read a YAML config file as a mapping.
+
+    Raises:
+        UsageError: missing or unreadable file, a YAML syntax error (``file:line:col``), or not a mapping.
+    """
+    import yaml
+
+    try:
+        with open(path, encoding="utf-8") as f:
+            text = f.read()
+    except FileNotFoundError:
+        raise UsageError(f"--config {path}: no such file") from None
+    except (OSError, UnicodeDecodeError) as e:
+        raise UsageError(f"--config {path}: unreadable ({e})") from None
+    try:
+        config = yaml.safe_load(text)
+    except yaml.YAMLError as e:
+        mark = getattr(e, "problem_mark", None)
+        where = f"{path}:{mark.line + 1}:{mark.column + 1}" if mark is not None else path
+        problem = getattr(e, "problem", None) or str(e).split("\n")[0]
+        raise UsageError(f"{where}: YAML syntax error: {problem}") from None
+    if config is None:
+        return {}
+    if not isinstance(config, dict):
+        raise UsageError(f"{path}: must hold a YAML mapping of option names to values, got {type(config).__name__}")
+    return config

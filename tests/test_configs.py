@@ -234,3 +234,66 @@ def test_one_device_check_for_every_command_that_takes_one() -> None:
         assert make(device="cuda:1").device == "cuda:1"  # compiler-eval refused it before
         with pytest.raises(OptionError, match=r"--device must be cpu, cuda or cuda:N, got 'gpu'"):
             make(device="gpu")
+
+
+#: a non-default value for a key of every training section, and where it must arrive
+SECTION_VALUES: dict[str, dict[str, Any]] = {
+    "train": {"optim": "sgd", "weight_decay": 0.3, "max_length": 333, "gradient_accumulation_steps": 3, "logging_steps": 7},
+    "sft": {"learning_rate": 3e-4, "max_steps": 11, "per_device_train_batch_size": 3},
+    "dpo": {
+        "learning_rate": 4e-6,
+        "max_steps": 13,
+        "per_device_train_batch_size": 5,
+        "beta": 0.3,
+        "truncation_mode": "keep_start",
+    },
+    "lora": {"lora_r": 5, "lora_alpha": 7, "lora_dropout": 0.2, "lora_target_modules": ["q_proj", "v_proj"]},
+}
+
+
+def test_every_training_section_key_reaches_the_trl_config_it_names(tmp_path, monkeypatch) -> None:
+    """The pipeline's SFT and DPO stages get SFTConfig / DPOConfig / ModelConfig built from the nested sections:
+    each key given reaches the config (train's keys both), and the pipeline's seed and out are the trainer's."""
+    from cfdpo.stages.pipeline import dpo_stage, sft_stage
+
+    p = _pipeline(tmp_path)
+    p.train, p.sft, p.dpo, p.lora = (dict(SECTION_VALUES[k]) for k in ("train", "sft", "dpo", "lora"))
+    p.__post_init__()
+    sft_runs = _capture(monkeypatch, "sft")
+    dpo_runs = _capture(monkeypatch, "dpo")
+    sft_stage(p, tmp_path / "sft")
+    dpo_stage(p, tmp_path / "dpo", tmp_path / "prefs.jsonl", "dpop", adapter="A")
+    (_, sft_cfg, sft_model), (_, pref, dpo_cfg, dpo_model) = sft_runs[0], dpo_runs[0]
+    for cfg, own in ((sft_cfg, "sft"), (dpo_cfg, "dpo")):
+        for section in ("train", own):
+            for key, value in SECTION_VALUES[section].items():
+                got = getattr(cfg, key)
+                assert (got.value if hasattr(got, "value") else got) == value, f"{own} lost {section}.{key}"
+        assert cfg.seed == p.seed and cfg.output_dir == str(tmp_path / own)
+    for model in (sft_model, dpo_model):
+        for key, value in SECTION_VALUES["lora"].items():
+            assert getattr(model, key) == value, f"lost lora.{key}"
+        assert model.model_name_or_path == p.model and model.use_peft
+    assert pref.loss == "dpop" and pref.dpop_lambda == p.dpop_lambda
+
+
+def test_section_flags_override_the_recipe_and_old_flat_keys_say_what_to_write(tmp_path, capfd) -> None:
+    from cfdpo.commands._parser import parse
+    from cfdpo.errors import UsageError
+    from cfdpo.stages.loop import LoopArguments
+
+    recipe = tmp_path / "r.yaml"
+    recipe.write_text("dpo:\n  beta: 0.1\n  max_steps: 9\nlora:\n  lora_r: 8\n")
+    (a,) = parse([LoopArguments], ["--config", str(recipe), "--dpo.beta", "0.25", "--train.bf16=true"], "t")
+    assert a.dpo == {"beta": 0.25, "max_steps": 9} and a.lora == {"lora_r": 8} and a.train == {"bf16": True}
+    flat = tmp_path / "flat.yaml"
+    flat.write_text("dpo_max_steps: 9\n")
+    with pytest.raises(UsageError, match=r"flat.yaml: dpo_max_steps is now dpo.max_steps"):
+        parse([LoopArguments], ["--config", str(flat)], "t")
+    with pytest.raises(UsageError, match=r"--lora_r is now lora.lora_r"):
+        parse([LoopArguments], ["--lora_r", "4"], "t")
+    with pytest.raises(UsageError, match=r"r.yaml: dpo.bta is not a DPOConfig key \(did you mean beta\?\)"):
+        recipe.write_text("dpo:\n  bta: 0.1\n")
+        parse([LoopArguments], ["--config", str(recipe)], "t")
+    with pytest.raises(UsageError, match=r"--sft.seed is set by the pipeline: use --seed"):
+        parse([LoopArguments], ["--sft.seed", "3"], "t")

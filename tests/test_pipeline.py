@@ -21,14 +21,10 @@ def test_pipeline_end_to_end_and_resume(tiny_model_dir, tmp_path):
         min_edit_distance=1,
         batch_size=2,
         compile_check=False,
-        lora_r=4,
-        lora_alpha=4,
-        sft_max_steps=2,
-        sft_batch_size=2,
-        dpo_max_steps=2,
-        dpo_batch_size=2,
-        dpo_learning_rate=1e-3,
-        max_length=256,
+        lora={"lora_r": 4, "lora_alpha": 4},
+        sft={"max_steps": 2, "per_device_train_batch_size": 2},
+        dpo={"max_steps": 2, "per_device_train_batch_size": 2, "learning_rate": 1e-3},
+        train={"max_length": 256},
         threads=1,
         run_tests=True,
         pairs="graded+synthetic",
@@ -71,16 +67,16 @@ def test_pipeline_end_to_end_and_resume(tiny_model_dir, tmp_path):
     assert (out / "sft" / "adapter_model.safetensors").stat().st_mtime_ns == stamp
 
 
-def test_cpu_bf16_reaches_the_trainers_arguments(tmp_path):
-    """``cpu_bf16`` turns bf16 mixed precision on for the pipeline's SFT and DPO steps on a CPU (off by default)."""
+def test_train_bf16_reaches_the_trainers_arguments(tmp_path):
+    """``train: {bf16: true}`` turns bf16 mixed precision on for the pipeline's SFT and DPO steps on a CPU too
+    (off there by default, on with CUDA)."""
     import torch
-    from trl import DPOConfig, SFTConfig
 
-    from cfdpo.stages.pipeline import _common_train
+    from cfdpo.stages.training_sections import dpo_config, sft_config
 
     for flag in (False, True):
-        p = PipelineArguments(out=str(tmp_path), data=str(SAMPLE), cpu_bf16=flag)
-        for cls in (SFTConfig, DPOConfig):
-            args = cls(**_common_train(p, tmp_path / "o", 1e-4, 2, 2))
+        p = PipelineArguments(out=str(tmp_path), data=str(SAMPLE), train={"bf16": True} if flag else {})
+        for build in (sft_config, dpo_config):
+            args = build(p, tmp_path / "o")
             assert args.bf16 is (flag or torch.cuda.is_available())
             assert args.mixed_precision == ("bf16" if flag or torch.cuda.is_available() else "no")

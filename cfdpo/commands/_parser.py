@@ -17,35 +17,8 @@ from collections.abc import Callable, Sequence
 from typing import Any, NoReturn
 
 from ..errors import OptionError, UsageError
-
-
-def _load_config(path: str) -> dict[str, Any]:
-    """Read a YAML config file as a mapping.
-
-    Raises:
-        UsageError: missing or unreadable file, a YAML syntax error (``file:line:col``), or not a mapping.
-    """
-    import yaml
-
-    try:
-        with open(path, encoding="utf-8") as f:
-            text = f.read()
-    except FileNotFoundError:
-        raise UsageError(f"--config {path}: no such file") from None
-    except (OSError, UnicodeDecodeError) as e:
-        raise UsageError(f"--config {path}: unreadable ({e})") from None
-    try:
-        config = yaml.safe_load(text)
-    except yaml.YAMLError as e:
-        mark = getattr(e, "problem_mark", None)
-        where = f"{path}:{mark.line + 1}:{mark.column + 1}" if mark is not None else path
-        problem = getattr(e, "problem", None) or str(e).split("\n")[0]
-        raise UsageError(f"{where}: YAML syntax error: {problem}") from None
-    if config is None:
-        return {}
-    if not isinstance(config, dict):
-        raise UsageError(f"{path}: must hold a YAML mapping of option names to values, got {type(config).__name__}")
-    return config
+from ..options import load_config
+from ..stages.training_sections import merge_section_flags
 
 
 def _given_on_command_line(option: str, argv: Sequence[str]) -> bool:
@@ -92,15 +65,16 @@ def parse(
             raise UsageError("--config needs a YAML file")
         config_path = args[i + 1]
         del args[i : i + 2]
-        config = _load_config(config_path)
+        config = load_config(config_path)
         env = config.pop("env", {})
         if not isinstance(env, dict):
             raise UsageError(f"{config_path}: env must be a mapping of variable names to values")
         for key, value in env.items():
             os.environ[str(key)] = str(value)
-        unknown = sorted(k for k in config if k not in dests)
-        if unknown:
-            raise UsageError(f"{config_path}: unknown key(s) {', '.join(map(str, unknown))} (keys are {prog}'s option names)")
+    flags = merge_section_flags(args, config, types, config_path, dests)  # and refuses the keys they replaced
+    if unknown := sorted(k for k in config if k not in dests):
+        raise UsageError(f"{config_path}: unknown key(s) {', '.join(map(str, unknown))} (keys are {prog}'s option names)")
+    if config:
         parser.set_defaults_with_config(**config)
     try:
         *parsed, remaining = parser.parse_args_into_dataclasses(args=args, return_remaining_strings=True)
@@ -110,7 +84,9 @@ def parse(
             check(*parsed)
         return tuple(parsed)
     except OptionError as e:
-        if config_path is not None and e.option in config and not _given_on_command_line(e.option, args):
+        section, _, sub = e.option.partition(".")
+        in_section = bool(sub) and sub in (config.get(section) or {}) and sub not in flags.get(section, {})
+        if config_path is not None and (in_section or (e.option in config and not _given_on_command_line(e.option, args))):
             raise UsageError(f"{config_path}: {e.option} {e.problem}") from None
         raise UsageError(f"--{e.option} {e.problem}") from None
     except UsageError:

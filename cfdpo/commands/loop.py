@@ -21,6 +21,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     from ._parser import parse
 
     (args,) = parse([LoopArguments], argv, prog="cfdpo loop", description=__doc__)
+    if args.dry_run:
+        from ._resolved import print_resolved
+
+        return print_resolved(args)
     run_loop(args)
     print((Path(args.out) / "table.md").read_text())
     print(f"wrote {Path(args.out) / 'results.json'}")

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from ..stages.pipeline import STAGE_LABELS, PipelineArguments, run
+from ._resolved import print_resolved
 
 __all__ = ["STAGE_LABELS", "PipelineArguments", "main", "run"]
 
@@ -20,6 +21,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     from ._parser import parse
 
     (p,) = parse([PipelineArguments], argv, prog="cfdpo pipeline", description=__doc__)
+    if p.dry_run:
+        return print_resolved(p)
     run(p)
     print((Path(p.out) / "table.md").read_text())
     print(f"wrote {Path(p.out) / 'results.json'}")

@@ -24,6 +24,7 @@ from typing import Any
 from ..errors import OptionError
 from ..generation.models import DEFAULT_MODEL
 from .configs import CompileOptions, CorpusOptions, ExecutorOptions, GenerationOptions, TestOptions, group_values
+from .training_sections import TrainingSections, dpo_config, model_config, sft_config
 
 __all__ = ["STAGE_LABELS", "PipelineArguments", "dpo_stage", "evaluate_stage", "prefs_stage", "run", "sft_stage"]
 
@@ -36,9 +37,11 @@ STAGE_LABELS = {"base": "Base", "sft": "+SFT", "dpo": "+DPO", "sft+dpo": "+SFT+D
 
 
 @dataclass
-class PipelineArguments(CorpusOptions, CompileOptions, TestOptions, GenerationOptions, ExecutorOptions):
-    """Everything the pipeline needs (YAML keys = these field names): the corpus, compile, test and generation
-    option groups (:mod:`cfdpo.stages.configs`), handed whole to every stage, plus sampling and training.
+class PipelineArguments(CorpusOptions, CompileOptions, TestOptions, GenerationOptions, ExecutorOptions, TrainingSections):
+    """Everything the pipeline needs (YAML keys = these field names): the corpus, compile, test, generation and
+    executor option groups (:mod:`cfdpo.stages.configs`), handed whole to every stage, sampling and pairs, and
+    the nested training sections ``train``, ``sft``, ``dpo`` and ``lora`` that TRL's classes take
+    (:mod:`cfdpo.stages.training_sections`).
 
     ``split`` and ``limit`` are set per stage (``eval_limit``, ``train_limit``, ``prefs_limit``) and refused here.
     """
@@ -65,38 +68,12 @@ class PipelineArguments(CorpusOptions, CompileOptions, TestOptions, GenerationOp
             "graded+synthetic (plus synthetic negatives)."
         },
     )
-    truncation_mode: str = field(
-        default="keep_end",
-        metadata={
-            "help": "DPO sequences longer than max_length lose their start (keep_end: the lines just before the "
-            "completion and the completion are kept) or their end (keep_start: TRL's default, which can cut "
-            "the completion itself)."
-        },
-    )
-    lora_r: int = 16
-    lora_alpha: int = 16
-    lora_dropout: float = 0.05
-    load_in_4bit: bool = False
-    cpu_bf16: bool = field(
-        default=False,
-        metadata={
-            "help": "Train in bf16 mixed precision on a CPU too (with CUDA training is always bf16). Measured on a "
-            "2-core AVX512-BF16 CPU: 1.4x faster DPO and SFT steps, first-step loss within 0.0094 of fp32's."
-        },
-    )
-    optim: str = "adamw_torch"
-    weight_decay: float = 0.01
-    max_length: int = 1024
-    sft_learning_rate: float = 2e-4
-    sft_max_steps: int = 100
-    sft_batch_size: int = 4
-    dpo_learning_rate: float = 5e-6
-    dpo_max_steps: int = 50
-    dpo_batch_size: int = 2
-    beta: float = 0.1
-    dpop_lambda: float = 50.0
-    gradient_accumulation_steps: int = 1
+    dpop_lambda: float = field(default=50.0, metadata={"help": "DPOP's lambda (Pal et al. 2024, eq. 3)."})
     threads: int | None = None
+    dry_run: bool = field(
+        default=False,
+        metadata={"help": "Print the resolved TRL configs (SFTConfig, DPOConfig, ModelConfig) and stop."},
+    )
 
     def __post_init__(self) -> None:
         """Check every value before any work (raises :class:`~cfdpo.errors.OptionError`)."""
@@ -107,6 +84,7 @@ class PipelineArguments(CorpusOptions, CompileOptions, TestOptions, GenerationOp
         self.check_test_options()
         self.check_generation_options()
         self.check_executor_options()
+        self.check_training_sections()
         if self.split != "test" or self.limit is not None or self.skip:
             raise OptionError(
                 "split" if self.split != "test" else "limit" if self.limit is not None else "skip",
@@ -116,28 +94,14 @@ class PipelineArguments(CorpusOptions, CompileOptions, TestOptions, GenerationOp
         if unknown or not self.stages.strip():
             raise OptionError("stages", f"must be a comma-separated subset of {','.join(STAGE_LABELS)}, got {self.stages!r}")
         choice("pairs", self.pairs, ("paper", "graded", "graded+synthetic"))
-        choice("truncation_mode", self.truncation_mode, ("keep_end", "keep_start"))
         for name in ("eval_limit", "train_limit", "prefs_limit", "max_pairs_per_prompt", "threads"):
             at_least(name, getattr(self, name), 1, optional=True)
         at_least("batch_size", self.batch_size, 1, optional=True)
-        for name in (
-            "num_samples",
-            "lora_r",
-            "max_length",
-            "sft_max_steps",
-            "sft_batch_size",
-            "dpo_max_steps",
-            "dpo_batch_size",
-            "gradient_accumulation_steps",
-        ):
-            at_least(name, getattr(self, name), 1)
+        at_least("num_samples", self.num_samples, 1)
         at_least("min_edit_distance", self.min_edit_distance, 0)
-        for name in ("temperature", "sft_learning_rate", "dpo_learning_rate", "beta", "lora_alpha"):
-            positive(name, getattr(self, name))
+        positive("temperature", self.temperature)
         in_range("top_p", self.top_p, 0, 1, hi_open=False)
-        in_range("lora_dropout", self.lora_dropout, 0, 1, lo_open=False)
         at_least("dpop_lambda", self.dpop_lambda, 0)
-        at_least("weight_decay", self.weight_decay, 0)
 
 
 def _groups(p: PipelineArguments, split: str, limit: int | None, skip: int = 0) -> dict[str, Any]:
@@ -210,48 +174,8 @@ def prefs_stage(
     return out
 
 
-def _model_config(p: PipelineArguments) -> Any:
-    from trl import ModelConfig
-
-    return ModelConfig(
-        model_name_or_path=p.model,
-        use_peft=True,
-        lora_r=p.lora_r,
-        lora_alpha=p.lora_alpha,
-        lora_dropout=p.lora_dropout,
-        load_in_4bit=p.load_in_4bit,
-    )
-
-
-def _common_train(p: PipelineArguments, out: Path, lr: float, steps: int, bs: int) -> dict[str, Any]:
-    import torch
-
-    cuda = torch.cuda.is_available()
-    return dict(
-        output_dir=str(out),
-        learning_rate=lr,
-        max_steps=steps,
-        per_device_train_batch_size=bs,
-        gradient_accumulation_steps=p.gradient_accumulation_steps,
-        lr_scheduler_type="linear",
-        optim=p.optim,
-        weight_decay=p.weight_decay,
-        logging_steps=5,
-        save_steps=max(steps // 2, 10),
-        save_total_limit=1,
-        report_to="none",
-        seed=p.seed,
-        bf16=cuda or p.cpu_bf16,
-        use_cpu=not cuda and p.cpu_bf16,
-        gradient_checkpointing=cuda,
-        max_length=p.max_length,
-    )
-
-
 def sft_stage(p: PipelineArguments, out: Path) -> str:
     """LoRA SFT on the masked train split into ``out`` (reused when its adapter exists); returns ``out``."""
-    from trl import SFTConfig
-
     from .sft import run
     from .train_common import TrainDataArguments
 
@@ -265,29 +189,23 @@ def sft_stage(p: PipelineArguments, out: Path) -> str:
                 and k not in group_values(p, ExecutorOptions)
             }
         )
-        run(data, SFTConfig(**_common_train(p, out, p.sft_learning_rate, p.sft_max_steps, p.sft_batch_size)), _model_config(p))
+        run(data, sft_config(p, out), model_config(p))
     return str(out)
 
 
 def dpo_stage(p: PipelineArguments, out: Path, prefs: Path, loss: str, adapter: str | None) -> str:
     """DPO (``loss`` sigmoid) or DPOP on ``prefs``, continuing ``adapter`` (its frozen copy is the reference)
     or from the base model, into ``out`` (reused when its adapter exists); returns ``out``."""
-    from trl import DPOConfig
-
     from .dpo import PreferenceArguments, run
     from .train_common import TrainDataArguments
 
     if not (out / "adapter_model.safetensors").is_file():
-        cfg = DPOConfig(
-            beta=p.beta,
-            truncation_mode=p.truncation_mode,
-            **_common_train(p, out, p.dpo_learning_rate, p.dpo_max_steps, p.dpo_batch_size),
-        )
+        cfg = dpo_config(p, out)
         run(
             TrainDataArguments(train_file=str(prefs), adapter=adapter),
             PreferenceArguments(loss=loss, dpop_lambda=p.dpop_lambda),
             cfg,
-            _model_config(p),
+            model_config(p),
         )
     return str(out)
 
