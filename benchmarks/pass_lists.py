@@ -28,7 +28,7 @@ def main() -> int:
     from cfdpo.compiler_data.llvm_ir import find_llvm
     from cfdpo.compiler_data.passes import evaluate_pass_list, load_catalogue, pipeline_text, unoptimised_ir
     from cfdpo.compiler_data.tuning import random_pass_list, tidy_ir
-    from cfdpo.stages.llvm_ir import collect_programs
+    from cfdpo.corpus.programs import collect_programs
 
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--corpus", default="../shared/corpora/codechef")

@@ -41,7 +41,7 @@ def _worker(kind: str, rows_path: str, out: str, steps: int, batch: int, max_len
     import torch
     from trl import DPOConfig, ModelConfig, SFTConfig
 
-    from cfdpo.stages.train_common import TrainDataArguments
+    from cfdpo.stages.training_runs import TrainDataArguments
 
     torch.set_num_threads(threads)
     import transformers

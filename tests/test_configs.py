@@ -118,7 +118,7 @@ def test_pipeline_hands_every_option_to_evaluate_and_build_prefs(tmp_path, monke
 def test_pipeline_sft_corpus_prompts_get_every_corpus_and_compile_option(tmp_path, monkeypatch) -> None:
     """The bug this guards against: SFT's corpus prompts ignored max_program_chars, require_tests, warnings,
     std, compile_mode and isolation, so the recipe's 1,500-character limit never reached SFT."""
-    from cfdpo.stages import train_common
+    from cfdpo.stages import training_runs
     from cfdpo.stages.pipeline import sft_stage
 
     p = _pipeline(tmp_path)
@@ -128,7 +128,7 @@ def test_pipeline_sft_corpus_prompts_get_every_corpus_and_compile_option(tmp_pat
     seen: list[Any] = []
     monkeypatch.setattr("cfdpo.stages.prompts.prepare_prompts", lambda common, scorer, out: seen.append(common) or [])
     monkeypatch.setattr("cfdpo.stages.common.make_scorer", lambda common: None)
-    train_common.corpus_prompts(data, seed=5, out=tmp_path / "sft")
+    training_runs.corpus_prompts(data, seed=5, out=tmp_path / "sft")
     (common,) = seen
     for name in _fields(CorpusOptions, CompileOptions):
         if name not in STAGE_SET:
@@ -156,7 +156,7 @@ def test_every_command_accepts_every_option_of_its_groups(command) -> None:
     else:
         from trl import ModelConfig, SFTConfig
 
-        from cfdpo.stages.train_common import TrainDataArguments
+        from cfdpo.stages.training_runs import TrainDataArguments
 
         classes = [TrainDataArguments, SFTConfig, ModelConfig]
         groups = (CorpusOptions, CompileOptions)
@@ -175,7 +175,7 @@ def test_options_that_would_be_ignored_are_refused(capfd, tmp_path) -> None:
     from cfdpo.cli import main
     from cfdpo.errors import OptionError
     from cfdpo.stages.pipeline import PipelineArguments
-    from cfdpo.stages.train_common import TrainDataArguments
+    from cfdpo.stages.training_runs import TrainDataArguments
 
     with pytest.raises(OptionError, match="eval_limit"):
         PipelineArguments(limit=5)

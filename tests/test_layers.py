@@ -160,3 +160,41 @@ def test_no_module_is_over_400_lines_in_stages() -> None:
         if (n := len(p.read_text(encoding="utf-8").splitlines())) > 400
     }
     assert not long, long
+
+
+#: modules of cfdpo/stages that every stage may use: the option groups, a sampling run's parts, the
+#: training scaffolding; the other modules are stages, and a stage imports another only where it runs it
+SHARED_STAGE_MODULES = {
+    "configs",
+    "common",
+    "prompts",
+    "sampling",
+    "batch",
+    "ray_sampling",
+    "records",
+    "training_runs",
+    "training_sections",
+}
+RUNS = {"pipeline": {"evaluate", "build_prefs", "sft", "dpo", "report"}, "loop": {"pipeline"}, "evaluate": {"repair"}}
+
+
+def test_stages_import_shared_modules_and_the_stages_they_run_only() -> None:
+    """No sideways imports between stages (kto taking a predicate from repair, pass_lists a loader from
+    llvm_ir): what two stages share lives in a shared module, in evaluation/ or in corpus/."""
+    wrong = []
+    for f in sorted((REPO / "cfdpo" / "stages").glob("*.py")):
+        me = f.stem
+        for node in ast.walk(ast.parse(f.read_text(encoding="utf-8"))):
+            if not isinstance(node, ast.ImportFrom) or not node.module:
+                continue
+            if node.level == 1:
+                other = node.module.split(".")[0]
+            elif node.level == 2 and node.module.startswith("stages."):
+                other = node.module.split(".")[1]
+            else:
+                continue
+            if me in SHARED_STAGE_MODULES and other not in SHARED_STAGE_MODULES:
+                wrong.append(f"shared {me} -> stage {other}")
+            elif me not in SHARED_STAGE_MODULES and other not in SHARED_STAGE_MODULES | RUNS.get(me, set()):
+                wrong.append(f"{me} -> {other}")
+    assert not wrong, wrong

@@ -51,7 +51,7 @@ def test_recipe_parses(path: Path):
     if command == "sft":
         from trl import ModelConfig, SFTConfig
 
-        from cfdpo.stages.train_common import TrainDataArguments
+        from cfdpo.stages.training_runs import TrainDataArguments
 
         _d, t, m = parse([TrainDataArguments, SFTConfig, ModelConfig], ["--config", str(path), *overrides], "t")
         assert t.learning_rate == cfg["learning_rate"] and m.lora_r == cfg["lora_r"]
@@ -59,7 +59,7 @@ def test_recipe_parses(path: Path):
         from trl import DPOConfig, ModelConfig
 
         from cfdpo.stages.dpo import PreferenceArguments
-        from cfdpo.stages.train_common import TrainDataArguments
+        from cfdpo.stages.training_runs import TrainDataArguments
 
         _d, p, t, m = parse(
             [TrainDataArguments, PreferenceArguments, DPOConfig, ModelConfig], ["--config", str(path), *overrides], "t"
@@ -68,7 +68,7 @@ def test_recipe_parses(path: Path):
     elif command == "kto":
         from trl import KTOConfig, ModelConfig
 
-        from cfdpo.stages.train_common import TrainDataArguments
+        from cfdpo.stages.training_runs import TrainDataArguments
 
         _d, t, m = parse([TrainDataArguments, KTOConfig, ModelConfig], ["--config", str(path), *overrides], "t")
         assert t.beta == cfg["beta"] and m.use_peft

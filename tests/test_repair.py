@@ -10,9 +10,9 @@ import pytest
 
 from cfdpo.corpus.prompts import render_prompt
 from cfdpo.corpus.repair import feedback_for, feedback_lines, raw_feedback_block
+from cfdpo.evaluation.repair import attempt_succeeded, repair_summary
 from cfdpo.jsonl import read_jsonl
 from cfdpo.scoring import CompileScorer
-from cfdpo.stages.repair import attempt_succeeded, repair_summary
 
 from .conftest import CHAT_TEMPLATE, SAMPLE
 
@@ -242,7 +242,7 @@ def test_kto_trains_on_unpaired_verdicts(tiny_model_dir, tmp_path) -> None:
     from trl import KTOConfig, ModelConfig
 
     from cfdpo.stages.kto import balanced_weights, run
-    from cfdpo.stages.train_common import TrainDataArguments
+    from cfdpo.stages.training_runs import TrainDataArguments
 
     assert balanced_weights(1, 3) == (3.0, 1.0)
     with pytest.raises(ValueError, match="desirable and undesirable"):
@@ -292,7 +292,7 @@ def test_the_control_gives_the_same_programs_as_many_attempts_without_feedback(t
 
 
 def test_control_against_repair_by_hand() -> None:
-    from cfdpo.stages.repair import control_against_repair
+    from cfdpo.evaluation.repair import control_against_repair
 
     def summary(good: dict[str, bool]) -> dict:
         return {"turns": [{"turn": 0}, {"turn": 1, "per_program": {k: {"good": g, "passed": None} for k, g in good.items()}}]}

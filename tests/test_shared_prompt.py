@@ -87,7 +87,7 @@ def test_dpo_with_keep_end_trains_through_the_shared_prompt_path(
     from trl import DPOConfig, ModelConfig
 
     from cfdpo.stages.dpo import PreferenceArguments, run
-    from cfdpo.stages.train_common import TrainDataArguments
+    from cfdpo.stages.training_runs import TrainDataArguments
     from cfdpo.training import trainer as trainer_mod
 
     from .conftest import sample_sources

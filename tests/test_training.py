@@ -49,7 +49,7 @@ def sft_adapter(tiny_model_dir, tmp_path_factory) -> Path:
     from trl import SFTConfig
 
     from cfdpo.stages.sft import run
-    from cfdpo.stages.train_common import TrainDataArguments
+    from cfdpo.stages.training_runs import TrainDataArguments
 
     out = tmp_path_factory.mktemp("sft")
     args, model = _cfgs(tiny_model_dir, out, SFTConfig, max_length=512)
@@ -89,7 +89,7 @@ def test_dpo_and_dpop_train_from_the_sft_adapter(tiny_model_dir, sft_adapter, tm
     from trl import DPOConfig
 
     from cfdpo.stages.dpo import PreferenceArguments, run
-    from cfdpo.stages.train_common import TrainDataArguments
+    from cfdpo.stages.training_runs import TrainDataArguments
 
     out = tmp_path / loss
     args, model = _cfgs(tiny_model_dir, out, DPOConfig, beta=0.1, max_length=256)
@@ -107,7 +107,7 @@ def test_a_few_dpo_steps_on_two_pairs_raise_the_logged_reward_margin(tiny_model_
     eq. 7), is 0 at step 1 (policy == reference) and grows as the policy learns the two pairs."""
     from trl import DPOConfig
 
-    from cfdpo.stages.train_common import load_jsonl_dataset
+    from cfdpo.stages.training_runs import load_jsonl_dataset
     from cfdpo.training.models import load_for_training
     from cfdpo.training.trainer import PreferenceTrainer
 
@@ -136,7 +136,7 @@ def test_dpop_logs_its_penalty_from_the_base_model(tiny_model_dir, tmp_path):
     from trl import DPOConfig
 
     from cfdpo.stages.dpo import PreferenceArguments
-    from cfdpo.stages.train_common import load_jsonl_dataset
+    from cfdpo.stages.training_runs import load_jsonl_dataset
     from cfdpo.training.models import load_for_training
     from cfdpo.training.trainer import PreferenceTrainer
 
@@ -174,7 +174,7 @@ def test_qlora_4bit_trains_on_the_cpu(tiny_model_dir, tmp_path):
     from trl import SFTConfig
 
     from cfdpo.stages.sft import run
-    from cfdpo.stages.train_common import TrainDataArguments
+    from cfdpo.stages.training_runs import TrainDataArguments
 
     args, model = _cfgs(tiny_model_dir, tmp_path / "q", SFTConfig, max_length=256)
     model.load_in_4bit = True
@@ -244,7 +244,7 @@ def test_bf16_on_the_cpu_only_when_asked_with_use_cpu(tiny_model_dir, tmp_path):
     from trl import SFTConfig
 
     from cfdpo.stages.sft import run
-    from cfdpo.stages.train_common import TrainDataArguments
+    from cfdpo.stages.training_runs import TrainDataArguments
     from cfdpo.training.models import cpu_safe_args
 
     first = {}

@@ -14,7 +14,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     from ..stages.dpo import PreferenceArguments, TrainDataArguments, run
     from ..stages.dpo import __doc__ as stage_doc
-    from ..stages.train_common import check_training_args
+    from ..stages.training_runs import check_training_args
     from ._parser import parse
 
     data_args, pref, train_args, model_args = parse(

@@ -14,7 +14,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     from ..stages.kto import __doc__ as stage_doc
     from ..stages.kto import run
-    from ..stages.train_common import TrainDataArguments, check_training_args
+    from ..stages.training_runs import TrainDataArguments, check_training_args
     from ._parser import parse
 
     data_args, train_args, model_args = parse(

@@ -14,7 +14,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     from ..stages.sft import __doc__ as stage_doc
     from ..stages.sft import run
-    from ..stages.train_common import TrainDataArguments, check_training_args
+    from ..stages.training_runs import TrainDataArguments, check_training_args
     from ._parser import parse
 
     data_args, train_args, model_args = parse(

@@ -15,7 +15,7 @@ import logging
 from dataclasses import dataclass, field
 from typing import Any
 
-from .train_common import TrainDataArguments
+from .training_runs import TrainDataArguments
 
 log = logging.getLogger(__name__)
 
@@ -54,7 +54,7 @@ def run(data_args: TrainDataArguments, pref: PreferenceArguments, train_args: An
     """Train and save the adapter; returns the output directory."""
     from ..training.models import load_for_training
     from ..training.trainer import PreferenceTrainer
-    from .train_common import load_jsonl_dataset, record_run, train_and_save, training_run
+    from .training_runs import load_jsonl_dataset, record_run, train_and_save, training_run
 
     if not data_args.train_file:
         raise ValueError("cfdpo dpo needs --train_file: a preferences.jsonl or a build-prefs run directory")

@@ -96,14 +96,15 @@ def run(args: EvaluateArguments) -> dict[str, Any]:
         if trained is not None:  # which test programs are of problems the adapter's training saw
             results["seen_unseen"] = seen_unseen(results["per_program"], trained)
         if args.repair_turns:
-            from .repair import plot_repair_curve, repair_summary, run_repair_turns
+            from ..evaluation.repair import plot_repair_curve, repair_summary
+            from .repair import run_repair_turns
 
             history = run_repair_turns(prompts, samples, args.repair_turns, args, decoding, scorer, out, load, executor)
             results["repair"] = repair_summary(prompts, history, executor is not None, args.repair_turns)
             if args.repair_control == "resample":
                 from dataclasses import replace
 
-                from .repair import control_against_repair
+                from ..evaluation.repair import control_against_repair
 
                 control = replace(
                     decoding, do_sample=True, temperature=args.repair_control_temperature, top_p=args.repair_control_top_p

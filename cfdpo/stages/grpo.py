@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from .configs import TestOptions
-from .train_common import TrainDataArguments
+from .training_runs import TrainDataArguments
 
 __all__ = ["REWARDS", "GrpoDataArguments", "grpo_rows", "reward_config", "reward_functions", "run"]
 
@@ -137,7 +137,7 @@ def grpo_rows(d: GrpoDataArguments, seed: int, out: Path) -> list[dict[str, Any]
 
     if d.train_file:
         from .configs import CorpusOptions, refuse_non_defaults
-        from .train_common import load_jsonl_dataset
+        from .training_runs import load_jsonl_dataset
 
         # the compile options still apply: the reward judges with them
         refuse_non_defaults(
@@ -146,7 +146,7 @@ def grpo_rows(d: GrpoDataArguments, seed: int, out: Path) -> list[dict[str, Any]
         rows = list(load_jsonl_dataset(d.train_file, "prompts", "prompts.jsonl"))
         rows = rows[: d.limit] if d.limit else rows
     else:
-        from .train_common import corpus_prompts
+        from .training_runs import corpus_prompts
 
         rows = corpus_prompts(d, seed, out)
     return [
@@ -176,7 +176,7 @@ def run(data_args: GrpoDataArguments, train_args: Any, model_args: Any) -> str:
 
     from ..errors import OptionError
     from ..training.models import load_for_training
-    from .train_common import record_run, train_and_save, training_run
+    from .training_runs import record_run, train_and_save, training_run
 
     if train_args.use_vllm and not torch.cuda.is_available():
         raise OptionError(

@@ -21,7 +21,7 @@ import logging
 from pathlib import Path
 from typing import Any
 
-from .train_common import TrainDataArguments
+from .training_runs import TrainDataArguments
 
 __all__ = ["balanced_weights", "kto_rows", "run"]
 
@@ -50,8 +50,8 @@ def kto_rows(path: str, prompt_format: str, tokenizer: Any, limit: int | None = 
     """
     from ..corpus.prompts import format_answer, render_prompt
     from ..errors import InputError
+    from ..evaluation.repair import attempt_succeeded
     from ..jsonl import read_jsonl
-    from .repair import attempt_succeeded
 
     p = Path(path)
     if p.is_dir():
@@ -97,7 +97,7 @@ def run(data_args: TrainDataArguments, train_args: Any, model_args: Any) -> str:
     from trl import KTOTrainer
 
     from ..training.models import load_for_training
-    from .train_common import record_run, train_and_save, training_run
+    from .training_runs import record_run, train_and_save, training_run
 
     if not data_args.train_file:
         raise ValueError("cfdpo kto needs --train_file: a samples.jsonl (build-prefs, evaluate, loop round) or its run directory")

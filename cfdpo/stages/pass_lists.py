@@ -73,7 +73,7 @@ class PassListsArguments:
 
 def _programs(a: PassListsArguments) -> tuple[list[dict[str, Any]], dict[str, int]]:
     from ..corpus.codenet import read_tests
-    from ..stages.llvm_ir import collect_programs
+    from ..corpus.programs import collect_programs
 
     progs: list[dict[str, Any]] = []
     skipped: Counter = Counter()

@@ -177,7 +177,7 @@ def prefs_stage(
 def sft_stage(p: PipelineArguments, out: Path) -> str:
     """LoRA SFT on the masked train split into ``out`` (reused when its adapter exists); returns ``out``."""
     from .sft import run
-    from .train_common import TrainDataArguments
+    from .training_runs import TrainDataArguments
 
     if not (out / "adapter_model.safetensors").is_file():
         data = TrainDataArguments(
@@ -197,7 +197,7 @@ def dpo_stage(p: PipelineArguments, out: Path, prefs: Path, loss: str, adapter: 
     """DPO (``loss`` sigmoid) or DPOP on ``prefs``, continuing ``adapter`` (its frozen copy is the reference)
     or from the base model, into ``out`` (reused when its adapter exists); returns ``out``."""
     from .dpo import PreferenceArguments, run
-    from .train_common import TrainDataArguments
+    from .training_runs import TrainDataArguments
 
     if not (out / "adapter_model.safetensors").is_file():
         cfg = dpo_config(p, out)

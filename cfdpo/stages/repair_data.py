@@ -80,8 +80,8 @@ def repair_rows(
         a: the options (format, edit-distance filter, errors quoted, cap per program).
     """
     from ..corpus.repair import feedback_for
+    from ..evaluation.repair import attempt_succeeded
     from ..prefs.pairs import edit_distance
-    from .repair import attempt_succeeded
 
     run_tests = any("exec_verdict" in s for s in samples)
     by_prompt: dict[str, list[dict[str, Any]]] = {}

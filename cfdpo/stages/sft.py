@@ -21,7 +21,7 @@ def run(data_args: Any, train_args: Any, model_args: Any) -> str:
     from trl import SFTTrainer
 
     from ..training.models import load_for_training
-    from .train_common import record_run, sft_rows, train_and_save, training_run
+    from .training_runs import record_run, sft_rows, train_and_save, training_run
 
     with training_run(data_args, train_args, model_args) as out:
         model, tok, peft_cfg = load_for_training(
