@@ -41,8 +41,9 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from cfdpo.corpus.prompts import clean_completion
+from cfdpo.generation.backend import generate_completions
+from cfdpo.generation.decoding import DecodingConfig
 from cfdpo.generation.fit import PromptFitter
-from cfdpo.generation.hf import DecodingConfig, generate_completions
 from cfdpo.stages.evaluate import EvaluateArguments
 from cfdpo.stages.records import start_run
 

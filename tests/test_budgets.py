@@ -15,7 +15,7 @@ from .conftest import sample_sources
 def test_token_budgets_follow_each_reference(tiny_model_dir: Path) -> None:
     from transformers import AutoTokenizer
 
-    from cfdpo.generation.hf import DecodingConfig, token_budgets
+    from cfdpo.generation.decoding import DecodingConfig, token_budgets
 
     tok = AutoTokenizer.from_pretrained(tiny_model_dir)
     refs = ["", "}", "return 0;\n}\n" * 3, "x" * 4000]
@@ -28,7 +28,8 @@ def test_token_budgets_follow_each_reference(tiny_model_dir: Path) -> None:
 
 
 def test_each_completion_stops_at_its_own_budget_in_any_batch(tiny_vllm_model_dir: Path) -> None:
-    from cfdpo.generation.hf import DecodingConfig, generate_completions, token_budgets
+    from cfdpo.generation.backend import generate_completions
+    from cfdpo.generation.decoding import DecodingConfig, token_budgets
     from cfdpo.generation.models import load_model
 
     model, tok = load_model(str(tiny_vllm_model_dir), None, "cpu")

@@ -32,7 +32,8 @@ def prefs_args(model: Path, out: Path, **kw) -> BuildPrefsArguments:
 
 
 def test_generate_completions_shapes_and_determinism(tiny_model_dir):
-    from cfdpo.generation.hf import DecodingConfig, generate_completions
+    from cfdpo.generation.backend import generate_completions
+    from cfdpo.generation.decoding import DecodingConfig
     from cfdpo.generation.models import load_model
 
     model, tok = load_model(str(tiny_model_dir), device="cpu")
@@ -48,6 +49,40 @@ def test_generate_completions_shapes_and_determinism(tiny_model_dir):
     assert len(g1) == 2 and len(g1[0]) == 1
     with pytest.raises(ValueError, match="greedy"):
         DecodingConfig(num_samples=2)
+
+
+def test_a_third_backend_plugs_in_through_the_generator_protocol(tiny_model_dir, tmp_path, monkeypatch):
+    """Anything with ``complete`` (and ``backend``, ``tokenizer``, ``config``) generates wherever a model does:
+    it gets the rendered texts, per-prompt budgets and stop rules, and evaluate's rows carry what it wrote."""
+    from cfdpo.generation.backend import Generator, as_generator, generate_completions
+    from cfdpo.generation.decoding import DecodingConfig
+    from cfdpo.generation.models import load_model
+    from cfdpo.generation.transformers_backend import TransformersGenerator
+
+    model, tok = load_model(str(tiny_model_dir), device="cpu")
+    calls: list[tuple[list[str], list[int], bool]] = []
+
+    class Echo:
+        backend = "echo"
+        tokenizer = tok
+        config = model.config
+
+        def complete(self, texts, budgets, decoding, stops, seed_key=""):
+            calls.append((list(texts), list(budgets), stops is not None))
+            return [[" 0; }"] * decoding.num_samples for _ in texts]
+
+    echo = Echo()
+    assert isinstance(echo, Generator) and as_generator(echo, tok) is echo
+    assert isinstance(as_generator(model, tok), TransformersGenerator)  # a transformers model is wrapped
+    dec = DecodingConfig(max_new_tokens=7)
+    out = generate_completions(echo, tok, ["int main() { return", "int f() { return"], None, dec, "raw")
+    assert out == [[" 0; }"], [" 0; }"]] and calls == [(["int main() { return", "int f() { return"], [7, 7], True)]
+
+    args = EvaluateArguments(model=str(tiny_model_dir), out=str(tmp_path / "ev"), data=str(SAMPLE), limit=2, **FAST)
+    monkeypatch.setattr("cfdpo.stages.evaluate.load_generator", lambda a, sampling=False: (echo, tok))
+    evaluate(args)
+    rows = read_jsonl(tmp_path / "ev" / "samples.jsonl")
+    assert len(rows) == 2 and all(r["raw_completion"] == " 0; }" for r in rows) and len(calls) == 2
 
 
 def test_evaluate_end_to_end(tiny_model_dir, tmp_path):

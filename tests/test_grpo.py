@@ -181,7 +181,7 @@ def test_rollout_samples_stop_where_the_program_is_complete(tiny_model_dir) -> N
     token sequence stands in for a model that has learnt to close it), or at end-of-sequence, or at the cap."""
     from transformers import AutoModelForCausalLM, AutoTokenizer, LogitsProcessor, LogitsProcessorList
 
-    from cfdpo.generation.hf import sample_program_ids
+    from cfdpo.generation.transformers_backend import sample_program_ids
 
     tok = AutoTokenizer.from_pretrained(tiny_model_dir)
     model = AutoModelForCausalLM.from_pretrained(tiny_model_dir)

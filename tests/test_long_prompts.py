@@ -40,8 +40,8 @@ def _corpus(root: Path, long_lines: int) -> Path:
 def test_prompt_fitter_cuts_at_a_line_start_and_fits(tiny_model_dir) -> None:
     from transformers import AutoTokenizer
 
+    from cfdpo.generation.decoding import DecodingConfig
     from cfdpo.generation.fit import PromptFitter
-    from cfdpo.generation.hf import DecodingConfig
 
     tok = AutoTokenizer.from_pretrained(tiny_model_dir)
 
@@ -105,7 +105,7 @@ def test_a_long_program_is_truncated_or_skipped_and_its_batch_keeps_its_rows(tin
 
 
 def test_a_batch_whose_generation_fails_is_retried_one_prompt_at_a_time(monkeypatch) -> None:
-    from cfdpo.generation import hf
+    from cfdpo.generation import backend
     from cfdpo.stages import batch as one_batch
 
     calls: list[int] = []
@@ -116,7 +116,7 @@ def test_a_batch_whose_generation_fails_is_retried_one_prompt_at_a_time(monkeypa
             raise RuntimeError("DefaultCPUAllocator: can't allocate memory: you tried to allocate 592 GB")
         return [["}"] for _ in prompts]
 
-    monkeypatch.setattr(hf, "generate_completions", fake)
+    monkeypatch.setattr(backend, "generate_completions", fake)
     batch = [{"id": f"p/{i}", "prompt": "BOOM" if i == 1 else "int main() {", "reference_completion": "}"} for i in range(3)]
     outs, failed = one_batch._generate_isolated(None, None, batch, [b["prompt"] for b in batch], None, "raw")
     assert calls == [3, 1, 1, 1]

@@ -45,7 +45,8 @@ def engine(tiny_vllm_model_dir: Path) -> Any:
 @pytest.mark.slow
 def test_greedy_completions_equal_transformers_and_stop_after_the_same_token(engine: Any, tiny_vllm_model_dir: Path) -> None:
     from cfdpo.corpus.prompts import is_complete
-    from cfdpo.generation.hf import DecodingConfig, generate_completions
+    from cfdpo.generation.backend import generate_completions
+    from cfdpo.generation.decoding import DecodingConfig
     from cfdpo.generation.models import load_model
 
     prompts, refs = _prompts(16)
@@ -74,7 +75,8 @@ def test_greedy_completions_equal_transformers_and_stop_after_the_same_token(eng
 @needs_vllm
 @pytest.mark.slow
 def test_each_prompt_gets_its_own_token_budget_as_with_transformers(engine: Any, tiny_vllm_model_dir: Path) -> None:
-    from cfdpo.generation.hf import DecodingConfig, generate_completions, token_budgets
+    from cfdpo.generation.backend import generate_completions
+    from cfdpo.generation.decoding import DecodingConfig, token_budgets
     from cfdpo.generation.models import load_model
 
     prompts, _ = _prompts(4)
@@ -91,7 +93,8 @@ def test_each_prompt_gets_its_own_token_budget_as_with_transformers(engine: Any,
 @needs_vllm
 @pytest.mark.slow
 def test_sampling_gives_n_completions_and_pattern_stops(engine: Any, tiny_vllm_model_dir: Path) -> None:
-    from cfdpo.generation.hf import DecodingConfig, generate_answers, generate_completions
+    from cfdpo.generation.backend import generate_answers, generate_completions
+    from cfdpo.generation.decoding import DecodingConfig
     from cfdpo.generation.models import load_model
 
     vm, vtok = engine
@@ -141,7 +144,8 @@ def test_evaluate_with_vllm_gives_the_transformers_verdicts(tiny_vllm_model_dir:
 @needs_vllm
 @pytest.mark.slow
 def test_an_adapter_is_merged_once_and_served_like_transformers(tiny_vllm_model_dir: Path, tmp_path: Path) -> None:
-    from cfdpo.generation.hf import DecodingConfig, generate_completions
+    from cfdpo.generation.backend import generate_completions
+    from cfdpo.generation.decoding import DecodingConfig
     from cfdpo.generation.models import load_model
     from cfdpo.generation.vllm_engine import VLLMOptions, load_vllm, merged_model_dir, release_engine
 

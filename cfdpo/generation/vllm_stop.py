@@ -10,7 +10,7 @@ processor decodes a request's output so far, when its newest token may complete
 it (:meth:`~cfdpo.generation.stops.StopRule.may_stop_after`), and once the rule
 is reached it leaves only that token possible. The sequence thus ends right
 after the token that reached the rule, as with transformers'
-``StoppingCriteria`` (:func:`cfdpo.generation.hf._criterion`).
+``StoppingCriteria`` (:func:`cfdpo.generation.transformers_backend._criterion`).
 
 This module imports vLLM at import time: only the engine imports it.
 """

@@ -144,7 +144,7 @@ def _generate_isolated(
 
     Returns the completions per prompt (None for a prompt that failed alone) and the failures.
     """
-    from ..generation.hf import generate_completions
+    from ..generation.backend import generate_completions
 
     if not batch:
         return [], []

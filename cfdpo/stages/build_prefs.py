@@ -81,7 +81,7 @@ class BuildPrefsArguments(CommonArguments):
 def run(args: BuildPrefsArguments) -> dict[str, Any]:
     """Build the preference dataset; returns the summary (also in ``prefs_summary.json``)."""
     from ..corpus.prompts import render_prompt
-    from ..generation.hf import DecodingConfig
+    from ..generation.decoding import DecodingConfig
     from ..generation.models import check_model, resolve_model
     from ..prefs.pairs import build_preferences
     from ..prefs.synthetic import make_negatives

@@ -194,8 +194,9 @@ def run(a: CompilerEvalArguments) -> dict[str, Any]:
         summarise,
         task_prompt,
     )
+    from ..generation.backend import generate_answers
+    from ..generation.decoding import DecodingConfig
     from ..generation.fit import prompt_token_limit
-    from ..generation.hf import DecodingConfig, generate_answers
     from ..generation.models import check_model
     from ..jsonl import append_jsonl, read_jsonl, write_jsonl
     from ..runinfo import check_or_write_run_config, environment_info, run_directory, write_json

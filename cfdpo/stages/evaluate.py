@@ -63,7 +63,7 @@ def run(args: EvaluateArguments) -> dict[str, Any]:
     """Run an evaluation and return the results dict (also written to ``results.json``)."""
     from ..evaluation.compare import guards, per_program
     from ..evaluation.seen import seen_unseen, trained_problems
-    from ..generation.hf import DecodingConfig
+    from ..generation.decoding import DecodingConfig
     from ..generation.models import check_model
     from ..runinfo import run_directory, write_json
 

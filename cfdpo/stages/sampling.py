@@ -54,7 +54,7 @@ def sample_and_score(
     Args:
         prompts: prompt rows (from :func:`prepare_prompts`).
         args: the command's arguments.
-        decoding: a :class:`~cfdpo.generation.hf.DecodingConfig`.
+        decoding: a :class:`~cfdpo.generation.decoding.DecodingConfig`.
         scorer: the compile scorer.
         out: run directory.
         load: returns ``(model, tokenizer)``; called only if work remains.

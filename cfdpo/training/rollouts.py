@@ -35,7 +35,7 @@ def program_rollout() -> Callable[[list[Any], Any], dict[str, Any]]:
     """
 
     def rollout(prompts: list[Any], trainer: Any) -> dict[str, Any]:
-        from ..generation.hf import sample_program_ids
+        from ..generation.transformers_backend import sample_program_ids
 
         if any(not isinstance(p, str) for p in prompts):
             raise ValueError("program_rollout takes raw-format prompts (the masked programs), not chat messages")
