@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 
 from cfdpo.cli import main
-from cfdpo.commands.compare import CompareArguments
-from cfdpo.commands.compare import run as compare_runs
 from cfdpo.evaluation.compare import guards, per_program
 from cfdpo.jsonl import write_jsonl
+from cfdpo.stages.compare import CompareArguments
+from cfdpo.stages.compare import run as compare_runs
 
 
 def _run_dir(root: Path, name: str, good: list[bool], passed: list[bool | None], completion: str = "  return 0;\n}") -> Path:
