@@ -12,6 +12,7 @@ directory, and returns its path; later loads take well under a second.
 
 from __future__ import annotations
 
+import hashlib
 import importlib.util
 import logging
 import os
@@ -29,6 +30,7 @@ __all__ = [
     "default_model_path",
     "generation_tokenizer",
     "load_model",
+    "merged_model_dir",
     "resolve_model",
     "set_torch_threads",
 ]
@@ -238,3 +240,34 @@ def load_model(name: str | None = None, adapter: str | None = None, device: str 
     model.to(device)
     model.eval()
     return model, tok
+
+
+def merged_model_dir(name: str | None, adapter: str) -> Path:
+    """A model directory with ``adapter`` merged into ``name``'s weights, built once and cached.
+
+    The cache key hashes the resolved base model and every file of the adapter directory, so a retrained
+    adapter gets a new directory. Built under a ``.partial`` name and renamed, so a crash never leaves half
+    a model in place.
+
+    Raises:
+        InputError: the model or adapter cannot be had (see :func:`~cfdpo.generation.models.check_model`).
+    """
+    check_model(name, adapter, option="--model")
+    base = resolve_model(name)
+    h = hashlib.sha256(base.encode())
+    for f in sorted(Path(adapter).iterdir()):
+        if f.is_file():
+            h.update(f.name.encode())
+            h.update(f.read_bytes())
+    out = cache_dir() / "merged" / h.hexdigest()[:20]
+    if (out / "config.json").is_file():
+        return out
+    log.info("merging adapter %s into %s for vLLM (once; cached at %s)", adapter, base, out)
+    model, tok = load_model(base, adapter, "cpu")
+    tmp = out.with_name(out.name + ".partial")
+    shutil.rmtree(tmp, ignore_errors=True)
+    model.save_pretrained(tmp)
+    tok.save_pretrained(tmp)
+    shutil.rmtree(out, ignore_errors=True)
+    tmp.rename(out)
+    return out

