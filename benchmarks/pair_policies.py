@@ -72,9 +72,9 @@ def main() -> int:
         ]
     )
     variants = {
-        "compile": [],
-        "graded": ["--run_tests", "true"],
-        "graded+synthetic": ["--run_tests", "true", "--synthetic_negatives", "true"],
+        "compile": ["--pairs", "paper"],
+        "graded": ["--run_tests", "true", "--pairs", "graded"],
+        "graded+synthetic": ["--run_tests", "true", "--pairs", "graded+synthetic"],
     }
     for name, flags in variants.items():
         d = out / f"prefs-{name}"

@@ -150,7 +150,7 @@ def test_run_tests_graded_and_synthetic_end_to_end(tiny_model_dir, tmp_path):
     """--run_tests executes the (sandboxed) samples; graded pairs and synthetic negatives land in the dataset."""
     out = tmp_path / "g"
     summary = build_prefs(
-        prefs_args(tiny_model_dir, out, run_tests=True, synthetic_negatives=True, compile_mode="link", time_limit_s=1)
+        prefs_args(tiny_model_dir, out, run_tests=True, pairs="graded+synthetic", compile_mode="link", time_limit_s=1)
     )
     samples = read_jsonl(out / "samples.jsonl")
     prefs = read_jsonl(out / "preferences.jsonl")

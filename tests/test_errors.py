@@ -490,3 +490,16 @@ def test_two_processes_writing_one_record_never_rename_each_others_temp_file(tmp
     assert [p.exitcode for p in procs] == [0, 0, 0]
     assert json.loads((tmp_path / "record.json").read_text())["i"] == 399
     assert sorted(os.listdir(tmp_path)) == ["record.json", "record.jsonl"]
+
+
+def test_one_pairs_option_and_the_old_spellings_say_what_to_write(capfd, tmp_path) -> None:
+    from cfdpo.stages.configs import pair_policy
+
+    assert pair_policy(None, run_tests=False) == "paper" and pair_policy(None, run_tests=True) == "graded"
+    assert pair_policy(None, run_tests=False, chosen="best") == "graded"
+    assert pair_policy("paper", run_tests=True) == "paper"  # explicit: the paper's pairs even with tests
+    _one_error(capfd, 2, "--graded is now --pairs graded", "build-prefs", "--out", str(tmp_path / "o"), "--graded", "true")
+    _one_error(capfd, 2, "--synthetic_negatives is now --pairs graded+synthetic", "build-prefs", "--synthetic_negatives", "true")
+    _one_error(capfd, 2, "--chosen best needs graded pairs", "build-prefs", "--pairs", "paper", "--chosen", "best")
+    _one_error(capfd, 2, "--pairs must be one of paper, graded, graded+synthetic", "loop", "--pairs", "ranked")
+    assert not (tmp_path / "o").exists()

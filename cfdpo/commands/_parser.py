@@ -20,6 +20,12 @@ from ..errors import OptionError, UsageError
 from ..options import load_config
 from ..stages.training_sections import merge_section_flags
 
+#: options that have another spelling now, and what to write instead
+RENAMED = {
+    "graded": "--graded is now --pairs graded (or graded+synthetic)",
+    "synthetic_negatives": "--synthetic_negatives is now --pairs graded+synthetic",
+}
+
 
 def _given_on_command_line(option: str, argv: Sequence[str]) -> bool:
     flag = f"--{option}"
@@ -79,7 +85,8 @@ def parse(
     try:
         *parsed, remaining = parser.parse_args_into_dataclasses(args=args, return_remaining_strings=True)
         if remaining:
-            raise UsageError(f"unknown option(s) {' '.join(remaining)} (see {prog} --help)")
+            old = next((RENAMED[a[2:].split("=")[0]] for a in remaining if a[2:].split("=")[0] in RENAMED), None)
+            raise UsageError(old or f"unknown option(s) {' '.join(remaining)} (see {prog} --help)")
         if check is not None:
             check(*parsed)
         return tuple(parsed)

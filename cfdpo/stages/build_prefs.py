@@ -5,10 +5,10 @@ Writes into ``--out``: ``run_config.json``, ``prompts.jsonl``, ``samples.jsonl``
 ``chosen``, ``rejected`` completions only; plus ``edit_distance``,
 ``chosen_source``, ``rejected_verdict``, ``id``) and ``prefs_summary.json``.
 
-Default pairs are the paper's: every bad sample rejected against the reference.
-``--graded`` (implied by ``--run_tests`` and ``--synthetic_negatives``) ranks
+``--pairs paper`` (the default without tests): every bad sample rejected against the reference.
+``--pairs graded`` (the default with ``--run_tests`` or a ``--chosen`` other than reference) ranks
 samples error < warning < ok < pass and pairs across ranks (``--chosen``
-reference | sample | best); ``--synthetic_negatives`` adds corrupted references
+reference | sample | best); ``--pairs graded+synthetic`` adds corrupted references
 that g++ confirms bad (``synthetic.jsonl``). The edit-distance filter and the
 per-prompt cap apply to every pair.
 """
@@ -24,6 +24,7 @@ from ..evaluation.summary import summarise_samples
 from ..jsonl import write_jsonl
 from .batch import make_exec_scorer
 from .common import CommonArguments, load_generator
+from .configs import PAIRS_HELP, pair_policy
 from .records import prompt_fit_summary, run_record, start_run
 from .sampling import sample_and_score
 
@@ -41,25 +42,12 @@ class BuildPrefsArguments(CommonArguments):
     top_p: float = field(default=0.95, metadata={"help": "Nucleus sampling mass."})
     min_edit_distance: int = field(default=10, metadata={"help": "Drop pairs whose chosen/rejected differ by fewer characters."})
     max_pairs_per_prompt: int | None = field(default=None, metadata={"help": "Cap on pairs per prompt."})
-    graded: bool = field(
-        default=False,
-        metadata={
-            "help": "Pairs across graded ranks error < warning < ok (< pass with --run_tests) instead of the "
-            "paper's bad-sample-vs-reference pairs; implied by --run_tests."
-        },
-    )
+    pairs: str | None = field(default=None, metadata={"help": PAIRS_HELP})
     chosen: str = field(
         default="reference",
         metadata={
             "help": "Graded pairs: reference (chosen is the original completion), sample (only on-policy samples) "
             "or best (best sample when it outranks the rejected one, else the reference)."
-        },
-    )
-    synthetic_negatives: bool = field(
-        default=False,
-        metadata={
-            "help": "Add synthetic hard negatives: corrupted references (misspelt identifier, dropped ';' or '}', "
-            "changed type) that g++ confirms bad; implies --graded."
         },
     )
     synthetic_per_prompt: int = field(default=2, metadata={"help": "Synthetic negatives per prompt, at most."})
@@ -75,6 +63,7 @@ class BuildPrefsArguments(CommonArguments):
         at_least("min_edit_distance", self.min_edit_distance, 0)
         at_least("max_pairs_per_prompt", self.max_pairs_per_prompt, 1, optional=True)
         choice("chosen", self.chosen, ("reference", "sample", "best"))
+        pair_policy(self.pairs, self.run_tests, self.chosen)
         at_least("synthetic_per_prompt", self.synthetic_per_prompt, 1)
 
 
@@ -113,7 +102,8 @@ def run(args: BuildPrefsArguments) -> dict[str, Any]:
             render = lambda p: render_prompt(p, "chat", tok)
         synthetic_summary = None
         synthetic: list[dict[str, Any]] = []
-        if args.synthetic_negatives:
+        policy = pair_policy(args.pairs, args.run_tests, args.chosen)
+        if policy == "graded+synthetic":
             synthetic, synthetic_summary = make_negatives(
                 prompts,
                 scorer,
@@ -123,7 +113,6 @@ def run(args: BuildPrefsArguments) -> dict[str, Any]:
                 min_edit_distance=args.min_edit_distance,
             )
             write_jsonl(out / "synthetic.jsonl", synthetic)
-        graded = args.graded or args.run_tests or args.synthetic_negatives
         rows, summary = build_preferences(
             prompts,
             samples,
@@ -131,7 +120,7 @@ def run(args: BuildPrefsArguments) -> dict[str, Any]:
             args.max_pairs_per_prompt,
             args.prompt_format,
             render,
-            policy="graded" if graded else "paper",
+            policy="paper" if policy == "paper" else "graded",
             chosen=args.chosen,
             synthetic=synthetic,
         )

@@ -25,12 +25,14 @@ if TYPE_CHECKING:
     from ..scoring.compile import CompileScorer
 
 __all__ = [
+    "PAIRS",
     "CompileOptions",
     "CorpusOptions",
     "ExecutorOptions",
     "GenerationOptions",
     "TestOptions",
     "group_values",
+    "pair_policy",
     "refuse_non_defaults",
 ]
 
@@ -274,6 +276,32 @@ class GenerationOptions:
 
 
 EXECUTORS = ("local", "ray")
+#: the preference-pair policies (build-prefs, pipeline, loop): the paper's, graded ranks, graded + synthetic negatives
+PAIRS = ("paper", "graded", "graded+synthetic")
+PAIRS_HELP = (
+    "paper (every bad sample against the reference), graded (ranks error < warning < ok < pass, pairs across "
+    "ranks) or graded+synthetic (plus corrupted references g++ confirms bad); default: graded with --run_tests "
+    "or a --chosen other than reference, else paper."
+)
+
+
+def pair_policy(pairs: str | None, run_tests: bool, chosen: str = "reference") -> str:
+    """The pair policy a run uses: ``pairs`` when given, else ``graded`` with tests or on-policy chosen sides,
+    else the paper's.
+
+    Raises:
+        OptionError: ``pairs`` is not one of :data:`PAIRS`, or ``paper`` pairs with a ``chosen`` other than
+            ``reference`` (the paper's pairs always choose the reference).
+    """
+    from ..errors import OptionError
+    from ..options import choice
+
+    if pairs is None:
+        return "graded" if run_tests or chosen != "reference" else "paper"
+    choice("pairs", pairs, PAIRS)
+    if pairs == "paper" and chosen != "reference":
+        raise OptionError("chosen", f"{chosen} needs graded pairs (--pairs graded): paper pairs choose the reference")
+    return pairs
 
 
 @dataclass

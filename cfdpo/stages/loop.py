@@ -31,6 +31,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .configs import pair_policy
 from .pipeline import RUN_ONLY, PipelineArguments, dpo_stage, evaluate_stage, prefs_stage, sft_stage
 
 __all__ = ["LoopArguments", "best_round", "run_loop"]
@@ -75,6 +76,7 @@ class LoopArguments(PipelineArguments):
         at_least("rounds", self.rounds, 1)
         choice("start", self.start, ("sft", "base"))
         choice("chosen", self.chosen, ("best", "sample", "reference"))
+        pair_policy(self.pairs, self.run_tests, self.chosen)
         choice("loss", self.loss, ("sigmoid", "dpop"))
         if self.stages != _PIPELINE_STAGES:
             raise OptionError("stages", "is a pipeline option; cfdpo loop runs --rounds")
@@ -140,14 +142,13 @@ def run_loop(args: LoopArguments) -> dict[str, Any]:
         if args.validating():
             val["+SFT"] = evaluate_stage(args, r0 / "val-sft", policy, split="validation")
         start_label = "+SFT"
-    graded = args.chosen != "reference" or args.pairs != "paper"
     rounds: dict[str, Any] = {}
     for r in range(1, args.rounds + 1):
         label = _label(args, r)
         rd = out / f"round_{r}"
         log.info("round %d of %d: sampling from %s", r, args.rounds, policy or "the base model")
         # the same seed every round: it also fixes the train/test split (a new seed would leak test programs)
-        prefs = prefs_stage(args, rd / "prefs", policy, chosen=args.chosen, graded=graded, skip=args.round_skip(r))
+        prefs = prefs_stage(args, rd / "prefs", policy, chosen=args.chosen, skip=args.round_skip(r))
         if args.fresh_programs:
             got = sum(1 for _ in (prefs / "prompts.jsonl").open(encoding="utf-8"))
             if got < (args.prefs_limit or 0):

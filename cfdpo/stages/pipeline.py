@@ -23,7 +23,16 @@ from typing import Any
 
 from ..errors import OptionError
 from ..generation.models import DEFAULT_MODEL
-from .configs import CompileOptions, CorpusOptions, ExecutorOptions, GenerationOptions, TestOptions, group_values
+from .configs import (
+    PAIRS_HELP,
+    CompileOptions,
+    CorpusOptions,
+    ExecutorOptions,
+    GenerationOptions,
+    TestOptions,
+    group_values,
+    pair_policy,
+)
 from .training_sections import TrainingSections, dpo_config, model_config, sft_config
 
 __all__ = ["STAGE_LABELS", "PipelineArguments", "dpo_stage", "evaluate_stage", "prefs_stage", "run", "sft_stage"]
@@ -61,13 +70,7 @@ class PipelineArguments(CorpusOptions, CompileOptions, TestOptions, GenerationOp
     batch_size: int | None = field(
         default=None, metadata={"help": "Prompts per generation batch (default: 8 with transformers, 256 with vLLM)."}
     )
-    pairs: str = field(
-        default="paper",
-        metadata={
-            "help": "paper (bad samples vs the reference), graded (error < warning < ok < pass) or "
-            "graded+synthetic (plus synthetic negatives)."
-        },
-    )
+    pairs: str | None = field(default=None, metadata={"help": PAIRS_HELP})
     dpop_lambda: float = field(default=50.0, metadata={"help": "DPOP's lambda (Pal et al. 2024, eq. 3)."})
     threads: int | None = None
     dry_run: bool = field(
@@ -77,7 +80,7 @@ class PipelineArguments(CorpusOptions, CompileOptions, TestOptions, GenerationOp
 
     def __post_init__(self) -> None:
         """Check every value before any work (raises :class:`~cfdpo.errors.OptionError`)."""
-        from ..options import at_least, choice, in_range, positive
+        from ..options import at_least, in_range, positive
 
         self.check_corpus_options()
         self.check_compile_options()
@@ -93,7 +96,7 @@ class PipelineArguments(CorpusOptions, CompileOptions, TestOptions, GenerationOp
         unknown = [s for s in (x.strip() for x in self.stages.split(",")) if s and s not in STAGE_LABELS]
         if unknown or not self.stages.strip():
             raise OptionError("stages", f"must be a comma-separated subset of {','.join(STAGE_LABELS)}, got {self.stages!r}")
-        choice("pairs", self.pairs, ("paper", "graded", "graded+synthetic"))
+        pair_policy(self.pairs, self.run_tests)
         for name in ("eval_limit", "train_limit", "prefs_limit", "max_pairs_per_prompt", "threads"):
             at_least(name, getattr(self, name), 1, optional=True)
         at_least("batch_size", self.batch_size, 1, optional=True)
@@ -141,13 +144,11 @@ def evaluate_stage(p: PipelineArguments, out: Path, adapter: str | None, split: 
     )
 
 
-def prefs_stage(
-    p: PipelineArguments, out: Path, adapter: str | None, chosen: str = "reference", graded: bool | None = None, skip: int = 0
-) -> Path:
+def prefs_stage(p: PipelineArguments, out: Path, adapter: str | None, chosen: str = "reference", skip: int = 0) -> Path:
     """Sample, judge and pair with the model (+ ``adapter``) on the train split into ``out`` (reused when done).
 
-    ``graded`` defaults to the pipeline's ``pairs`` policy; ``chosen`` is build-prefs' ``--chosen``; ``skip``
-    leaves out the train split's first programs (another round's).
+    The pairs are the pipeline's ``pairs`` policy (:func:`~cfdpo.stages.configs.pair_policy`); ``chosen`` is
+    build-prefs' ``--chosen``; ``skip`` leaves out the train split's first programs (another round's).
     """
     from .build_prefs import BuildPrefsArguments, run
 
@@ -166,9 +167,8 @@ def prefs_stage(
                 top_p=p.top_p,
                 min_edit_distance=p.min_edit_distance,
                 max_pairs_per_prompt=p.max_pairs_per_prompt,
-                graded=p.pairs != "paper" if graded is None else graded,
+                pairs=p.pairs,
                 chosen=chosen,
-                synthetic_negatives=p.pairs == "graded+synthetic",
             )
         )
     return out
