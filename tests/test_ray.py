@@ -116,23 +116,26 @@ def test_evaluate_on_ray_equals_the_single_process_run_and_loses_no_row_to_a_kil
     assert rec["executor"] == "ray" and len(rec["nodes"]) >= 2 and rec["generation_actors_lost"] == 0
     assert on_ray["compile_rate"] == local["compile_rate"] and on_ray["per_program"] == local["per_program"]
 
-    # a node killed once the first batch is written (15 to go), from inside the driver's own write so the
-    # moment is the same on every run: its actors die, their batches go to the others
-    from cfdpo.stages import sampling
+    # a node killed mid-run: once the run has placed its actors (the scorer pool is made after the generation
+    # pool), before they have done any work, so its actors' batches must go to the others on every run
+    from cfdpo.jsonl import read_jsonl
+    from cfdpo.stages import ray_sampling
 
-    write = sampling.append_jsonl
+    made = ray_sampling._Pool.__init__
+    pools: list[Any] = []
     killed: list[int] = []
 
-    def write_then_kill(path: Path, rows: list[dict[str, Any]]) -> None:
-        write(path, rows)
-        if path.name == "samples.jsonl" and not killed:
-            killed.append(len(rows))
+    def place_then_kill(pool: Any, make: Any, count: int | None) -> None:
+        made(pool, make, count)
+        pools.append(pool)
+        if len(pools) == 2:  # the generation and the scorer actors are placed
+            killed.append(len(read_jsonl(tmp_path / "kill" / "samples.jsonl")))
             c.remove_node(node)
 
-    monkeypatch.setattr(sampling, "append_jsonl", write_then_kill)
+    monkeypatch.setattr(ray_sampling._Pool, "__init__", place_then_kill)
     run = _evaluate(str(tiny_model_dir), tmp_path / "kill", executor="ray")
     monkeypatch.undo()
-    assert killed == [1]
+    assert killed == [0]  # no row written yet: every batch was still to do
     assert run["executor"]["generation_actors_lost"] + run["executor"]["scorer_actors_lost"] >= 1  # killed mid-run
     again = _evaluate(str(tiny_model_dir), tmp_path / "kill", executor="ray")  # the rerun: nothing to do
     assert _rows(tmp_path / "kill") == expected and again["n"] == 16

@@ -122,7 +122,10 @@ def test_the_batch_limit_scores_unfinished_samples_zero() -> None:
         )
         + "int main() {\n"
     )
-    cfg = RewardConfig(isolation=ISO, compile_timeout_s=30, batch_timeout_s=2, workers=2, cache=False)
+    # g++ stops a constexpr loop after 262144 iterations by default (an error within ~2 s, as fast as the batch
+    # limit on a quiet machine: the test was flaky); lifted, the four loops keep g++ busy far past the limit
+    limits = ("-fconstexpr-loop-limit=1000000000", "-fconstexpr-ops-limit=1000000000000")
+    cfg = RewardConfig(isolation=ISO, compile_timeout_s=8, batch_timeout_s=2, workers=2, cache=False, extra_flags=limits)
     t0 = time.monotonic()
     scores = cfg.graded()([slow, PROMPT], ["    return 0;\n}\n", COMPLETIONS["passes_all"]], tests=[[], []])
     assert time.monotonic() - t0 < 3 * 2
