@@ -297,3 +297,34 @@ def test_section_flags_override_the_recipe_and_old_flat_keys_say_what_to_write(t
         parse([LoopArguments], ["--config", str(recipe)], "t")
     with pytest.raises(UsageError, match=r"--sft.seed is set by the pipeline: use --seed"):
         parse([LoopArguments], ["--sft.seed", "3"], "t")
+
+
+def test_choice_types_equal_the_constants_of_the_modules_that_own_them_and_show_in_help(capsys) -> None:
+    from typing import get_args
+
+    from cfdpo.corpus.codenet import HOLDOUTS
+    from cfdpo.corpus.masking import MASK_MODES
+    from cfdpo.corpus.prompts import PROMPT_FORMATS
+    from cfdpo.generation.vllm_engine import BACKENDS
+    from cfdpo.scoring.compile import CompileScorer
+    from cfdpo.scoring.sandbox import Sandbox
+    from cfdpo.stages import configs
+
+    owned = {
+        configs.Holdout: HOLDOUTS,
+        configs.MaskMode: MASK_MODES,
+        configs.PromptFormat: PROMPT_FORMATS,
+        configs.CompileMode: CompileScorer.MODES,
+        configs.WarningPolicy: CompileScorer.WARNING_POLICIES,
+        configs.Isolation: Sandbox.LEVELS,
+        configs.Backend: BACKENDS,
+    }
+    for alias, constant in owned.items():
+        assert set(get_args(alias)) == set(constant), (alias, constant)
+    from cfdpo.commands._parser import parse
+
+    with pytest.raises(SystemExit):
+        parse([__import__("cfdpo.stages.loop", fromlist=["LoopArguments"]).LoopArguments], ["--help"], "t")
+    shown = capsys.readouterr().out
+    for listed in ("{train,test,validation}", "{local,ray}", "{paper,graded,graded+synthetic}", "{sigmoid,dpop}"):
+        assert listed in shown, listed

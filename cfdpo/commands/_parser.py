@@ -13,6 +13,7 @@ config dataclasses are built, before a command does any work.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Callable, Sequence
 from typing import Any, NoReturn
 
@@ -54,6 +55,9 @@ def parse(
     parser = TrlParser(types, prog=prog, description=summary)  # type: ignore[arg-type]
 
     def _error(message: str) -> NoReturn:
+        # argparse's choice error, in the words of cfdpo's own checks (cfdpo.options.choice)
+        if m := re.fullmatch(r"argument (--[^/\s]+)\S*: invalid choice: (.*) \(choose from (.*)\)", message):
+            message = f"{m[1]} must be one of {m[3].replace(chr(39), '')}, got {m[2]}"
         raise UsageError(message)
 
     parser.error = _error  # type: ignore[method-assign]

@@ -41,13 +41,16 @@ def add_group(ap: argparse.ArgumentParser, group: type) -> set[str]:
     for f in dataclasses.fields(group):
         names = [f"--{f.name}"] + ([f"--{f.name.replace('_', '-')}"] if "_" in f.name else [])
         kind = hints[f.name]
-        base = next((t for t in typing.get_args(kind) if t is not type(None)), kind)
+        if typing.get_origin(kind) is not typing.Literal:  # X | None: X
+            kind = next((t for t in typing.get_args(kind) if t is not type(None)), kind)
         kw: dict[str, Any] = {"dest": f.name, "default": f.default, "help": f.metadata.get("help")}
-        if base is bool:
+        if typing.get_origin(kind) is typing.Literal:
+            kw.update(choices=typing.get_args(kind), type=str)
+        elif kind is bool:
             kw.update(nargs="?", const=True, type=_truth)
             flags.update(names)
         else:
-            kw.update(type=base)
+            kw.update(type=kind)
         ap.add_argument(*names, **kw)
     return flags
 

@@ -18,13 +18,13 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 from ..evaluation.summary import summarise_samples
 from ..jsonl import write_jsonl
 from .batch import make_exec_scorer
 from .common import CommonArguments, load_generator
-from .configs import PAIRS_HELP, pair_policy
+from .configs import PAIRS_HELP, Pairs, Split, pair_policy
 from .records import prompt_fit_summary, run_record, start_run
 from .sampling import sample_and_score
 
@@ -36,14 +36,14 @@ class BuildPrefsArguments(CommonArguments):
     """``cfdpo build-prefs`` arguments."""
 
     out: str = "runs/prefs"
-    split: str = "train"
+    split: Split = "train"
     num_samples: int = field(default=4, metadata={"help": "Sampled completions per prompt."})
     temperature: float = field(default=1.0, metadata={"help": "Sampling temperature."})
     top_p: float = field(default=0.95, metadata={"help": "Nucleus sampling mass."})
     min_edit_distance: int = field(default=10, metadata={"help": "Drop pairs whose chosen/rejected differ by fewer characters."})
     max_pairs_per_prompt: int | None = field(default=None, metadata={"help": "Cap on pairs per prompt."})
-    pairs: str | None = field(default=None, metadata={"help": PAIRS_HELP})
-    chosen: str = field(
+    pairs: Pairs | None = field(default=None, metadata={"help": PAIRS_HELP})
+    chosen: Literal["reference", "sample", "best"] = field(
         default="reference",
         metadata={
             "help": "Graded pairs: reference (chosen is the original completion), sample (only on-policy samples) "

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 from ..errors import OptionError
 from ..scoring import CompileScorer
@@ -55,7 +55,7 @@ class CommonArguments(CorpusOptions, CompileOptions, TestOptions, GenerationOpti
             "generation budget). Longer prompts follow --long_prompts."
         },
     )
-    long_prompts: str = field(
+    long_prompts: Literal["truncate", "skip"] = field(
         default="truncate",
         metadata={
             "help": "truncate: cut a long prompt from its start at a line boundary, keeping the lines just before "

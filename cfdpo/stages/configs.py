@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal, get_args
 
 if TYPE_CHECKING:
     from ..scoring.compile import CompileScorer
@@ -36,6 +36,20 @@ __all__ = [
     "refuse_non_defaults",
 ]
 
+#: the choices of the option groups, as types: ``--help`` lists them and the parser refuses others before any
+#: work; each equals the constant of the module that owns it (``tests/test_configs.py`` checks)
+Split = Literal["train", "test", "validation"]
+Holdout = Literal["programs", "problems"]
+MaskMode = Literal["chars", "lines"]
+PromptFormat = Literal["raw", "chat"]
+CompileMode = Literal["link", "object", "syntax"]
+WarningPolicy = Literal["error", "allow"]
+Isolation = Literal["auto", "bwrap", "rlimits"]
+Backend = Literal["auto", "vllm", "hf"]
+VLLMDtype = Literal["auto", "bfloat16", "float16", "float32"]
+Executor = Literal["local", "ray"]
+Pairs = Literal["paper", "graded", "graded+synthetic"]
+
 
 def _default_data() -> str:
     from ..corpus.codenet import sample_corpus_path
@@ -50,7 +64,7 @@ class CorpusOptions:
     data: str = field(
         default_factory=_default_data, metadata={"help": "CodeNet-layout corpus root (default: the bundled sample)."}
     )
-    split: str = field(
+    split: Split = field(
         default="test",
         metadata={"help": "Split to use: train, test or validation (the problems set aside by --validation_problems)."},
     )
@@ -68,7 +82,7 @@ class CorpusOptions:
         default=None, metadata={"help": "Skip corpus programs longer than this many characters (long prompts are slow on a CPU)."}
     )
     require_tests: bool = field(default=False, metadata={"help": "Use only problems that have sample tests."})
-    holdout: str = field(
+    holdout: Holdout = field(
         default="programs",
         metadata={
             "help": "programs: the paper's split (5 train / 2 test programs of every problem: test programs share "
@@ -84,8 +98,8 @@ class CorpusOptions:
     )
     compile_check: bool = field(default=True, metadata={"help": "Drop corpus programs that do not compile cleanly."})
     mask_ratio: float = field(default=0.1, metadata={"help": "Fraction of characters masked from the end (paper: 0.1)."})
-    mask_mode: str = field(default="chars", metadata={"help": "chars (paper) or lines."})
-    prompt_format: str = field(default="raw", metadata={"help": "raw (continue the code) or chat (fenced answer)."})
+    mask_mode: MaskMode = field(default="chars", metadata={"help": "chars (paper) or lines."})
+    prompt_format: PromptFormat = field(default="raw", metadata={"help": "raw (continue the code) or chat (fenced answer)."})
 
     def check_corpus_options(self) -> None:
         """Raises :class:`~cfdpo.errors.OptionError` for a value out of range."""
@@ -95,7 +109,7 @@ class CorpusOptions:
         from ..errors import OptionError
         from ..options import at_least, choice, in_range
 
-        choice("split", self.split, ("train", "test", "validation"))
+        choice("split", self.split, get_args(Split))
         choice("holdout", self.holdout, HOLDOUTS)
         at_least("train_per_problem", self.train_per_problem, 0)
         at_least("test_per_problem", self.test_per_problem, 0)
@@ -117,8 +131,8 @@ class CompileOptions:
     """The compile scorer's policy, limits and speed-ups (YAML keys = these field names)."""
 
     std: str = field(default="c++17", metadata={"help": "C++ standard passed as -std= (paper: c++17)."})
-    compile_mode: str = field(default="link", metadata={"help": "link, object or syntax."})
-    warnings: str = field(
+    compile_mode: CompileMode = field(default="link", metadata={"help": "link, object or syntax."})
+    warnings: WarningPolicy = field(
         default="error", metadata={"help": "error: a compile with warnings is bad (paper); allow: only errors are bad."}
     )
     gxx_flags: str = field(default="", metadata={"help": "Extra g++ flags, space separated (e.g. '-Wall')."})
@@ -137,7 +151,7 @@ class CompileOptions:
             "re-links whenever gold fails or prints anything, so verdicts and diagnostics are the same)."
         },
     )
-    isolation: str = field(
+    isolation: Isolation = field(
         default="auto",
         metadata={"help": "Sandbox for compiling and running: auto (bubblewrap namespaces when usable), bwrap or rlimits."},
     )
@@ -211,14 +225,14 @@ class GenerationOptions:
     (:mod:`cfdpo.generation.stops`); see :mod:`cfdpo.generation.vllm_engine` for vLLM's facts.
     """
 
-    backend: str = field(
+    backend: Backend = field(
         default="auto",
         metadata={
             "help": "vllm, hf (transformers) or auto: vLLM when it imports (3-4x faster on a CPU), else transformers; "
             "$CFDPO_AUTO_BACKEND overrides what auto picks."
         },
     )
-    vllm_dtype: str = field(
+    vllm_dtype: VLLMDtype = field(
         default="auto",
         metadata={
             "help": "vLLM weights dtype: auto (on a CPU float32 for greedy evaluations, whose verdicts then equal "
@@ -251,7 +265,7 @@ class GenerationOptions:
         from ..options import at_least, choice, in_range
 
         choice("backend", self.backend, BACKENDS)
-        choice("vllm_dtype", self.vllm_dtype, ("auto", "bfloat16", "float16", "float32"))
+        choice("vllm_dtype", self.vllm_dtype, get_args(VLLMDtype))
         if self.vllm_memory is not None:
             in_range("vllm_memory", self.vllm_memory, 0, 1, hi_open=False)
         if self.vllm_kv_cache_gb is not None:
@@ -275,9 +289,9 @@ class GenerationOptions:
         )
 
 
-EXECUTORS = ("local", "ray")
+EXECUTORS: tuple[str, ...] = get_args(Executor)
 #: the preference-pair policies (build-prefs, pipeline, loop): the paper's, graded ranks, graded + synthetic negatives
-PAIRS = ("paper", "graded", "graded+synthetic")
+PAIRS: tuple[str, ...] = get_args(Pairs)
 PAIRS_HELP = (
     "paper (every bad sample against the reference), graded (ranks error < warning < ok < pass, pairs across "
     "ranks) or graded+synthetic (plus corrupted references g++ confirms bad); default: graded with --run_tests "
@@ -310,7 +324,7 @@ class ExecutorOptions:
     cluster (:mod:`cfdpo.stages.ray_sampling`) with one generation engine and one scorer actor on each node.
     Rows, files and the resume contract are the same either way."""
 
-    executor: str = field(
+    executor: Executor = field(
         default="local",
         metadata={
             "help": "local (this process) or ray: batches go to one generation actor per Ray node, their rows to "

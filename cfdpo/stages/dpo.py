@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 from .training_runs import TrainDataArguments
 
@@ -24,7 +24,7 @@ log = logging.getLogger(__name__)
 class PreferenceArguments:
     """Which preference loss to use."""
 
-    loss: str = field(default="sigmoid", metadata={"help": "sigmoid (DPO) or dpop (DPO-Positive)."})
+    loss: Literal["sigmoid", "dpop"] = field(default="sigmoid", metadata={"help": "sigmoid (DPO) or dpop (DPO-Positive)."})
     dpop_lambda: float = field(default=50.0, metadata={"help": "DPOP penalty weight λ (paper: 50)."})
     label_smoothing_eps: float = field(default=0.0, metadata={"help": "Label smoothing for the sigmoid loss."})
     share_prompt: bool = field(

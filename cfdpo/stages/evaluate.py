@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 from ..evaluation.summary import summarise_samples
 from .batch import make_exec_scorer
@@ -31,7 +31,7 @@ class EvaluateArguments(CommonArguments):
         default=0,
         metadata={"help": "Give every failing completion up to K turns of repair from its compiler feedback (repair@k)."},
     )
-    repair_control: str = field(
+    repair_control: Literal["none", "resample"] = field(
         default="none",
         metadata={
             "help": "With --repair_turns: none, or resample (the control: every failing program gets as many "

@@ -29,7 +29,7 @@ from __future__ import annotations
 import logging
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from .configs import pair_policy
 from .pipeline import RUN_ONLY, PipelineArguments, dpo_stage, evaluate_stage, prefs_stage, sft_stage
@@ -47,17 +47,19 @@ class LoopArguments(PipelineArguments):
 
     out: str = field(default="runs/loop", metadata={"help": "Loop directory (round_<r>/ under it)."})
     rounds: int = field(default=2, metadata={"help": "On-policy rounds after round 0."})
-    start: str = field(
+    start: Literal["sft", "base"] = field(
         default="sft", metadata={"help": "Policy of round 1: sft (train SFT in round 0 and start from it) or base."}
     )
-    chosen: str = field(
+    chosen: Literal["best", "sample", "reference"] = field(
         default="best",
         metadata={
             "help": "Pairs' chosen side: best (a good sample of the policy, else the reference), sample (samples "
             "only) or reference (the paper: every bad sample against the reference)."
         },
     )
-    loss: str = field(default="sigmoid", metadata={"help": "sigmoid (DPO) or dpop (DPO-Positive, Pal et al. 2024)."})
+    loss: Literal["sigmoid", "dpop"] = field(
+        default="sigmoid", metadata={"help": "sigmoid (DPO) or dpop (DPO-Positive, Pal et al. 2024)."}
+    )
     fresh_programs: bool = field(
         default=False,
         metadata={

@@ -19,7 +19,7 @@ from __future__ import annotations
 import logging
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from ..errors import OptionError
 from ..generation.models import DEFAULT_MODEL
@@ -29,6 +29,7 @@ from .configs import (
     CorpusOptions,
     ExecutorOptions,
     GenerationOptions,
+    Pairs,
     TestOptions,
     group_values,
     pair_policy,
@@ -70,7 +71,7 @@ class PipelineArguments(CorpusOptions, CompileOptions, TestOptions, GenerationOp
     batch_size: int | None = field(
         default=None, metadata={"help": "Prompts per generation batch (default: 8 with transformers, 256 with vLLM)."}
     )
-    pairs: str | None = field(default=None, metadata={"help": PAIRS_HELP})
+    pairs: Pairs | None = field(default=None, metadata={"help": PAIRS_HELP})
     dpop_lambda: float = field(default=50.0, metadata={"help": "DPOP's lambda (Pal et al. 2024, eq. 3)."})
     threads: int | None = None
     dry_run: bool = field(
@@ -144,7 +145,13 @@ def evaluate_stage(p: PipelineArguments, out: Path, adapter: str | None, split: 
     )
 
 
-def prefs_stage(p: PipelineArguments, out: Path, adapter: str | None, chosen: str = "reference", skip: int = 0) -> Path:
+def prefs_stage(
+    p: PipelineArguments,
+    out: Path,
+    adapter: str | None,
+    chosen: Literal["reference", "sample", "best"] = "reference",
+    skip: int = 0,
+) -> Path:
     """Sample, judge and pair with the model (+ ``adapter``) on the train split into ``out`` (reused when done).
 
     The pairs are the pipeline's ``pairs`` policy (:func:`~cfdpo.stages.configs.pair_policy`); ``chosen`` is
@@ -193,7 +200,7 @@ def sft_stage(p: PipelineArguments, out: Path) -> str:
     return str(out)
 
 
-def dpo_stage(p: PipelineArguments, out: Path, prefs: Path, loss: str, adapter: str | None) -> str:
+def dpo_stage(p: PipelineArguments, out: Path, prefs: Path, loss: Literal["sigmoid", "dpop"], adapter: str | None) -> str:
     """DPO (``loss`` sigmoid) or DPOP on ``prefs``, continuing ``adapter`` (its frozen copy is the reference)
     or from the base model, into ``out`` (reused when its adapter exists); returns ``out``."""
     from .dpo import PreferenceArguments, run
@@ -226,7 +233,8 @@ def run(p: PipelineArguments) -> dict[str, Any]:
     sft = sft_stage(p, out / "sft") if any(s.startswith("sft") for s in wanted) else None
     if "sft" in wanted:
         evals["sft"] = evaluate_stage(p, out / "eval-sft", sft)
-    for stage, loss in (("sft+dpo", "sigmoid"), ("sft+dpop", "dpop")):
+    losses: tuple[tuple[str, Literal["sigmoid", "dpop"]], ...] = (("sft+dpo", "sigmoid"), ("sft+dpop", "dpop"))
+    for stage, loss in losses:
         if stage in wanted:
             prefs["sft"] = prefs_stage(p, out / "prefs-sft", sft)
             name = "sft-" + stage.split("+")[1]

@@ -9,7 +9,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .configs import CompileOptions, CorpusOptions, group_values, refuse_non_defaults
+from .configs import CompileOptions, CorpusOptions, Split, group_values, refuse_non_defaults
 
 log = logging.getLogger(__name__)
 
@@ -38,7 +38,7 @@ class TrainDataArguments(CorpusOptions, CompileOptions):
             "(e.g. IR pairs), preferences.jsonl (or a build-prefs run dir) for DPO."
         },
     )
-    split: str = field(default="train", metadata={"help": "Corpus split to train on."})
+    split: Split = field(default="train", metadata={"help": "Corpus split to train on."})
     adapter: str | None = field(
         default=None, metadata={"help": "An existing LoRA adapter to continue from (e.g. the SFT adapter for DPO)."}
     )
