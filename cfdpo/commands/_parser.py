@@ -19,13 +19,18 @@ from typing import Any, NoReturn
 
 from ..errors import OptionError, UsageError
 from ..options import load_config
-from ..stages.training_sections import merge_section_flags
+from ..stages.training_sections import merge_section_flags, moved_key_hint
 
-#: options that have another spelling now, and what to write instead
+#: options that have another spelling now, and what to write instead (the flat training keys: MOVED_KEYS)
 RENAMED = {
-    "graded": "--graded is now --pairs graded (or graded+synthetic)",
-    "synthetic_negatives": "--synthetic_negatives is now --pairs graded+synthetic",
+    "graded": "graded is now --pairs graded (or graded+synthetic)",
+    "synthetic_negatives": "synthetic_negatives is now --pairs graded+synthetic",
 }
+
+
+def _renamed(key: str, types: list[type]) -> str | None:
+    """What to write instead of an option or config key that has another spelling now (None: not one)."""
+    return moved_key_hint(key, types) or RENAMED.get(key)
 
 
 def _given_on_command_line(option: str, argv: Sequence[str]) -> bool:
@@ -81,7 +86,10 @@ def parse(
             raise UsageError(f"{config_path}: env must be a mapping of variable names to values")
         for key, value in env.items():
             os.environ[str(key)] = str(value)
-    flags = merge_section_flags(args, config, types, config_path, dests)  # and refuses the keys they replaced
+    flags = merge_section_flags(args, config, types, config_path)
+    for key in [str(k) for k in config] + [a[2:].split("=", 1)[0] for a in args if a.startswith("--")]:
+        if key not in dests and (hint := _renamed(key, types)):
+            raise UsageError(f"{config_path}: {hint}" if key in config else f"--{hint}")
     if unknown := sorted(k for k in config if k not in dests):
         raise UsageError(f"{config_path}: unknown key(s) {', '.join(map(str, unknown))} (keys are {prog}'s option names)")
     if config:
@@ -89,8 +97,7 @@ def parse(
     try:
         *parsed, remaining = parser.parse_args_into_dataclasses(args=args, return_remaining_strings=True)
         if remaining:
-            old = next((RENAMED[a[2:].split("=")[0]] for a in remaining if a[2:].split("=")[0] in RENAMED), None)
-            raise UsageError(old or f"unknown option(s) {' '.join(remaining)} (see {prog} --help)")
+            raise UsageError(f"unknown option(s) {' '.join(remaining)} (see {prog} --help)")
         if check is not None:
             check(*parsed)
         return tuple(parsed)

@@ -255,31 +255,24 @@ def take_section_flags(args: list[str], sections: set[str]) -> dict[str, dict[st
 
 
 def merge_section_flags(
-    args: list[str], config: dict[str, Any], types: list[type], config_path: str | None, known: set[str]
+    args: list[str], config: dict[str, Any], types: list[type], config_path: str | None
 ) -> dict[str, dict[str, Any]]:
     """For a command whose arguments have training sections: move ``--section.key`` flags out of ``args`` into
-    ``config`` (over the recipe's section) and refuse the flat keys the sections replaced, in the recipe or as
-    flags (``known``: the parser's option names). Returns the flags taken, by section.
+    ``config`` (over the recipe's section). Returns the flags taken, by section (the flat keys the sections
+    replaced are refused by the parser, with :func:`moved_key_hint`).
 
     Raises:
-        UsageError: a former flat key (saying what to write instead), or a section that is not a mapping.
+        UsageError: a section that is not a mapping.
     """
     from ..errors import UsageError
 
     sections = sections_of(types)
     if not sections:
         return {}
-    for k in config:
-        if k not in known and (hint := moved_key_hint(str(k), types)):
-            raise UsageError(f"{config_path}: {hint}")
     flags = take_section_flags(args, sections)
     for name, values in flags.items():
         base = config.get(name) or {}
         if not isinstance(base, dict):
             raise UsageError(f"{config_path}: {name} must be a mapping of keys to values")
         config[name] = {**base, **values}
-    for a in args:
-        key = a[2:].split("=", 1)[0] if a.startswith("--") else ""
-        if key and key not in known and (hint := moved_key_hint(key, types)):
-            raise UsageError(f"--{hint}")
     return flags
