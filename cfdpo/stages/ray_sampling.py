@@ -57,11 +57,6 @@ class _Generator:
     ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
         return self.gen.generate(batch, have, gone)
 
-    def node(self) -> str:
-        import ray
-
-        return str(ray.get_runtime_context().get_node_id())
-
 
 class _Scorer:
     """A Ray actor holding the run's compile scorer (and execution scorer with ``--run_tests``)."""

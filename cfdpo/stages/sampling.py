@@ -122,10 +122,8 @@ def _local_batches(
     executor: Any,
 ) -> Iterator[BatchRows]:
     """The batches of ``todo`` generated and judged in this process, in order (the model loads at the first)."""
-    gen: BatchGenerator | None = None
+    gen = BatchGenerator(load, args, decoding)
     for a, b in todo:
-        if gen is None:
-            gen = BatchGenerator(load, args, decoding)
         rows, skip_rows = gen.generate(prompts[a:b], have, gone)
         judge_rows(rows, prompts[a:b], scorer, executor, args.workers)
         yield a, b, rows, skip_rows
