@@ -3,8 +3,8 @@
 The pipeline (and the loop, which runs the pipeline's stage functions) starts
 evaluate, build-prefs and sft runs; sft builds its corpus prompts through the
 same code as evaluate. Each hand-over is checked with a value different from
-the default for every field of the corpus, compile, test, generation and executor groups, so a field
-dropped on the way fails here.
+the default for every field of the corpus, compile, test, generation, executor, model, sampling and pair
+groups, so a field dropped on the way fails here.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 
 from cfdpo.stages.configs import CompileOptions, CorpusOptions, ExecutorOptions, GenerationOptions, TestOptions
+from cfdpo.stages.model_configs import ModelOptions, PairOptions, SamplingOptions
 
 #: a valid, non-default value for every field of every group (a new field must be added here)
 NON_DEFAULT: dict[str, Any] = {
@@ -63,9 +64,27 @@ NON_DEFAULT: dict[str, Any] = {
     "executor": "ray",
     "ray_address": "auto",
     "ray_generators": 2,
+    # model
+    "model": "/elsewhere/model",
+    "adapter": "/elsewhere/adapter",
+    "seed": 7,
+    "device": "cpu",
+    "threads": 3,
+    # sampling
+    "num_samples": 6,
+    "temperature": 0.7,
+    "top_p": 0.8,
+    # pairs
+    "pairs": "graded",
+    "min_edit_distance": 4,
+    "max_pairs_per_prompt": 5,
+    "synthetic_per_prompt": 3,
 }
-GROUPS = (CorpusOptions, CompileOptions, TestOptions, GenerationOptions, ExecutorOptions)
-STAGE_SET = ("split", "limit", "skip")  # the pipeline sets these per stage
+GROUPS = (CorpusOptions, CompileOptions, TestOptions, GenerationOptions, ExecutorOptions, ModelOptions)
+PAIR_GROUPS = (SamplingOptions, PairOptions)  # build-prefs, pipeline and loop
+ALL_GROUPS = (*GROUPS, *PAIR_GROUPS)
+#: the pipeline sets these per stage (split, limit, skip, the stage's adapter) or refuses them (adapter, device)
+STAGE_SET = ("split", "limit", "skip", "adapter", "device")
 
 
 def _fields(*groups: type) -> list[str]:
@@ -73,8 +92,8 @@ def _fields(*groups: type) -> list[str]:
 
 
 def test_the_table_covers_every_option_and_differs_from_the_defaults() -> None:
-    assert sorted(NON_DEFAULT) == sorted(_fields(*GROUPS))
-    for g in GROUPS:
+    assert sorted(NON_DEFAULT) == sorted(_fields(*ALL_GROUPS))
+    for g in ALL_GROUPS:
         for f in dataclasses.fields(g):
             default = f.default_factory() if f.default_factory is not dataclasses.MISSING else f.default
             assert NON_DEFAULT[f.name] != default, f.name
@@ -110,6 +129,8 @@ def test_pipeline_hands_every_option_to_evaluate_and_build_prefs(tmp_path, monke
     for name in _fields(*GROUPS):
         if name not in STAGE_SET:
             assert getattr(e, name) == NON_DEFAULT[name], f"evaluate lost {name}"
+    for name in _fields(*ALL_GROUPS):
+        if name not in STAGE_SET:
             assert getattr(b, name) == NON_DEFAULT[name], f"build-prefs lost {name}"
     assert (e.split, e.limit, e.adapter) == ("test", 11, "A")
     assert (b.split, b.limit) == ("train", 12)
@@ -146,13 +167,13 @@ def test_every_command_accepts_every_option_of_its_groups(command) -> None:
         from cfdpo.stages.evaluate import EvaluateArguments
 
         classes: list[type] = [EvaluateArguments if command == "evaluate" else BuildPrefsArguments]
-        groups: tuple[type, ...] = GROUPS
+        groups: tuple[type, ...] = GROUPS if command == "evaluate" else ALL_GROUPS
     elif command in ("pipeline", "loop"):
         from cfdpo.stages.loop import LoopArguments
         from cfdpo.stages.pipeline import PipelineArguments
 
         classes = [PipelineArguments if command == "pipeline" else LoopArguments]
-        groups = GROUPS
+        groups = ALL_GROUPS
     else:
         from trl import ModelConfig, SFTConfig
 
@@ -179,6 +200,9 @@ def test_options_that_would_be_ignored_are_refused(capfd, tmp_path) -> None:
 
     with pytest.raises(OptionError, match="eval_limit"):
         PipelineArguments(limit=5)
+    for name, value in (("adapter", "a/b"), ("device", "cpu")):  # the pipeline makes its adapters; TRL's device
+        with pytest.raises(OptionError, match=f"--{name} has no effect here: the pipeline starts from the base"):
+            PipelineArguments(**{name: value})
     prefs = tmp_path / "p.jsonl"
     prefs.write_text('{"prompt": "a", "chosen": "b", "rejected": "c"}\n')
     code = main(

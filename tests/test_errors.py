@@ -493,7 +493,7 @@ def test_two_processes_writing_one_record_never_rename_each_others_temp_file(tmp
 
 
 def test_one_pairs_option_and_the_old_spellings_say_what_to_write(capfd, tmp_path) -> None:
-    from cfdpo.stages.configs import pair_policy
+    from cfdpo.stages.model_configs import pair_policy
 
     assert pair_policy(None, run_tests=False) == "paper" and pair_policy(None, run_tests=True) == "graded"
     assert pair_policy(None, run_tests=False, chosen="best") == "graded"

@@ -24,7 +24,8 @@ from ..evaluation.summary import summarise_samples
 from ..jsonl import write_jsonl
 from .batch import make_exec_scorer
 from .common import CommonArguments, load_generator
-from .configs import PAIRS_HELP, Pairs, Split, pair_policy
+from .configs import Split
+from .model_configs import PairOptions, SamplingOptions, pair_policy
 from .records import prompt_fit_summary, run_record, start_run
 from .sampling import sample_and_score
 
@@ -32,17 +33,12 @@ log = logging.getLogger(__name__)
 
 
 @dataclass
-class BuildPrefsArguments(CommonArguments):
-    """``cfdpo build-prefs`` arguments."""
+class BuildPrefsArguments(CommonArguments, SamplingOptions, PairOptions):
+    """``cfdpo build-prefs`` arguments: evaluate's groups plus the sampling and pair groups
+    (:mod:`cfdpo.stages.model_configs`) and which side is chosen."""
 
     out: str = "runs/prefs"
     split: Split = "train"
-    num_samples: int = field(default=4, metadata={"help": "Sampled completions per prompt."})
-    temperature: float = field(default=1.0, metadata={"help": "Sampling temperature."})
-    top_p: float = field(default=0.95, metadata={"help": "Nucleus sampling mass."})
-    min_edit_distance: int = field(default=10, metadata={"help": "Drop pairs whose chosen/rejected differ by fewer characters."})
-    max_pairs_per_prompt: int | None = field(default=None, metadata={"help": "Cap on pairs per prompt."})
-    pairs: Pairs | None = field(default=None, metadata={"help": PAIRS_HELP})
     chosen: Literal["reference", "sample", "best"] = field(
         default="reference",
         metadata={
@@ -50,21 +46,15 @@ class BuildPrefsArguments(CommonArguments):
             "or best (best sample when it outranks the rejected one, else the reference)."
         },
     )
-    synthetic_per_prompt: int = field(default=2, metadata={"help": "Synthetic negatives per prompt, at most."})
 
     def __post_init__(self) -> None:
         """Check every value before any work (raises :class:`~cfdpo.errors.OptionError`)."""
-        from ..options import at_least, choice, in_range, positive
+        from ..options import choice
 
         super().__post_init__()
-        at_least("num_samples", self.num_samples, 1)
-        positive("temperature", self.temperature)
-        in_range("top_p", self.top_p, 0, 1, hi_open=False)
-        at_least("min_edit_distance", self.min_edit_distance, 0)
-        at_least("max_pairs_per_prompt", self.max_pairs_per_prompt, 1, optional=True)
+        self.check_sampling_options()
         choice("chosen", self.chosen, ("reference", "sample", "best"))
-        pair_policy(self.pairs, self.run_tests, self.chosen)
-        at_least("synthetic_per_prompt", self.synthetic_per_prompt, 1)
+        self.check_pair_options(self.chosen)
 
 
 def run(args: BuildPrefsArguments) -> dict[str, Any]:

@@ -16,6 +16,7 @@ from typing import Any, Literal
 from ..errors import OptionError
 from ..scoring import CompileScorer
 from .configs import CompileOptions, CorpusOptions, ExecutorOptions, GenerationOptions, TestOptions
+from .model_configs import ModelOptions
 
 __all__ = ["CommonArguments", "compile_cache_dir", "engine_seqs", "load_generator", "make_scorer", "parse_shard"]
 
@@ -23,18 +24,12 @@ log = logging.getLogger(__name__)
 
 
 @dataclass
-class CommonArguments(CorpusOptions, CompileOptions, TestOptions, GenerationOptions, ExecutorOptions):
+class CommonArguments(CorpusOptions, CompileOptions, TestOptions, GenerationOptions, ExecutorOptions, ModelOptions):
     """Arguments shared by ``evaluate`` and ``build-prefs`` (YAML keys = these field names): the corpus,
-    compile, test, generation and executor option groups (:mod:`cfdpo.stages.configs`) plus the model and
-    decoding."""
+    compile, test, generation and executor option groups (:mod:`cfdpo.stages.configs`), the model group
+    (:mod:`cfdpo.stages.model_configs`) and the token budgets."""
 
     out: str = field(default="runs/run", metadata={"help": "Run directory (created; resumed when it exists)."})
-    model: str = field(
-        default="smollm2-135m-instruct",
-        metadata={"help": "HF model id or local path; default: the bundled SmolLM2-135M-Instruct."},
-    )
-    adapter: str | None = field(default=None, metadata={"help": "PEFT adapter directory to apply to --model."})
-    seed: int = field(default=0, metadata={"help": "Seed for the split and for sampling."})
     batch_size: int | None = field(
         default=None,
         metadata={
@@ -46,8 +41,6 @@ class CommonArguments(CorpusOptions, CompileOptions, TestOptions, GenerationOpti
         default=None, metadata={"help": "Fixed token budget; default per prompt: 2x its reference's tokens + 16, at most 1024."}
     )
     shard: str = field(default="0/1", metadata={"help": "I/N: process the I-th of N contiguous shards (job arrays)."})
-    threads: int | None = field(default=None, metadata={"help": "torch CPU threads (default: $CFDPO_THREADS or CPUs)."})
-    device: str | None = field(default=None, metadata={"help": "cpu, cuda or cuda:N (default: cuda when available)."})
     max_prompt_tokens: int | None = field(
         default=None,
         metadata={
@@ -66,8 +59,9 @@ class CommonArguments(CorpusOptions, CompileOptions, TestOptions, GenerationOpti
 
     def __post_init__(self) -> None:
         """Check every value before any work (raises :class:`~cfdpo.errors.OptionError`)."""
-        from ..options import at_least, choice, device
+        from ..options import at_least, choice
 
+        self.check_model_options()
         self.check_corpus_options()
         self.check_compile_options()
         self.check_test_options()
@@ -79,12 +73,8 @@ class CommonArguments(CorpusOptions, CompileOptions, TestOptions, GenerationOpti
             parse_shard(self.shard)
         except ValueError as e:
             raise OptionError("shard", str(e).split(" ", 1)[1]) from None
-        at_least("threads", self.threads, 1, optional=True)
-        device("device", self.device)
         at_least("max_prompt_tokens", self.max_prompt_tokens, 16, optional=True)
         choice("long_prompts", self.long_prompts, ("truncate", "skip"))
-        if not self.model:
-            raise OptionError("model", "must name a model (an HF id or a local directory)")
 
     def generation_batch_size(self) -> int:
         """``batch_size``, or its default for the backend that will generate."""

@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from .configs import GenerationOptions
+from .model_configs import ModelOptions
 
 __all__ = ["DATA_FILES", "CompilerEvalArguments", "format_report", "load_rows", "render_instruction", "run"]
 
@@ -41,15 +42,14 @@ DATA_FILES = {
 
 
 @dataclass(kw_only=True)
-class CompilerEvalArguments(GenerationOptions):
-    """``cfdpo compiler-eval`` arguments (YAML keys = these field names)."""
+class CompilerEvalArguments(GenerationOptions, ModelOptions):
+    """``cfdpo compiler-eval`` arguments (YAML keys = these field names): the generation and model groups plus
+    the task's own."""
 
     task: str = field(metadata={"help": "emulate, tune or disassemble."})
     data: str = field(
         metadata={"help": "Rows file (emulation.jsonl, tuning.jsonl, disassembly.jsonl) or the directory holding it."}
     )
-    model: str = field(default="smollm2-135m-instruct", metadata={"help": "Model id, directory or the default."})
-    adapter: str | None = field(default=None, metadata={"help": "PEFT adapter directory to apply to --model."})
     out: str = field(default="runs/compiler-eval", metadata={"help": "Run directory (resumed when it exists)."})
     limit: int | None = field(default=None, metadata={"help": "Evaluate at most this many rows (that fit)."})
     prompt_format: str = field(
@@ -61,7 +61,6 @@ class CompilerEvalArguments(GenerationOptions):
     )
     max_new_tokens: int = field(default=1024, metadata={"help": "Tokens generated per answer, at most."})
     batch_size: int = field(default=4, metadata={"help": "Rows per generation batch."})
-    seed: int = field(default=0, metadata={"help": "Generation seed (greedy decoding: recorded only)."})
     llvm_version: int | None = field(
         default=None, metadata={"help": "LLVM release of the tools (default: the rows' release, else the newest complete one)."}
     )
@@ -72,16 +71,15 @@ class CompilerEvalArguments(GenerationOptions):
     )
     time_limit_s: float = field(default=2.0, metadata={"help": "CPU seconds per test run (tune validation)."})
     workers: int | None = field(default=None, metadata={"help": "Parallel scoring (default: CPU count)."})
-    threads: int | None = field(default=None, metadata={"help": "torch CPU threads (default: $CFDPO_THREADS or CPUs)."})
-    device: str | None = field(default=None, metadata={"help": "cpu, cuda or cuda:N (default: cuda when available)."})
 
     def __post_init__(self) -> None:
         """Check every value before any work (raises :class:`~cfdpo.errors.OptionError`)."""
         from ..evaluation.compiler_tasks import TASKS
-        from ..options import at_least, choice, device, positive
+        from ..options import at_least, choice, positive
 
         choice("task", self.task, TASKS)
         self.check_generation_options()
+        self.check_model_options()
         choice("prompt_format", self.prompt_format, ("chat", "raw"))
         at_least("limit", self.limit, 1, optional=True)
         at_least("max_prompt_tokens", self.max_prompt_tokens, 16, optional=True)
@@ -90,8 +88,6 @@ class CompilerEvalArguments(GenerationOptions):
         positive("timeout_s", self.timeout_s)
         positive("time_limit_s", self.time_limit_s)
         at_least("workers", self.workers, 1, optional=True)
-        at_least("threads", self.threads, 1, optional=True)
-        device("device", self.device)
 
 
 def load_rows(task: str, data: str | Path) -> tuple[Path, list[dict[str, Any]]]:

@@ -4,11 +4,12 @@
 * :class:`CompileOptions`: the g++ judge's policy, limits and speed-ups;
 * :class:`TestOptions`: running programs on their sample tests (pass@1);
 * :class:`GenerationOptions`: the generation backend (vLLM or transformers) and its engine;
-* :class:`ExecutorOptions`: where sampling and judging run (this process, or a Ray cluster).
+* :class:`ExecutorOptions`: where sampling and judging run (this process, or a Ray cluster);
+* the model, sampling and pair groups: :mod:`cfdpo.stages.model_configs`.
 
-A command's arguments class inherits the groups it uses (``evaluate`` and
-``build-prefs``: all three; ``sft``: corpus and compile, for its corpus
-prompts; ``pipeline`` and ``loop``: all three), so a YAML key or flag of a group
+A command's arguments class inherits the groups it uses (``evaluate``: all but sampling and pairs;
+``build-prefs``, ``pipeline`` and ``loop``: all; ``sft``: corpus and compile, for its corpus
+prompts), so a YAML key or flag of a group
 means the same everywhere. A stage that starts another stage hands a group over
 whole with :func:`group_values` (every field of the group, never a hand-picked
 list), so an option cannot be dropped on the way; ``tests/test_configs.py``
@@ -25,14 +26,12 @@ if TYPE_CHECKING:
     from ..scoring.compile import CompileScorer
 
 __all__ = [
-    "PAIRS",
     "CompileOptions",
     "CorpusOptions",
     "ExecutorOptions",
     "GenerationOptions",
     "TestOptions",
     "group_values",
-    "pair_policy",
     "refuse_non_defaults",
 ]
 
@@ -290,32 +289,6 @@ class GenerationOptions:
 
 
 EXECUTORS: tuple[str, ...] = get_args(Executor)
-#: the preference-pair policies (build-prefs, pipeline, loop): the paper's, graded ranks, graded + synthetic negatives
-PAIRS: tuple[str, ...] = get_args(Pairs)
-PAIRS_HELP = (
-    "paper (every bad sample against the reference), graded (ranks error < warning < ok < pass, pairs across "
-    "ranks) or graded+synthetic (plus corrupted references g++ confirms bad); default: graded with --run_tests "
-    "or a --chosen other than reference, else paper."
-)
-
-
-def pair_policy(pairs: str | None, run_tests: bool, chosen: str = "reference") -> str:
-    """The pair policy a run uses: ``pairs`` when given, else ``graded`` with tests or on-policy chosen sides,
-    else the paper's.
-
-    Raises:
-        OptionError: ``pairs`` is not one of :data:`PAIRS`, or ``paper`` pairs with a ``chosen`` other than
-            ``reference`` (the paper's pairs always choose the reference).
-    """
-    from ..errors import OptionError
-    from ..options import choice
-
-    if pairs is None:
-        return "graded" if run_tests or chosen != "reference" else "paper"
-    choice("pairs", pairs, PAIRS)
-    if pairs == "paper" and chosen != "reference":
-        raise OptionError("chosen", f"{chosen} needs graded pairs (--pairs graded): paper pairs choose the reference")
-    return pairs
 
 
 @dataclass

@@ -31,7 +31,6 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from .configs import pair_policy
 from .pipeline import RUN_ONLY, PipelineArguments, dpo_stage, evaluate_stage, prefs_stage, sft_stage
 
 __all__ = ["LoopArguments", "best_round", "run_loop"]
@@ -78,7 +77,7 @@ class LoopArguments(PipelineArguments):
         at_least("rounds", self.rounds, 1)
         choice("start", self.start, ("sft", "base"))
         choice("chosen", self.chosen, ("best", "sample", "reference"))
-        pair_policy(self.pairs, self.run_tests, self.chosen)
+        self.check_pair_options(self.chosen)
         choice("loss", self.loss, ("sigmoid", "dpop"))
         if self.stages != _PIPELINE_STAGES:
             raise OptionError("stages", "is a pipeline option; cfdpo loop runs --rounds")

@@ -22,18 +22,16 @@ from pathlib import Path
 from typing import Any, Literal
 
 from ..errors import OptionError
-from ..generation.models import DEFAULT_MODEL
 from .configs import (
-    PAIRS_HELP,
     CompileOptions,
     CorpusOptions,
     ExecutorOptions,
     GenerationOptions,
-    Pairs,
     TestOptions,
     group_values,
-    pair_policy,
+    refuse_non_defaults,
 )
+from .model_configs import ModelOptions, PairOptions, SamplingOptions, model_values
 from .training_sections import TrainingSections, dpo_config, model_config, sft_config
 
 __all__ = ["STAGE_LABELS", "PipelineArguments", "dpo_stage", "evaluate_stage", "prefs_stage", "run", "sft_stage"]
@@ -47,33 +45,36 @@ STAGE_LABELS = {"base": "Base", "sft": "+SFT", "dpo": "+DPO", "sft+dpo": "+SFT+D
 
 
 @dataclass
-class PipelineArguments(CorpusOptions, CompileOptions, TestOptions, GenerationOptions, ExecutorOptions, TrainingSections):
+class PipelineArguments(
+    CorpusOptions,
+    CompileOptions,
+    TestOptions,
+    GenerationOptions,
+    ExecutorOptions,
+    ModelOptions,
+    SamplingOptions,
+    PairOptions,
+    TrainingSections,
+):
     """Everything the pipeline needs (YAML keys = these field names): the corpus, compile, test, generation and
-    executor option groups (:mod:`cfdpo.stages.configs`), handed whole to every stage, sampling and pairs, and
-    the nested training sections ``train``, ``sft``, ``dpo`` and ``lora`` that TRL's classes take
-    (:mod:`cfdpo.stages.training_sections`).
+    executor option groups (:mod:`cfdpo.stages.configs`) and the model, sampling and pair groups
+    (:mod:`cfdpo.stages.model_configs`), handed whole to every stage, and the nested training sections
+    ``train``, ``sft``, ``dpo`` and ``lora`` that TRL's classes take (:mod:`cfdpo.stages.training_sections`).
 
-    ``split`` and ``limit`` are set per stage (``eval_limit``, ``train_limit``, ``prefs_limit``) and refused here.
+    ``split`` and ``limit`` are set per stage (``eval_limit``, ``train_limit``, ``prefs_limit``) and refused here,
+    as are ``adapter`` (the pipeline starts from the base model and makes its own adapters) and ``device``
+    (training's device is TRL's: ``train.use_cpu``, or ``CUDA_VISIBLE_DEVICES``).
     """
 
     out: str = field(default="runs/pipeline", metadata={"help": "Pipeline directory."})
-    model: str = field(default=DEFAULT_MODEL, metadata={"help": "Base model id or path."})
     stages: str = field(default="base,sft,sft+dpo,sft+dpop,dpo", metadata={"help": "Rows of the table to produce."})
-    seed: int = 0
     eval_limit: int | None = field(default=None, metadata={"help": "Test programs to evaluate on."})
     train_limit: int | None = field(default=None, metadata={"help": "Train programs for SFT."})
     prefs_limit: int | None = field(default=None, metadata={"help": "Train programs to sample preference pairs on."})
-    num_samples: int = 4
-    temperature: float = 1.0
-    top_p: float = 0.95
-    min_edit_distance: int = 10
-    max_pairs_per_prompt: int | None = None
     batch_size: int | None = field(
         default=None, metadata={"help": "Prompts per generation batch (default: 8 with transformers, 256 with vLLM)."}
     )
-    pairs: Pairs | None = field(default=None, metadata={"help": PAIRS_HELP})
     dpop_lambda: float = field(default=50.0, metadata={"help": "DPOP's lambda (Pal et al. 2024, eq. 3)."})
-    threads: int | None = None
     dry_run: bool = field(
         default=False,
         metadata={"help": "Print the resolved TRL configs (SFTConfig, DPOConfig, ModelConfig) and stop."},
@@ -81,8 +82,15 @@ class PipelineArguments(CorpusOptions, CompileOptions, TestOptions, GenerationOp
 
     def __post_init__(self) -> None:
         """Check every value before any work (raises :class:`~cfdpo.errors.OptionError`)."""
-        from ..options import at_least, in_range, positive
+        from ..options import at_least
 
+        self.check_model_options()
+        refuse_non_defaults(
+            self,
+            (ModelOptions,),
+            "the pipeline starts from the base model on TRL's device (train.use_cpu, or CUDA_VISIBLE_DEVICES)",
+            allow=("model", "seed", "threads"),
+        )
         self.check_corpus_options()
         self.check_compile_options()
         self.check_test_options()
@@ -97,14 +105,11 @@ class PipelineArguments(CorpusOptions, CompileOptions, TestOptions, GenerationOp
         unknown = [s for s in (x.strip() for x in self.stages.split(",")) if s and s not in STAGE_LABELS]
         if unknown or not self.stages.strip():
             raise OptionError("stages", f"must be a comma-separated subset of {','.join(STAGE_LABELS)}, got {self.stages!r}")
-        pair_policy(self.pairs, self.run_tests)
-        for name in ("eval_limit", "train_limit", "prefs_limit", "max_pairs_per_prompt", "threads"):
+        self.check_sampling_options()
+        self.check_pair_options()
+        for name in ("eval_limit", "train_limit", "prefs_limit"):
             at_least(name, getattr(self, name), 1, optional=True)
         at_least("batch_size", self.batch_size, 1, optional=True)
-        at_least("num_samples", self.num_samples, 1)
-        at_least("min_edit_distance", self.min_edit_distance, 0)
-        positive("temperature", self.temperature)
-        in_range("top_p", self.top_p, 0, 1, hi_open=False)
         at_least("dpop_lambda", self.dpop_lambda, 0)
 
 
@@ -135,12 +140,9 @@ def evaluate_stage(p: PipelineArguments, out: Path, adapter: str | None, split: 
     return run(
         EvaluateArguments(
             **_groups(p, split=split, limit=p.eval_limit if split == "test" else None),
+            **model_values(p, adapter),
             out=str(out),
-            model=p.model,
-            adapter=adapter,
-            seed=p.seed,
             batch_size=p.batch_size,
-            threads=p.threads,
         )
     )
 
@@ -154,7 +156,7 @@ def prefs_stage(
 ) -> Path:
     """Sample, judge and pair with the model (+ ``adapter``) on the train split into ``out`` (reused when done).
 
-    The pairs are the pipeline's ``pairs`` policy (:func:`~cfdpo.stages.configs.pair_policy`); ``chosen`` is
+    The pairs are the pipeline's ``pairs`` policy (:func:`~cfdpo.stages.model_configs.pair_policy`); ``chosen`` is
     build-prefs' ``--chosen``; ``skip`` leaves out the train split's first programs (another round's).
     """
     from .build_prefs import BuildPrefsArguments, run
@@ -163,18 +165,11 @@ def prefs_stage(
         run(
             BuildPrefsArguments(
                 **_groups(p, split="train", limit=p.prefs_limit, skip=skip),
+                **model_values(p, adapter),
+                **group_values(p, SamplingOptions),
+                **group_values(p, PairOptions),
                 out=str(out),
-                model=p.model,
-                adapter=adapter,
-                seed=p.seed,
                 batch_size=p.batch_size,
-                threads=p.threads,
-                num_samples=p.num_samples,
-                temperature=p.temperature,
-                top_p=p.top_p,
-                min_edit_distance=p.min_edit_distance,
-                max_pairs_per_prompt=p.max_pairs_per_prompt,
-                pairs=p.pairs,
                 chosen=chosen,
             )
         )
