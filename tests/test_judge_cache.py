@@ -11,6 +11,7 @@ import pytest
 
 from cfdpo.scoring import CompileResult, CompileScorer, Verdict
 from cfdpo.scoring import compile as compile_mod
+from cfdpo.scoring import compile_cache as cache_mod
 
 SRC = '#include <cstdio>\nint main(){ puts("hi"); }\n'
 
@@ -43,15 +44,15 @@ def test_each_component_of_the_key_gives_a_miss(tmp_path: Path, monkeypatch: pyt
         assert _misses(tmp_path, **kw) == 1, name
         assert _misses(tmp_path, **kw) == 0, name
     # the toolchain (assembler, linkers, libstdc++ headers), the compiler and cfdpo's scorer version
-    real = compile_mod.toolchain_versions("g++")
+    real = cache_mod.toolchain_versions("g++")
     for tool in ("as", "ld", "ld.gold", "libstdc++"):
-        monkeypatch.setattr(compile_mod, "toolchain_versions", lambda c, t=tool: {**real, t: "other 9.9"})
+        monkeypatch.setattr(cache_mod, "toolchain_versions", lambda c, t=tool: {**real, t: "other 9.9"})
         assert _misses(tmp_path) == 1, tool
-    monkeypatch.setattr(compile_mod, "toolchain_versions", lambda c: real)
+    monkeypatch.setattr(cache_mod, "toolchain_versions", lambda c: real)
     monkeypatch.setattr(compile_mod, "compiler_version", lambda c: "g++ (Other) 99.1")
     assert _misses(tmp_path) == 1
     monkeypatch.undo()
-    monkeypatch.setattr(compile_mod, "SCORER_VERSION", compile_mod.SCORER_VERSION + 1)
+    monkeypatch.setattr(cache_mod, "SCORER_VERSION", cache_mod.SCORER_VERSION + 1)
     assert _misses(tmp_path) == 1
     monkeypatch.undo()
     assert _misses(tmp_path) == 0  # and back: the original entry is still there

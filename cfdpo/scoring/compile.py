@@ -33,34 +33,27 @@ separate, explicit opt-in (:mod:`cfdpo.scoring.execution`).
 from __future__ import annotations
 
 import contextlib
-import hashlib
-import json
 import logging
 import os
 import shutil
-import signal
-import subprocess
-import tempfile
 import threading
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
 from typing import Any
 
-from ..tempdirs import run_temp_root
-from .diagnostics import SOURCE_NAME, Diagnostic, parse_gcc_output
-from .limits import launch
+from .compile_cache import ResultCache
+from .compile_process import CompilerProcesses
+from .compile_result import CompileResult
+from .diagnostics import SOURCE_NAME
 from .pch import PCHCache
-from .sandbox import COMPILE_UID, Limits, Sandbox
-from .verdict import SCORER_VERSION, Verdict, compiler_version, toolchain_versions
+from .sandbox import Sandbox
+from .verdict import Verdict, compiler_version
 
 __all__ = ["CompileResult", "CompileScorer", "Verdict", "compiler_version"]
 
 log = logging.getLogger(__name__)
 
-#: the address-space and file-size limits of the policy, as g++ and the kernel report them
-_OWN_LIMIT_MARKERS = ("memory exhausted", "out of memory", "File size limit exceeded")
 #: GCC's spelling suggestions, whose tie-breaks depend on hash-table order (a PCH changes it)
 _HINTS = ("did you mean", "suggested alternative")
 
@@ -69,82 +62,11 @@ def _has_hint(message: str) -> bool:
     return any(h in message for h in _HINTS)
 
 
-_MEMORY_MARKERS = (
-    "memory exhausted",
-    "out of memory",
-    "Cannot allocate memory",
-    "Killed signal terminated program",
-    "File size limit exceeded",
-    "error while loading shared libraries",
-)
-
-
-class _StartError(Exception):
-    """The compiler could not be started (an ``internal_error`` verdict)."""
-
-
-@dataclass
-class CompileResult:
-    """Result of compiling one program.
-
-    Attributes:
-        verdict: see :class:`Verdict`.
-        good: whether this counts as a successful compile under the scorer's
-            warnings policy (``ok`` always; ``warning`` only with ``warnings="allow"``).
-        returncode: g++'s exit status (negative for a signal; ``None`` on timeout).
-        diagnostics: parsed diagnostics, in g++'s order.
-        stderr: g++'s stderr, capped at the scorer's ``max_stderr_chars``.
-        stderr_truncated: whether the cap cut it.
-        elapsed_ms: wall-clock milliseconds spent in the compiler.
-        command: the argv that ran (paths relative to the temporary directory).
-    """
-
-    verdict: Verdict
-    good: bool
-    returncode: int | None
-    diagnostics: list[Diagnostic] = field(default_factory=list)
-    stderr: str = ""
-    stderr_truncated: bool = False
-    elapsed_ms: float = 0.0
-    command: list[str] = field(default_factory=list)
-
-    def to_dict(self) -> dict[str, Any]:
-        """A JSON-ready dict (verdict as its string value)."""
-        return {
-            "verdict": self.verdict.value,
-            "good": self.good,
-            "returncode": self.returncode,
-            "diagnostics": [d.to_dict() for d in self.diagnostics],
-            "stderr": self.stderr,
-            "stderr_truncated": self.stderr_truncated,
-            "elapsed_ms": round(self.elapsed_ms, 3),
-            "command": list(self.command),
-        }
-
-    @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> CompileResult:
-        return cls(
-            verdict=Verdict(d["verdict"]),
-            good=bool(d["good"]),
-            returncode=d.get("returncode"),
-            diagnostics=[Diagnostic.from_dict(x) for x in d.get("diagnostics") or []],
-            stderr=d.get("stderr", ""),
-            stderr_truncated=bool(d.get("stderr_truncated", False)),
-            elapsed_ms=float(d.get("elapsed_ms", 0.0)),
-            command=list(d.get("command") or []),
-        )
-
-    @property
-    def errors(self) -> list[Diagnostic]:
-        return [d for d in self.diagnostics if d.is_error]
-
-    @property
-    def warnings(self) -> list[Diagnostic]:
-        return [d for d in self.diagnostics if d.kind == "warning"]
-
-
-class CompileScorer:
+class CompileScorer(ResultCache, CompilerProcesses):
     """Compile C++ sources with g++ and judge them.
+
+    Its parts: how g++ runs (:class:`~cfdpo.scoring.compile_process.CompilerProcesses`), the result cache
+    (:class:`~cfdpo.scoring.compile_cache.ResultCache`) and the PCHs (:class:`~cfdpo.scoring.pch.PCHCache`).
 
     Args:
         std: the ``-std=`` value (``c++17`` as in the paper).
@@ -312,66 +234,6 @@ class CompileScorer:
         return verdict is Verdict.OK or (verdict is Verdict.WARNING and self.warnings == "allow")
 
     # ----------------------------------------------------------------- running
-    # ------------------------------------------------------------------ cache
-    def cache_key_parts(self) -> dict[str, Any]:
-        """Everything a cached result depends on: the policy (flags, limits, mode, isolation), the speed-ups,
-        the compiler, assembler, linkers and libstdc++ headers, and cfdpo's scorer version."""
-        return dict(
-            self.config(),
-            max_stderr_chars=self.max_stderr_chars,
-            speedups=self.speedups(),
-            toolchain=toolchain_versions(self.compiler),
-            scorer_version=SCORER_VERSION,
-        )
-
-    def _cache_path(self, source: str) -> str | None:
-        if self.cache_dir is None:
-            return None
-        if self._policy_key is None:
-            self._policy_key = json.dumps(self.cache_key_parts(), sort_keys=True)
-        h = hashlib.sha256(self._policy_key.encode() + b"\0" + source.encode("utf-8", "surrogateescape")).hexdigest()
-        return os.path.join(self.cache_dir, h[:2], h + ".json")
-
-    def _cache_get(self, path: str | None) -> CompileResult | None:
-        if path is None:
-            return None
-        try:
-            with open(path, encoding="utf-8") as f:
-                return CompileResult.from_dict(json.load(f))
-        except (OSError, ValueError, KeyError):
-            return None
-
-    @staticmethod
-    def cacheable(result: CompileResult) -> bool:
-        """Whether a result depends on the program and the policy only, not on the host's state.
-
-        Never cached: timeouts (machine load), internal errors, and resource limits that the program's own
-        limits did not cause (a compiler killed by SIGKILL, as the kernel's OOM killer does, or failing to
-        start a process); cached: errors, warnings, ok, and g++ reporting the address-space or file-size
-        limit of the policy ("memory exhausted", "File size limit exceeded", SIGXFSZ).
-        """
-        if result.verdict in (Verdict.INTERNAL_ERROR, Verdict.TIMEOUT):
-            return False
-        if result.verdict is Verdict.RESOURCE_LIMIT:
-            if result.returncode == -signal.SIGXFSZ:
-                return True
-            if result.returncode is not None and result.returncode < 0:
-                return False  # killed from outside (OOM killer) or by a signal the limits do not send
-            return any(m in result.stderr for m in _OWN_LIMIT_MARKERS) and "Killed signal" not in result.stderr
-        return True
-
-    def _cache_put(self, path: str | None, result: CompileResult) -> None:
-        if path is None or not self.cacheable(result):
-            return
-        try:
-            os.makedirs(os.path.dirname(path), exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path), suffix=".tmp")
-            with os.fdopen(fd, "w", encoding="utf-8") as f:
-                json.dump(result.to_dict(), f)
-            os.replace(tmp, path)  # atomic: concurrent writers write the same content
-        except OSError as e:
-            log.warning("compile cache: cannot write %s: %s", path, e)
-
     def score(self, source: str) -> CompileResult:
         """Compile one program and judge it (or return the cached result).
 
@@ -480,117 +342,6 @@ class CompileScorer:
         with self._stats_lock:
             self.stats.update(kw)
 
-    def _run(self, source: str, steps: list[list[str]], keep: str | None = None) -> CompileResult:
-        """Compile ``source`` (as prog.cpp) in a fresh temporary directory, always removed.
-
-        ``steps`` is one command, or the fast-link triple (compile with ``-c``, link
-        with gold, link with the default linker): the first link runs only after a
-        clean compile, the second only when the first failed or printed anything.
-        ``keep``: a directory the executable ``prog`` is moved into (replacing one there), when one was made.
-        """
-        tmp = tempfile.mkdtemp(prefix="cfdpo-gxx-", dir=self.tmp_root or run_temp_root())
-        try:
-            with open(os.path.join(tmp, SOURCE_NAME), "w", encoding="utf-8", errors="surrogateescape") as f:
-                f.write(source)
-            if len(steps) == 1:
-                result = self._run_in(tmp, steps[0])
-            else:
-                try:
-                    result = self._run_linked(tmp, *steps)
-                except _StartError as e:
-                    result = CompileResult(Verdict.INTERNAL_ERROR, False, None, stderr=str(e), command=steps[0])
-            if keep is not None:
-                made = os.path.join(tmp, "prog")
-                if os.path.isfile(made) and result.returncode == 0:
-                    shutil.move(made, os.path.join(keep, "prog"))
-            return result
-        finally:
-            shutil.rmtree(tmp, ignore_errors=True)
-
-    def _run_linked(self, tmp: str, compile_cmd: list[str], fast: list[str], slow: list[str]) -> CompileResult:
-        """The fast-link triple under one wall-clock budget, ``timeout_s`` for all three commands together."""
-        rc, timed_out, stderr, truncated, ms = self._exec(tmp, compile_cmd)
-        if rc != 0:
-            return self._judge(rc, timed_out, stderr, truncated, ms, compile_cmd)
-        rc2, timed_out, out2, trunc2, ms2 = self._exec(tmp, fast, self.timeout_s - ms / 1000.0)
-        link_cmd = fast
-        if not timed_out and (rc2 != 0 or out2.strip()):
-            self._count(slow_links=1)
-            rc2, timed_out, out2, trunc2, ms3 = self._exec(tmp, slow, self.timeout_s - (ms + ms2) / 1000.0)
-            ms2 += ms3
-            link_cmd = slow
-        return self._judge(rc2, timed_out, stderr + out2, truncated or trunc2, ms + ms2, [*compile_cmd, "&&", *link_cmd])
-
-    def _run_in(self, workdir: str, cmd: list[str]) -> CompileResult:
-        """Run a compiler command in ``workdir`` under the scorer's limits and judge the outcome."""
-        try:
-            return self._judge(*self._exec(workdir, cmd), cmd)
-        except _StartError as e:
-            return CompileResult(Verdict.INTERNAL_ERROR, False, None, stderr=str(e), command=cmd)
-
-    def _exec(self, workdir: str, cmd: list[str], budget_s: float | None = None) -> tuple[int | None, bool, str, bool, float]:
-        """Run ``cmd`` in ``workdir`` under the limits: ``(returncode, timed_out, stderr, truncated, ms)``.
-
-        ``returncode`` is None on a timeout and -1 when the compiler could not start. ``budget_s`` is the
-        wall-clock time left (default: ``timeout_s``); none left is a timeout without starting.
-        """
-        budget = self.timeout_s if budget_s is None else budget_s
-        if budget <= 0:
-            return None, True, "", False, 0.0
-        limits = Limits(memory_mb=self.memory_mb, output_mb=self.output_limit_mb)
-        readonly = [self.pch.directory] if self.pch is not None else []
-        uid = None
-        if self.sandbox.kind == "bwrap" and self.sandbox.is_root:  # no root, no capabilities inside
-            uid = COMPILE_UID
-            os.chown(workdir, uid, uid)
-        full = self.sandbox.wrap(
-            [self._compiler_path or self.compiler, *cmd[1:]], workdir, limits, writable=True, readonly=readonly, uid=uid
-        )
-        preexec = self.sandbox.preexec(limits)
-        env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LC_ALL": "C", "LANG": "C", "TMPDIR": workdir}
-        err_path = os.path.join(workdir, "stderr.txt")
-        with open(err_path, "wb") as err:
-            try:
-                rc, timed_out, seconds = launch(full, workdir, env, subprocess.DEVNULL, err, err, budget, preexec)
-            except OSError as e:
-                log.error("could not start %s: %s", self.compiler, e)
-                raise _StartError(str(e)) from e
-        elapsed = seconds * 1000.0
-        stderr, truncated = _read_capped(err_path, max(self.max_stderr_chars, 4_000_000))
-        os.remove(err_path)
-        return rc, timed_out, stderr, truncated, elapsed
-
-    def _judge(
-        self, rc: int | None, timed_out: bool, stderr: str, truncated: bool, elapsed: float, cmd: list[str]
-    ) -> CompileResult:
-        diags, _json_ok = parse_gcc_output(stderr)
-        verdict = self._verdict(rc, timed_out, stderr, diags)
-        kept = stderr[: self.max_stderr_chars]
-        return CompileResult(
-            verdict=verdict,
-            good=self.is_good(verdict),
-            returncode=rc,
-            diagnostics=diags,
-            stderr=kept,
-            stderr_truncated=truncated or len(stderr) > len(kept),
-            elapsed_ms=elapsed,
-            command=cmd,
-        )
-
-    @staticmethod
-    def _verdict(rc: int | None, timed_out: bool, stderr: str, diags: list[Diagnostic]) -> Verdict:
-        if timed_out:
-            return Verdict.TIMEOUT
-        if rc is not None and rc < 0:
-            return Verdict.RESOURCE_LIMIT
-        if rc != 0:
-            if any(m in stderr for m in _MEMORY_MARKERS):
-                return Verdict.RESOURCE_LIMIT
-            return Verdict.ERROR
-        if any(d.kind == "warning" for d in diags):
-            return Verdict.WARNING
-        return Verdict.OK
-
     def score_many(
         self,
         sources: Iterable[str],
@@ -629,10 +380,3 @@ class CompileScorer:
             finally:  # on an interrupt, queued compiles are dropped; running ones finish and clean up
                 pool.shutdown(wait=True, cancel_futures=True)
         return [results[s] for s in srcs]
-
-
-def _read_capped(path: str, limit: int) -> tuple[str, bool]:
-    with open(path, "rb") as f:
-        data = f.read(limit + 1)
-    truncated = len(data) > limit
-    return data[:limit].decode("utf-8", errors="replace"), truncated
