@@ -352,3 +352,16 @@ def test_choice_types_equal_the_constants_of_the_modules_that_own_them_and_show_
     shown = capsys.readouterr().out
     for listed in ("{train,test,validation}", "{local,ray}", "{paper,graded,graded+synthetic}", "{sigmoid,dpop}"):
         assert listed in shown, listed
+
+
+def test_every_compile_and_test_option_reaches_the_grpo_reward() -> None:
+    """`cfdpo grpo`'s judge is a RewardConfig (the library's own hashable config, whose booleans are positive:
+    `pch`, not `no_pch`), built from the compile and test groups: each field, set alone, changes it."""
+    import os
+
+    from cfdpo.stages.grpo import GrpoDataArguments, reward_config
+
+    base = reward_config(GrpoDataArguments())
+    for name in _fields(CompileOptions, TestOptions):
+        value = (os.cpu_count() or 1) + 1 if name == "workers" else NON_DEFAULT[name]
+        assert reward_config(GrpoDataArguments(**{name: value})) != base, f"the reward lost {name}"
