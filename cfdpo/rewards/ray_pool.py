@@ -32,6 +32,7 @@ import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from ..raypool import ActorSet
 from . import Judgement, RewardConfig, log_breakdown
 
 __all__ = ["RewardPool"]
@@ -58,7 +59,7 @@ class _JudgeActor:
         return str(ray.get_runtime_context().get_node_id())
 
 
-class RewardPool:
+class RewardPool(ActorSet):
     """A TRL reward function whose judging runs on Ray actors (see the module docstring).
 
     Args:
@@ -99,10 +100,8 @@ class RewardPool:
         if actors < 1:
             raise ValueError(f"actors must be >= 1, got {actors}")
         self._remote: Any = ray.remote(num_cpus=cpus, scheduling_strategy="SPREAD", max_restarts=0)(_JudgeActor)
-        self.actors: list[Any] = [self._remote.remote(self.config) for _ in range(actors)]
+        super().__init__([self._remote.remote(self.config) for _ in range(actors)], lambda: self._remote.remote(self.config))
         self._gate = threading.BoundedSemaphore(max(1, max_in_flight) * actors)
-        self._lock = threading.Lock()
-        self.lost = 0  # actors that died (their node lost); the pool goes on with the others
 
     def nodes(self) -> list[str]:
         """The Ray node id of each actor (where its compiles run)."""
@@ -132,8 +131,7 @@ class RewardPool:
         from ray.exceptions import RayActorError
 
         n = len(completions)
-        with self._lock:
-            actors = list(self.actors)
+        actors = self.live()
         size = -(-n // len(actors)) if n else 0
         chunks = [(i, min(i + size, n)) for i in range(0, n, size)] if n else []
         limit = None if self.config.batch_timeout_s is None else self.config.batch_timeout_s + self.slack_s
@@ -160,7 +158,7 @@ class RewardPool:
                     raise
                 retried.add(k)
                 log.warning("reward actor %d died; its %d sample(s) go to another actor", k % len(actors), hi - lo)
-                actors = self._drop(actors[k % len(actors)])
+                actors = self.drop(actors[k % len(actors)])
                 refs[submit(k, lo, hi)] = (k, lo, hi)
         for ref, (_k, lo, hi) in refs.items():  # past the call's wall-clock limit
             ray.cancel(ref)
@@ -173,20 +171,6 @@ class RewardPool:
             judged += got[lo][1]
         return scores, judged
 
-    def _drop(self, dead: Any) -> list[Any]:
-        """Remove a dead actor from the pool (a new one only when none is left: a replacement could wait for
-        CPUs the lost node had); returns the actors now in the pool."""
-        with self._lock:
-            self.actors = [a for a in self.actors if a is not dead]
-            self.lost += 1
-            if not self.actors:
-                self.actors = [self._remote.remote(self.config)]
-            return list(self.actors)
-
     def shutdown(self) -> None:
         """End the pool's actors (Ray itself stays up)."""
-        import ray
-
-        for a in self.actors:
-            ray.kill(a)
-        self.actors = []
+        self.kill()

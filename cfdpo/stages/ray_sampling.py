@@ -34,6 +34,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+from ..raypool import ActorSet
 from .batch import BatchGenerator, BatchRows, judge_rows, make_exec_scorer
 
 __all__ = ["MAX_TRIES", "cluster_record", "ray_batches"]
@@ -99,28 +100,13 @@ def cluster_record() -> dict[str, Any]:
     }
 
 
-class _Pool:
+class _Pool(ActorSet):
     """Actors of one kind, one per node (soft affinity), replaced only when none is left."""
 
     def __init__(self, make: Callable[[dict[str, Any] | None], Any], count: int | None) -> None:
         nodes = _nodes()
         placed = [nodes[i % len(nodes)] for i in range(count or len(nodes))] if nodes else [None]
-        self.make = make
-        self.actors: list[Any] = [make(n) for n in placed]
-        self.lost = 0
-
-    def drop(self, dead: Any) -> None:
-        if dead in self.actors:
-            self.actors.remove(dead)
-            self.lost += 1
-        if not self.actors:
-            self.actors.append(self.make(None))
-
-    def kill(self) -> None:
-        import ray
-
-        for a in self.actors:
-            ray.kill(a)
+        super().__init__([make(n) for n in placed], lambda: make(None))
 
 
 def _placement(node: dict[str, Any] | None) -> dict[str, Any]:
