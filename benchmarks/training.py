@@ -115,8 +115,8 @@ def main() -> int:
         return 0
     from transformers import AutoTokenizer
 
-    from cfdpo.generation.models import resolve_model
     from cfdpo.jsonl import read_jsonl, write_jsonl
+    from cfdpo.model_files import resolve_model
 
     path = Path(a.pairs)
     pairs = read_jsonl(path / "preferences.jsonl" if path.is_dir() else path)

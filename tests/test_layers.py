@@ -1,7 +1,7 @@
 """The package's layers import one way, and no module imports itself back through others.
 
 scoring ← corpus, compiler_data ← generation ← prefs, evaluation, training ← stages ← commands ← cli,
-with the small shared modules (errors, options, jsonl, tempdirs, raypool, schemas, runinfo) below them all. Every
+with the small shared modules (errors, options, jsonl, tempdirs, raypool, schemas, runinfo, model_files) below them all. Every
 import counts, including those inside functions.
 """
 
@@ -20,6 +20,7 @@ LAYERS: dict[str, float] = {
     "options": 0.5,
     "schemas": 0.5,
     "runinfo": 0.7,
+    "model_files": 0.7,
     "scoring": 1,
     "corpus": 2,
     "compiler_data": 2,

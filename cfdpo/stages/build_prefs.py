@@ -61,7 +61,7 @@ def run(args: BuildPrefsArguments) -> dict[str, Any]:
     """Build the preference dataset; returns the summary (also in ``prefs_summary.json``)."""
     from ..corpus.prompts import render_prompt
     from ..generation.decoding import DecodingConfig
-    from ..generation.models import check_model, resolve_model
+    from ..model_files import check_model, resolve_model
     from ..prefs.pairs import build_preferences
     from ..prefs.synthetic import make_negatives
     from ..runinfo import run_directory, write_json

@@ -193,8 +193,8 @@ def run(a: CompilerEvalArguments) -> dict[str, Any]:
     from ..generation.backend import generate_answers
     from ..generation.decoding import DecodingConfig
     from ..generation.fit import prompt_token_limit
-    from ..generation.models import check_model
     from ..jsonl import append_jsonl, read_jsonl, write_jsonl
+    from ..model_files import check_model
     from ..runinfo import check_or_write_run_config, environment_info, run_directory, write_json
     from .common import load_generator
     from .records import generation_record

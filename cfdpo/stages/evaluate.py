@@ -64,7 +64,7 @@ def run(args: EvaluateArguments) -> dict[str, Any]:
     from ..evaluation.compare import guards, per_program
     from ..evaluation.seen import seen_unseen, trained_problems
     from ..generation.decoding import DecodingConfig
-    from ..generation.models import check_model
+    from ..model_files import check_model
     from ..runinfo import run_directory, write_json
 
     t0 = time.time()

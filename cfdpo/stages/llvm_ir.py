@@ -105,7 +105,7 @@ def run(a: LLVMIRArguments) -> dict[str, Any]:
     if a.max_tokens:
         from transformers import AutoTokenizer
 
-        from ..generation.models import resolve_model
+        from ..model_files import resolve_model
 
         tok = AutoTokenizer.from_pretrained(resolve_model(a.tokenizer))
 

@@ -16,9 +16,9 @@ and evaluates it. Round r (1 ... R) then
    ``validation_problems``, on the validation split (problems none of whose
    programs is trained on or tested), where ``best_round`` is chosen.
 
-On-policy data: PLUM and CodeDPO report that pairs from the current policy's own
-samples judged by tests beat off-policy pairs for code (DESIGN.md, facts from
-the field). Each round's prefs, adapter and evaluation live under
+On-policy data: PLUM (arXiv 2406.06887) and CodeDPO (arXiv 2410.05605) report that pairs
+from the current policy's own samples judged by tests beat off-policy pairs for code
+(see ``docs/training.md``). Each round's prefs, adapter and evaluation live under
 ``round_<r>/`` and are reused when done, so a killed loop resumes. The report
 compares every round with Base and with the starting policy (Wilson intervals,
 exact McNemar on per-program verdicts).

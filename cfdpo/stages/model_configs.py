@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, get_args
 
-from ..generation.models import DEFAULT_MODEL
+from ..model_files import DEFAULT_MODEL
 from .configs import Pairs
 
 __all__ = ["PAIRS", "PAIRS_HELP", "ModelOptions", "PairOptions", "SamplingOptions", "model_values", "pair_policy"]

@@ -194,8 +194,9 @@ def training_run(data_args: TrainDataArguments, train_args: Any, model_args: Any
     ``train_args`` itself, what a CPU cannot do (:func:`cfdpo.training.models.cpu_safe_args`). Yields the
     output directory. A vLLM engine kept alive by an earlier generation in this process is shut down first:
     training needs its memory."""
-    from ..generation.models import check_model, set_torch_threads
+    from ..generation.models import set_torch_threads
     from ..generation.vllm_engine import release_engine
+    from ..model_files import check_model
     from ..runinfo import run_directory
     from ..training.models import cpu_safe_args
 

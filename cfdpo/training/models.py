@@ -117,7 +117,7 @@ def load_for_training(
     import torch
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
-    from ..generation.models import resolve_model
+    from ..model_files import resolve_model
 
     path = resolve_model(model_args.model_name_or_path)
     backend = backend_name(use_unsloth, model_args.load_in_4bit)
