@@ -5,7 +5,7 @@
 2. three preference sets from those same samples (the sample files are copied, so nothing is
    sampled again): ``compile`` (the paper: bad samples vs the reference), ``graded`` (error <
    warning < ok < pass) and ``graded+synthetic`` (plus corrupted references confirmed bad by g++);
-3. ``cfdpo dpo --loss dpop`` from the base model on each, with the same seed and steps;
+3. ``cfdpo dpo --loss_type dpop`` from the base model on each, with the same seed and steps;
 4. ``cfdpo evaluate --run_tests`` of the base model and the three adapters on the same test prompts.
 
 Prints one table: compile rate and pass@1 per model, and the pair counts. Every command it runs is

@@ -298,7 +298,7 @@ def test_every_training_section_key_reaches_the_trl_config_it_names(tmp_path, mo
         for key, value in SECTION_VALUES["lora"].items():
             assert getattr(model, key) == value, f"lost lora.{key}"
         assert model.model_name_or_path == p.model and model.use_peft
-    assert pref.loss == "dpop" and pref.dpop_lambda == p.dpop_lambda
+    assert dpo_cfg.loss_type == ["dpop"] and pref.dpop_lambda == p.dpop_lambda
 
 
 def test_section_flags_override_the_recipe_and_old_flat_keys_say_what_to_write(tmp_path, capfd) -> None:
@@ -350,7 +350,7 @@ def test_choice_types_equal_the_constants_of_the_modules_that_own_them_and_show_
     with pytest.raises(SystemExit):
         parse([__import__("cfdpo.stages.loop", fromlist=["LoopArguments"]).LoopArguments], ["--help"], "t")
     shown = capsys.readouterr().out
-    for listed in ("{train,test,validation}", "{local,ray}", "{paper,graded,graded+synthetic}", "{sigmoid,dpop}"):
+    for listed in ("{train,test,validation}", "{local,ray}", "{paper,graded,graded+synthetic}", "{best,sample,reference}"):
         assert listed in shown, listed
 
 

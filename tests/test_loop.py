@@ -102,7 +102,8 @@ def test_loop_options_are_checked(tiny_model_dir, tmp_path):
         (dict(rounds=0), "rounds"),
         (dict(start="sft2"), "start"),
         (dict(chosen="worst"), "chosen"),
-        (dict(loss="ipo"), "loss"),
+        (dict(dpo={"loss_type": "ipo"}), "dpo.loss_type"),
+        (dict(dpo={"loss_type": "dpop", "label_smoothing": 0.1}), "dpo.label_smoothing"),
         (dict(stages="base"), "stages"),
         (dict(fresh_programs=True, prefs_limit=None), "fresh_programs"),
     ):

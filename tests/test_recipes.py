@@ -64,7 +64,7 @@ def test_recipe_parses(path: Path):
         _d, p, t, m = parse(
             [TrainDataArguments, PreferenceArguments, DPOConfig, ModelConfig], ["--config", str(path), *overrides], "t"
         )
-        assert p.loss in ("sigmoid", "dpop") and t.beta == cfg["beta"]
+        assert t.loss_type in (["sigmoid"], ["dpop"]) and t.beta == cfg["beta"] and p.dpop_lambda >= 0
     elif command == "kto":
         from trl import KTOConfig, ModelConfig
 

@@ -117,7 +117,7 @@ def test_dpo_with_keep_end_trains_through_the_shared_prompt_path(
         beta=0.1,
     )
     model = ModelConfig(model_name_or_path=str(tiny_model_dir), use_peft=True, lora_r=4, lora_alpha=4, lora_dropout=0.0)
-    run(TrainDataArguments(train_file=str(f)), PreferenceArguments(loss="sigmoid"), args, model)
+    run(TrainDataArguments(train_file=str(f)), PreferenceArguments(), args, model)
     # each of the 2 steps read the prompt once per pair, in the policy pass and in the reference pass
     assert len(calls) == 4 and all(c > 16 for c in calls)
     w = load_file(str(tmp_path / "o" / "adapter_model.safetensors"))

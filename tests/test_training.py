@@ -92,14 +92,14 @@ def test_dpo_and_dpop_train_from_the_sft_adapter(tiny_model_dir, sft_adapter, tm
     from cfdpo.stages.training_runs import TrainDataArguments
 
     out = tmp_path / loss
-    args, model = _cfgs(tiny_model_dir, out, DPOConfig, beta=0.1, max_length=256)
+    args, model = _cfgs(tiny_model_dir, out, DPOConfig, beta=0.1, max_length=256, loss_type=[loss])
     data = TrainDataArguments(train_file=str(_prefs_file(tmp_path)), adapter=str(sft_adapter))
-    run(data, PreferenceArguments(loss=loss, dpop_lambda=50.0), args, model)
+    run(data, PreferenceArguments(dpop_lambda=50.0), args, model)
     before, after = _adapter(sft_adapter), _adapter(out)
     assert before.keys() == after.keys()
     assert any(not torch.equal(before[k], after[k]) for k in before)
     cfg = json.loads((out / "run_config.json").read_text())["config"]
-    assert cfg["PreferenceArguments"]["loss"] == loss and cfg["TrainDataArguments"]["adapter"] == str(sft_adapter)
+    assert cfg["DPOConfig"]["loss_type"] == [loss] and cfg["TrainDataArguments"]["adapter"] == str(sft_adapter)
 
 
 def test_a_few_dpo_steps_on_two_pairs_raise_the_logged_reward_margin(tiny_model_dir, tmp_path):
@@ -135,7 +135,6 @@ def test_a_few_dpo_steps_on_two_pairs_raise_the_logged_reward_margin(tiny_model_
 def test_dpop_logs_its_penalty_from_the_base_model(tiny_model_dir, tmp_path):
     from trl import DPOConfig
 
-    from cfdpo.stages.dpo import PreferenceArguments
     from cfdpo.stages.training_runs import load_jsonl_dataset
     from cfdpo.training.models import load_for_training
     from cfdpo.training.trainer import PreferenceTrainer
@@ -143,14 +142,13 @@ def test_dpop_logs_its_penalty_from_the_base_model(tiny_model_dir, tmp_path):
     args, model_args = _cfgs(tiny_model_dir, tmp_path / "o", DPOConfig, beta=0.1, max_length=256)
     model, tok, peft_cfg = load_for_training(model_args)
     ds = load_jsonl_dataset(str(_prefs_file(tmp_path)), "preferences", "x").select_columns(["prompt", "chosen", "rejected"])
-    pref = PreferenceArguments(loss="dpop")
     tr = PreferenceTrainer(
         model=model,
         args=args,
         train_dataset=ds,
         processing_class=tok,
         peft_config=peft_cfg,
-        preference_loss=pref.loss,
+        preference_loss="dpop",
         loss_kwargs={"lam": 50.0},
     )
     tr.train()
@@ -225,17 +223,38 @@ def test_unsloth_path_honours_the_lora_settings() -> None:
 
 
 @pytest.mark.parametrize(
-    "option, value", [("--loss_type", "ipo"), ("--label_smoothing", "0.2"), ("--use_liger_kernel", "true"), ("--ld_alpha", "0.5")]
+    "options, message",
+    [
+        (["--use_liger_kernel", "true"], "--use_liger_kernel is not used by cfdpo dpo"),
+        (["--ld_alpha", "0.5"], "--ld_alpha is not used by cfdpo dpo"),
+        (["--loss_type", "ipo"], "--loss_type must be sigmoid (DPO) or dpop (DPO-Positive)"),
+        (["--loss_type", "dpop", "--label_smoothing", "0.2"], "--label_smoothing applies to loss_type sigmoid only"),
+        (["--loss", "dpop"], "--loss is now --loss_type (TRL's DPOConfig name)"),
+        (["--label_smoothing_eps", "0.1"], "--label_smoothing_eps is now --label_smoothing"),
+    ],
 )
-def test_dpo_refuses_trl_loss_options_it_would_ignore(capfd, tmp_path, option, value) -> None:
+def test_dpo_refuses_trl_loss_options_it_would_ignore(capfd, tmp_path, options, message) -> None:
+    """The loss is TRL's own key (``loss_type``: sigmoid or dpop, cfdpo's losses); TRL's other losses and options
+    only they read are refused, and the old cfdpo spellings say what to write."""
     from cfdpo.cli import main
 
     code = main(
-        ["dpo", "--train_file", str(_prefs_file(tmp_path)), "--output_dir", str(tmp_path / "o"), "--bf16", "false", option, value]
+        ["dpo", "--train_file", str(_prefs_file(tmp_path)), "--output_dir", str(tmp_path / "o"), "--bf16", "false", *options]
     )
     err = capfd.readouterr().err.strip().splitlines()
-    assert code == 2 and len(err) == 1 and err[0].startswith(f"cfdpo dpo: error: {option} is not used by cfdpo dpo")
+    assert code == 2 and len(err) == 1 and err[0].startswith(f"cfdpo dpo: error: {message}"), err
     assert not (tmp_path / "o").exists()
+
+
+def test_dpo_takes_trls_label_smoothing_for_the_sigmoid_loss() -> None:
+    from trl import DPOConfig
+
+    from cfdpo.stages.dpo import PreferenceArguments, loss_kwargs
+
+    cfg = DPOConfig(output_dir="/tmp/unused", use_cpu=True, bf16=False, label_smoothing=0.2)
+    assert loss_kwargs(PreferenceArguments(), cfg) == {"label_smoothing": 0.2}
+    cfg = DPOConfig(output_dir="/tmp/unused", use_cpu=True, bf16=False, loss_type="dpop")
+    assert loss_kwargs(PreferenceArguments(dpop_lambda=7.0), cfg) == {"lam": 7.0}
 
 
 def test_bf16_on_the_cpu_only_when_asked_with_use_cpu(tiny_model_dir, tmp_path):

@@ -25,6 +25,8 @@ from ..stages.training_sections import merge_section_flags, moved_key_hint
 RENAMED = {
     "graded": "graded is now --pairs graded (or graded+synthetic)",
     "synthetic_negatives": "synthetic_negatives is now --pairs graded+synthetic",
+    "loss": "loss is now --loss_type (TRL's DPOConfig name): sigmoid or dpop",
+    "label_smoothing_eps": "label_smoothing_eps is now --label_smoothing (TRL's DPOConfig name)",
 }
 
 

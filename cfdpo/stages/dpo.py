@@ -1,8 +1,9 @@
-"""``cfdpo dpo --config recipes/<model>/dpo.yaml --loss sigmoid|dpop [--dpop_lambda 50]``.
+"""``cfdpo dpo --config recipes/<model>/dpo.yaml --loss_type sigmoid|dpop [--dpop_lambda 50]``.
 
 Preference training on a build-prefs dataset (``--train_file`` = preferences.jsonl
 or its run directory) with TRL's DPOTrainer and cfdpo's losses: ``sigmoid``
-(DPO, Rafailov et al. 2023) or ``dpop`` (DPO-Positive, Pal et al. 2024, eq. 3).
+(DPO, Rafailov et al. 2023) or ``dpop`` (DPO-Positive, Pal et al. 2024, eq. 3), named by TRL's own
+DPOConfig ``loss_type`` (``label_smoothing`` for the sigmoid loss is TRL's too).
 Starts from the base model (a new LoRA adapter; the reference is the model with
 the adapter disabled) or from an SFT adapter (``--adapter``: training continues
 on it and a frozen copy is the reference). ``--precompute_ref_log_probs true``
@@ -13,20 +14,18 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any
 
-from .training_runs import TrainDataArguments
+from .training_runs import TrainDataArguments, dpo_loss_name
 
 log = logging.getLogger(__name__)
 
 
 @dataclass
 class PreferenceArguments:
-    """Which preference loss to use."""
+    """cfdpo's own preference-loss options (the loss itself is DPOConfig's ``loss_type``)."""
 
-    loss: Literal["sigmoid", "dpop"] = field(default="sigmoid", metadata={"help": "sigmoid (DPO) or dpop (DPO-Positive)."})
-    dpop_lambda: float = field(default=50.0, metadata={"help": "DPOP penalty weight λ (paper: 50)."})
-    label_smoothing_eps: float = field(default=0.0, metadata={"help": "Label smoothing for the sigmoid loss."})
+    dpop_lambda: float = field(default=50.0, metadata={"help": "DPOP penalty weight λ (Pal et al. 2024, eq. 3; paper: 50)."})
     share_prompt: bool = field(
         default=True,
         metadata={
@@ -38,16 +37,17 @@ class PreferenceArguments:
 
     def __post_init__(self) -> None:
         """Check every value before any work (raises :class:`~cfdpo.errors.OptionError`)."""
-        from ..options import at_least, choice, in_range
+        from ..options import at_least
 
-        choice("loss", self.loss, ("sigmoid", "dpop"))
         at_least("dpop_lambda", self.dpop_lambda, 0)
-        in_range("label_smoothing_eps", self.label_smoothing_eps, 0, 0.5, lo_open=False)
 
 
-def loss_kwargs(pref: PreferenceArguments) -> dict[str, Any]:
-    """The keyword arguments of the chosen loss function."""
-    return {"dpop": {"lam": pref.dpop_lambda}, "sigmoid": {"label_smoothing": pref.label_smoothing_eps}}.get(pref.loss, {})
+def loss_kwargs(pref: PreferenceArguments, train_args: Any) -> dict[str, Any]:
+    """The keyword arguments of the loss ``train_args.loss_type`` names (DPOP's λ, or the sigmoid loss's
+    label smoothing)."""
+    if dpo_loss_name(train_args.loss_type) == "dpop":
+        return {"lam": pref.dpop_lambda}
+    return {"label_smoothing": float(train_args.label_smoothing)}
 
 
 def run(data_args: TrainDataArguments, pref: PreferenceArguments, train_args: Any, model_args: Any) -> str:
@@ -76,10 +76,10 @@ def run(data_args: TrainDataArguments, pref: PreferenceArguments, train_args: An
             train_dataset=ds,
             processing_class=tok,
             peft_config=peft_cfg,
-            preference_loss=pref.loss,
-            loss_kwargs=loss_kwargs(pref),
+            preference_loss=dpo_loss_name(train_args.loss_type),
+            loss_kwargs=loss_kwargs(pref, train_args),
             share_prompt=pref.share_prompt,
         )
         train_and_save(trainer, tok, out)
-        log.info("saved the %s adapter to %s (%d pairs)", pref.loss, out, len(ds))
+        log.info("saved the %s adapter to %s (%d pairs)", dpo_loss_name(train_args.loss_type), out, len(ds))
         return str(out)

@@ -9,7 +9,7 @@ and evaluates it. Round r (1 ... R) then
    (``chosen=best``: the best-ranked sample, the reference when none is good;
    ``sample``: samples only; ``reference``: the paper's pairs), rejected = a bad
    sample, near-identical pairs dropped;
-2. trains DPO (``loss=sigmoid``) or DPOP from the current policy; the reference
+2. trains DPO (``dpo.loss_type: sigmoid``) or DPOP from the current policy; the reference
    model is the round's starting policy (a frozen copy of its adapter; the base
    model in round 1 from ``start=base``);
 3. evaluates the new policy on the held-out test split and, with
@@ -56,9 +56,6 @@ class LoopArguments(PipelineArguments):
             "only) or reference (the paper: every bad sample against the reference)."
         },
     )
-    loss: Literal["sigmoid", "dpop"] = field(
-        default="sigmoid", metadata={"help": "sigmoid (DPO) or dpop (DPO-Positive, Pal et al. 2024)."}
-    )
     fresh_programs: bool = field(
         default=False,
         metadata={
@@ -78,7 +75,6 @@ class LoopArguments(PipelineArguments):
         choice("start", self.start, ("sft", "base"))
         choice("chosen", self.chosen, ("best", "sample", "reference"))
         self.check_pair_options(self.chosen)
-        choice("loss", self.loss, ("sigmoid", "dpop"))
         if self.stages != _PIPELINE_STAGES:
             raise OptionError("stages", "is a pipeline option; cfdpo loop runs --rounds")
         if self.fresh_programs and (self.prefs_limit is None or (self.start == "sft" and self.train_limit is None)):
@@ -86,6 +82,28 @@ class LoopArguments(PipelineArguments):
                 "fresh_programs",
                 "needs prefs_limit (programs per round) and, with start: sft, train_limit (SFT's programs come first)",
             )
+
+    def check_losses(self) -> None:
+        """Each round trains the loss of ``dpo.loss_type`` (default sigmoid; dpop with ``dpop_lambda``);
+        ``dpo.label_smoothing`` applies to the sigmoid loss only.
+
+        Raises:
+            OptionError: naming the key.
+        """
+        from ..errors import OptionError
+
+        if self.loss() != "sigmoid" and self.dpo.get("label_smoothing"):
+            raise OptionError("dpo.label_smoothing", "applies to the sigmoid loss only (dpo.loss_type is dpop)")
+
+    def loss(self) -> Literal["sigmoid", "dpop"]:
+        """The rounds' loss, from ``dpo.loss_type`` (TRL's key): ``sigmoid`` (DPO) or ``dpop`` (DPOP).
+
+        Raises:
+            OptionError: another loss.
+        """
+        from .training_runs import dpo_loss_name
+
+        return "dpop" if dpo_loss_name(self.dpo.get("loss_type", "sigmoid"), "dpo.loss_type") == "dpop" else "sigmoid"
 
     def validating(self) -> bool:
         """Whether every policy is also evaluated on the validation split (``validation_problems`` > 0)."""
@@ -101,7 +119,7 @@ class LoopArguments(PipelineArguments):
 
 def _label(args: LoopArguments, r: int) -> str:
     """The table label of round ``r``'s policy, e.g. ``+SFT+DPO r2``."""
-    return f"{'+SFT' if args.start == 'sft' else 'Base'}+{'DPO' if args.loss == 'sigmoid' else 'DPOP'} r{r}"
+    return f"{'+SFT' if args.start == 'sft' else 'Base'}+{'DPO' if args.loss() == 'sigmoid' else 'DPOP'} r{r}"
 
 
 def run_loop(args: LoopArguments) -> dict[str, Any]:
@@ -160,7 +178,7 @@ def run_loop(args: LoopArguments) -> dict[str, Any]:
                     args.prefs_limit,
                 )
         _check_disjoint(val, prefs)
-        policy = dpo_stage(args, rd / "adapter", prefs, args.loss, policy)
+        policy = dpo_stage(args, rd / "adapter", prefs, args.loss(), policy)
         evals[label] = evaluate_stage(args, rd / "eval", policy)
         if args.validating():
             val[label] = evaluate_stage(args, rd / "val", policy, split="validation")

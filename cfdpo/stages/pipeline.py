@@ -111,6 +111,19 @@ class PipelineArguments(
             at_least(name, getattr(self, name), 1, optional=True)
         at_least("batch_size", self.batch_size, 1, optional=True)
         at_least("dpop_lambda", self.dpop_lambda, 0)
+        self.check_losses()
+
+    def check_losses(self) -> None:
+        """The pipeline sets each DPO stage's ``dpo.loss_type`` itself (sft+dpo and dpo: sigmoid, sft+dpop:
+        dpop), so the section may not; ``dpo.label_smoothing`` applies to the sigmoid loss only.
+
+        Raises:
+            OptionError: naming the key.
+        """
+        if "loss_type" in self.dpo:
+            raise OptionError("dpo.loss_type", "is set per stage by the pipeline (sft+dpo, dpo: sigmoid; sft+dpop: dpop)")
+        if self.dpo.get("label_smoothing") and "sft+dpop" in self.stages:
+            raise OptionError("dpo.label_smoothing", "applies to the sigmoid loss only, and the stages include sft+dpop")
 
 
 def _groups(p: PipelineArguments, split: str, limit: int | None, skip: int = 0) -> dict[str, Any]:
@@ -203,9 +216,10 @@ def dpo_stage(p: PipelineArguments, out: Path, prefs: Path, loss: Literal["sigmo
 
     if not (out / "adapter_model.safetensors").is_file():
         cfg = dpo_config(p, out)
+        cfg.loss_type = [loss]  # the stage's loss: DPOConfig's own key
         run(
             TrainDataArguments(train_file=str(prefs), adapter=adapter),
-            PreferenceArguments(loss=loss, dpop_lambda=p.dpop_lambda),
+            PreferenceArguments(dpop_lambda=p.dpop_lambda),
             cfg,
             model_config(p),
         )

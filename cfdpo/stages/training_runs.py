@@ -80,7 +80,7 @@ def check_training_args(*configs: Any) -> None:
     import dataclasses
 
     from ..errors import OptionError
-    from ..options import at_least, positive
+    from ..options import at_least, in_range, positive
 
     for c in configs:
         if hasattr(c, "learning_rate"):
@@ -102,6 +102,10 @@ def check_training_args(*configs: Any) -> None:
         if hasattr(c, "lora_r") and getattr(c, "use_peft", False):
             at_least("lora_r", c.lora_r, 1)
         if type(c).__name__ == "DPOConfig":
+            loss = dpo_loss_name(c.loss_type)
+            in_range("label_smoothing", c.label_smoothing, 0, 0.5, lo_open=False)
+            if c.label_smoothing and loss != "sigmoid":
+                raise OptionError("label_smoothing", f"applies to loss_type sigmoid only, got loss_type {loss}")
             defaults = {
                 f.name: (
                     f.default_factory()
@@ -115,20 +119,37 @@ def check_training_args(*configs: Any) -> None:
                 if getattr(c, name) != default:
                     raise OptionError(
                         name,
-                        f"is not used by cfdpo dpo, whose loss is --loss sigmoid|dpop "
-                        f"(--dpop_lambda, --label_smoothing_eps); got {getattr(c, name)!r}",
+                        f"is not used by cfdpo dpo, whose loss is --loss_type sigmoid|dpop "
+                        f"(--label_smoothing, --dpop_lambda); got {getattr(c, name)!r}",
                     )
+
+
+#: the preference losses cfdpo computes itself (:mod:`cfdpo.training.losses`), named by DPOConfig's ``loss_type``
+DPO_LOSSES = ("sigmoid", "dpop")
+
+
+def dpo_loss_name(loss_type: Any, option: str = "loss_type") -> str:
+    """The one loss DPOConfig's ``loss_type`` (a name or TRL's list of names) asks for: ``sigmoid`` (DPO,
+    Rafailov et al. 2023) or ``dpop`` (DPO-Positive, Pal et al. 2024, eq. 3).
+
+    Raises:
+        OptionError: another loss, or several (TRL's weighted combinations are TRL's own losses).
+    """
+    from ..errors import OptionError
+
+    names = [loss_type] if isinstance(loss_type, str) else list(loss_type or [])
+    if len(names) != 1 or names[0] not in DPO_LOSSES:
+        raise OptionError(option, f"must be sigmoid (DPO) or dpop (DPO-Positive), cfdpo's own losses; got {loss_type!r}")
+    return str(names[0])
 
 
 #: TRL DPOConfig options that only TRL's own loss reads: cfdpo's PreferenceTrainer computes its loss itself
 #: (:mod:`cfdpo.training.losses`), so these are refused rather than silently ignored
 DPO_IGNORED = (
-    "loss_type",
     "loss_weights",
     "ld_alpha",
     "f_divergence_type",
     "f_alpha_divergence_coef",
-    "label_smoothing",
     "use_weighting",
     "discopop_tau",
     "use_liger_kernel",

@@ -96,6 +96,7 @@ MOVED_KEYS = {
     "weight_decay": "train.weight_decay",
     "max_length": "train.max_length",
     "gradient_accumulation_steps": "train.gradient_accumulation_steps",
+    "loss": "dpo.loss_type",
 }
 
 #: keys the pipeline sets itself
