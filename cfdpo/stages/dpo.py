@@ -59,6 +59,7 @@ def run(data_args: TrainDataArguments, pref: PreferenceArguments, train_args: An
     if not data_args.train_file:
         raise ValueError("cfdpo dpo needs --train_file: a preferences.jsonl or a build-prefs run directory")
     data_args.refuse_corpus_options("dpo")
+    loss = dpo_loss_name(train_args.loss_type)
     with training_run(data_args, train_args, model_args) as out:
         ds = load_jsonl_dataset(data_args.train_file, "preferences", "preferences.jsonl")
         if data_args.limit:
@@ -76,10 +77,10 @@ def run(data_args: TrainDataArguments, pref: PreferenceArguments, train_args: An
             train_dataset=ds,
             processing_class=tok,
             peft_config=peft_cfg,
-            preference_loss=dpo_loss_name(train_args.loss_type),
+            preference_loss=loss,
             loss_kwargs=loss_kwargs(pref, train_args),
             share_prompt=pref.share_prompt,
         )
         train_and_save(trainer, tok, out)
-        log.info("saved the %s adapter to %s (%d pairs)", dpo_loss_name(train_args.loss_type), out, len(ds))
+        log.info("saved the %s adapter to %s (%d pairs)", loss, out, len(ds))
         return str(out)

@@ -35,6 +35,9 @@ from .pipeline import RUN_ONLY, PipelineArguments, dpo_stage, evaluate_stage, pr
 
 __all__ = ["LoopArguments", "best_round", "run_loop"]
 
+#: the table's name of each loss
+_LOSS_LABELS = {"sigmoid": "DPO", "dpop": "DPOP"}
+
 log = logging.getLogger(__name__)
 
 _PIPELINE_STAGES = PipelineArguments().stages
@@ -95,7 +98,7 @@ class LoopArguments(PipelineArguments):
         if self.loss() != "sigmoid" and self.dpo.get("label_smoothing"):
             raise OptionError("dpo.label_smoothing", "applies to the sigmoid loss only (dpo.loss_type is dpop)")
 
-    def loss(self) -> Literal["sigmoid", "dpop"]:
+    def loss(self) -> str:
         """The rounds' loss, from ``dpo.loss_type`` (TRL's key): ``sigmoid`` (DPO) or ``dpop`` (DPOP).
 
         Raises:
@@ -103,7 +106,7 @@ class LoopArguments(PipelineArguments):
         """
         from .training_runs import dpo_loss_name
 
-        return "dpop" if dpo_loss_name(self.dpo.get("loss_type", "sigmoid"), "dpo.loss_type") == "dpop" else "sigmoid"
+        return dpo_loss_name(self.dpo.get("loss_type", "sigmoid"), "dpo.loss_type")
 
     def validating(self) -> bool:
         """Whether every policy is also evaluated on the validation split (``validation_problems`` > 0)."""
@@ -119,7 +122,7 @@ class LoopArguments(PipelineArguments):
 
 def _label(args: LoopArguments, r: int) -> str:
     """The table label of round ``r``'s policy, e.g. ``+SFT+DPO r2``."""
-    return f"{'+SFT' if args.start == 'sft' else 'Base'}+{'DPO' if args.loss() == 'sigmoid' else 'DPOP'} r{r}"
+    return f"{'+SFT' if args.start == 'sft' else 'Base'}+{_LOSS_LABELS.get(args.loss(), args.loss())} r{r}"
 
 
 def run_loop(args: LoopArguments) -> dict[str, Any]:

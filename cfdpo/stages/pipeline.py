@@ -208,7 +208,7 @@ def sft_stage(p: PipelineArguments, out: Path) -> str:
     return str(out)
 
 
-def dpo_stage(p: PipelineArguments, out: Path, prefs: Path, loss: Literal["sigmoid", "dpop"], adapter: str | None) -> str:
+def dpo_stage(p: PipelineArguments, out: Path, prefs: Path, loss: str, adapter: str | None) -> str:
     """DPO (``loss`` sigmoid) or DPOP on ``prefs``, continuing ``adapter`` (its frozen copy is the reference)
     or from the base model, into ``out`` (reused when its adapter exists); returns ``out``."""
     from .dpo import PreferenceArguments, run
@@ -242,7 +242,7 @@ def run(p: PipelineArguments) -> dict[str, Any]:
     sft = sft_stage(p, out / "sft") if any(s.startswith("sft") for s in wanted) else None
     if "sft" in wanted:
         evals["sft"] = evaluate_stage(p, out / "eval-sft", sft)
-    losses: tuple[tuple[str, Literal["sigmoid", "dpop"]], ...] = (("sft+dpo", "sigmoid"), ("sft+dpop", "dpop"))
+    losses = (("sft+dpo", "sigmoid"), ("sft+dpop", "dpop"))
     for stage, loss in losses:
         if stage in wanted:
             prefs["sft"] = prefs_stage(p, out / "prefs-sft", sft)

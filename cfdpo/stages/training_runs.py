@@ -124,21 +124,19 @@ def check_training_args(*configs: Any) -> None:
                     )
 
 
-#: the preference losses cfdpo computes itself (:mod:`cfdpo.training.losses`), named by DPOConfig's ``loss_type``
-DPO_LOSSES = ("sigmoid", "dpop")
-
-
 def dpo_loss_name(loss_type: Any, option: str = "loss_type") -> str:
-    """The one loss DPOConfig's ``loss_type`` (a name or TRL's list of names) asks for: ``sigmoid`` (DPO,
-    Rafailov et al. 2023) or ``dpop`` (DPO-Positive, Pal et al. 2024, eq. 3).
+    """The one loss DPOConfig's ``loss_type`` (a name or TRL's list of names) asks for, a loss cfdpo computes
+    itself (:data:`cfdpo.training.losses.LOSSES`): ``sigmoid`` (DPO, Rafailov et al. 2023) or ``dpop``
+    (DPO-Positive, Pal et al. 2024, eq. 3).
 
     Raises:
         OptionError: another loss, or several (TRL's weighted combinations are TRL's own losses).
     """
     from ..errors import OptionError
+    from ..training.losses import LOSSES
 
     names = [loss_type] if isinstance(loss_type, str) else list(loss_type or [])
-    if len(names) != 1 or names[0] not in DPO_LOSSES:
+    if len(names) != 1 or names[0] not in LOSSES:
         raise OptionError(option, f"must be sigmoid (DPO) or dpop (DPO-Positive), cfdpo's own losses; got {loss_type!r}")
     return str(names[0])
 
