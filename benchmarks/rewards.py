@@ -10,8 +10,12 @@ run directories given as ``--samples DIR [DIR ...]``. In one run:
   (a) the usual reward: per completion, one plain ``g++ -std=c++17 -o prog prog.cpp`` subprocess, then one
       run per sample test (stdin in, stdout compared token by token), sequential, no cache, no pool, no PCH;
       each run goes through the same sandbox as cfdpo's (model-written code never runs unconfined here);
-  (b) ``RewardConfig(...).graded()`` called as TRL calls it, in batches of ``--batch`` completions, with an
-      empty compile cache (``--warm`` adds a second pass with the cache warm).
+  (b) ``RewardConfig(...).graded()``'s judge called as TRL calls the reward, in batches of ``--batch``
+      completions, with an empty compile cache and PCH directory (``--warm`` adds a second pass with the
+      cache warm).
+
+(a) and (b) take turns batch by batch, the order rotating, so a noisy machine's load falls on both alike
+(``--compare_instantiations`` adds (b) with PCHs that hold no template instantiations as a third side).
 
 Prints rewards per second of each, ``reward_speedup=`` (b / a) and ``same_scores=``: the fraction of
 completions whose outcome (compiles under the policy; tests passed) is the same in (a) and (b). Then a batch
@@ -137,19 +141,30 @@ def usual_reward(rows: list[dict], std: str, time_limit_s: float, isolation: str
     return out, time.perf_counter() - t0
 
 
-def cfdpo_reward(rows: list[dict], cfg, batch: int) -> tuple[list[tuple], float]:
-    """(b): the graded reward in TRL-sized batches; outcomes from its judgements."""
-    judge = cfg.judge()
-    out = []
+def cfdpo_reward(rows: list[dict], judge) -> tuple[list[tuple], float]:
+    """(b): one call of the graded reward's judge on a batch; outcomes from its judgements, and seconds."""
     t0 = time.perf_counter()
-    for i in range(0, len(rows), batch):
-        part = rows[i : i + batch]
-        judged = judge.judge(
-            [r["prompt"] for r in part], [r["completion"] for r in part], tests=[json.dumps(r["tests"]) for r in part]
-        )
-        for j in judged:
-            out.append((j.good, j.execution.passed if j.good and j.execution is not None else 0))
+    judged = judge.judge(
+        [r["prompt"] for r in rows], [r["completion"] for r in rows], tests=[json.dumps(r["tests"]) for r in rows]
+    )
+    out = [(j.good, j.execution.passed if j.good and j.execution is not None else 0) for j in judged]
     return out, time.perf_counter() - t0
+
+
+def side_by_side(rows: list[dict], judges: dict, batch: int, cfg, isolation: str) -> dict[str, tuple[list[tuple], float]]:
+    """The usual reward and each of ``judges`` in turns, batch by batch, the order rotating from batch to
+    batch, so that the machine's load falls on all alike; returns ``{side: (outcomes, seconds)}``."""
+    sides = ["usual", *judges]
+    got: dict[str, tuple[list[tuple], float]] = {side: ([], 0.0) for side in sides}
+    for k, i in enumerate(range(0, len(rows), batch)):
+        part = rows[i : i + batch]
+        for side in sides[k % len(sides) :] + sides[: k % len(sides)]:
+            if side == "usual":
+                out, sec = usual_reward(part, cfg.std, cfg.time_limit_s, isolation)
+            else:
+                out, sec = cfdpo_reward(part, judges[side])
+            got[side] = (got[side][0] + out, got[side][1] + sec)
+    return got
 
 
 HOSTILE = {
@@ -190,6 +205,11 @@ def main() -> int:
     ap.add_argument("--batch", type=int, default=16, help="completions per reward call (a GRPO batch)")
     ap.add_argument("--workers", type=int, default=os.cpu_count() or 1)
     ap.add_argument("--isolation", default="auto")
+    ap.add_argument(
+        "--compare_instantiations",
+        action="store_true",
+        help="also time, in the same turns, the judge with PCHs that hold no template instantiations",
+    )
     ap.add_argument("--warm", action="store_true", help="also time a second pass with the compile cache warm")
     a = ap.parse_args()
     dirs = a.samples or [DEFAULT_SAMPLES]
@@ -209,16 +229,36 @@ def main() -> int:
     cfg = RewardConfig(workers=a.workers, isolation=a.isolation, batch_timeout_s=None, compile_timeout_s=30)
     tested = sum(bool(r["tests"]) for r in rows)
     print(f"completions={len(rows)} with_tests={tested} workers={a.workers} batch={a.batch}", flush=True)
-    fast, fast_s = cfdpo_reward(rows, cfg, a.batch)
-    usual, usual_s = usual_reward(rows, cfg.std, cfg.time_limit_s, a.isolation)
+    judges = {"cfdpo": cfg.judge()}
+    if a.compare_instantiations:  # the same judge with PCHs that hold no template instantiations
+        from cfdpo.rewards import Judge
+
+        main_cache = os.environ["CFDPO_CACHE"]
+        os.environ["CFDPO_CACHE"] = tempfile.mkdtemp(prefix="bench-rewards-cache-")  # its own empty caches
+        judges["cfdpo without instantiations"] = Judge(cfg)
+        judges["cfdpo without instantiations"].scorer.pch.instantiate = False
+        os.environ["CFDPO_CACHE"] = main_cache
+    got = side_by_side(rows, judges, a.batch, cfg, a.isolation)
+    (usual, usual_s), (fast, fast_s) = got["usual"], got["cfdpo"]
+    sc = cfg.judge().scorer
+    if sc.pch is not None:
+        print(
+            f"cfdpo's compiles: {int(sc.stats['full_builds'])} builds ({sc.stats['full_ms'] / 1000:.1f} s summed over "
+            f"workers), {sc.pch.builds} PCH builds ({sc.pch.build_ms / 1000:.1f} s), template instantiations in PCHs: "
+            f"{'yes' if sc.pch.plugin() else 'no (no GCC plugin headers)'}"
+        )
     same = sum(x == y for x, y in zip(fast, usual)) / len(rows)
     for (x, y), r in zip(zip(fast, usual), rows):
         if x != y:
             print(f"  differs: cfdpo {x} usual {y}: {r['completion'][:80]!r}")
     print(f"usual: {usual_s:.1f} s, {len(rows) / usual_s:.2f} rewards/s; compiles {sum(g for g, _ in usual)}")
     print(f"cfdpo: {fast_s:.1f} s, {len(rows) / fast_s:.2f} rewards/s; compiles {sum(g for g, _ in fast)}")
+    if a.compare_instantiations:
+        other_s = got["cfdpo without instantiations"][1]
+        print(f"cfdpo without instantiations: {other_s:.1f} s ({other_s / fast_s:.2f}x cfdpo's time)")
     if a.warm:
-        _, warm_s = cfdpo_reward(rows, cfg, a.batch)
+        judge = cfg.judge()
+        warm_s = sum(cfdpo_reward(rows[i : i + a.batch], judge)[1] for i in range(0, len(rows), a.batch))
         print(f"cfdpo, cache warm: {warm_s:.1f} s, {len(rows) / warm_s:.2f} rewards/s")
     wall, budget, scores = hostile_batch(
         RewardConfig(

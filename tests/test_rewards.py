@@ -181,3 +181,16 @@ def test_a_tested_sample_is_built_once_and_identical_samples_are_judged_once() -
     assert judge.scorer.stats["full_builds"] - before == 2  # one build per distinct program
     again = cfg.graded()([PROMPT], [COMPLETIONS["early_error"]], tests=[json.dumps(TESTS)])
     assert again == [scores[3]] and judge.scorer.stats["full_builds"] - before == 2  # from the cache
+
+
+def test_a_batchs_shared_preamble_gets_its_pch_at_the_first_compile(tmp_path) -> None:
+    """The judge counts a batch's preambles before compiling it, so the 3 samples of a group that share one
+    (the PCH policy's min_uses) all compile through its PCH, the first one included."""
+    cfg = RewardConfig(isolation=ISO, workers=1, cache=False, compile_timeout_s=30, extra_flags=("-DPCH_BATCH",))
+    judge = cfg.judge()
+    assert judge.scorer.pch is not None and judge.scorer.pch.min_uses == 3
+    progs = [f"#include <vector>\nint main() {{ std::vector<int> v({i}); return v.size(); }}\n" for i in range(3)]
+    judged = judge.judge([""] * 3, progs)
+    assert [j.good for j in judged] == [True] * 3
+    assert all("-include" in j.compile.command for j in judged)
+    assert judge.scorer.pch.builds == 1

@@ -278,7 +278,8 @@ def test_a_pch_of_a_shared_leading_part_serves_a_longer_preamble(tmp_path):
     )  # an error on line 7
     batch = [longer] + [f"#include <vector>\nint main() {{ std::vector<int> v({i}); return v.size(); }}\n" for i in range(2)]
     res = fast.score_many(batch, workers=2)
-    assert fast.pch.builds == 1 and all("-include" in r.command for r in res)
+    # <map> after the PCH's part: a PCH without the template instantiations (see test_pch_plugin.py)
+    assert fast.pch.builds == (2 if fast.pch.plugin() else 1) and all("-include" in r.command for r in res)
     header = res[0].command[res[0].command.index("-include") + 1]
     assert Path(header).read_text() == "#include <vector>\n"  # the shared part only
     for src, r in zip(batch, res):

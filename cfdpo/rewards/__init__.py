@@ -258,6 +258,9 @@ class Judge:
             jobs.append((j, src, tests[i]))
         deadline = None if self.config.batch_timeout_s is None else time.monotonic() + self.config.batch_timeout_s
         # identical samples (common in a GRPO group) are judged once
+        unique = list(dict.fromkeys(src for _, src, _ in jobs))
+        if self.scorer.pch is not None:  # the batch's shared preambles get their PCH at their first compile
+            self.scorer.pch.expect([src for src in unique if self.scorer.cached(src) is None])
         futures: dict[Any, list[Judgement]] = {}
         keys: dict[tuple[str, str], Any] = {}
         for j, src, t in jobs:

@@ -360,7 +360,7 @@ class CompileScorer(ResultCache, CompilerProcesses):
         srcs = list(sources)
         unique = list(dict.fromkeys(srcs))
         if self.pch is not None:
-            self.pch.expect(unique)
+            self.pch.expect([s for s in unique if self.cached(s) is None])
         workers = max(1, workers or os.cpu_count() or 1)
         results: dict[str, CompileResult] = {}
 

@@ -48,6 +48,11 @@ header must be reported by the program's own compile). ``#define`` lines are
 never moved into a PCH: GCC reports an error inside a macro expansion at the
 macro's definition, whose file and line would then change.
 
+Where g++'s plugin headers are installed, a PCH also holds the template instantiations its headers' own
+code needs (:mod:`cfdpo.scoring.pch_plugin`): its ``pre.h`` ends with ``#pragma cfdpo instantiate``. It is
+used only by programs with no later ``#include`` that could declare what those instantiations would find
+(:meth:`PCHCache._no_op`); the others get the PCH of the same lines without them.
+
 Where the token sequence argument does not reach, the scorer defers to a plain build
 (:meth:`~cfdpo.scoring.CompileScorer._compile`): GCC's spelling hints ("... was not declared
 in this scope; did you mean 'X'?") break ties between equally close names in hash-table order,
@@ -62,7 +67,6 @@ import atexit
 import hashlib
 import logging
 import os
-import re
 import shutil
 import tempfile
 import threading
@@ -70,38 +74,7 @@ from collections import Counter
 from typing import Any, Protocol
 
 from ..tempdirs import run_temp_root
-
-#: headers of the C library (and their ``<c...>`` forms) that parse in about 10 ms: a PCH whose last header is
-#: one of them saves nothing over the shorter one (``<cmath>`` / ``<math.h>`` pull in C++ templates: 330 ms)
-CHEAP_HEADERS = frozenset(
-    f"#include <{h}>"
-    for base in (
-        "assert",
-        "ctype",
-        "errno",
-        "fenv",
-        "float",
-        "inttypes",
-        "iso646",
-        "limits",
-        "locale",
-        "setjmp",
-        "signal",
-        "stdarg",
-        "stdbool",
-        "stddef",
-        "stdint",
-        "stdio",
-        "stdlib",
-        "string",
-        "time",
-        "uchar",
-        "wchar",
-        "wctype",
-    )
-    for h in (f"{base}.h", f"c{base}")
-    if h != "cstring.h"
-)
+from .preamble import _INCLUDE, _LATE_INCLUDE, CHEAP_HEADERS, _as_angled, preamble_includes, split_preamble
 
 
 class _Scorer(Protocol):
@@ -120,71 +93,6 @@ __all__ = ["PCHCache", "preamble_includes", "split_preamble"]
 
 log = logging.getLogger(__name__)
 
-_INCLUDE = re.compile(r"^[ \t]*#[ \t]*include[ \t]*(?:<([^<>\"\n]+)>|\"([^<>\"\n]+)\")[ \t]*(//.*)?$")
-#: files that exist beside a program (its temp dir) or beside a PCH's pre.h: a quoted include of
-#: one of them would find it there, so such a line ends the preamble
-_LOCAL_NAMES = frozenset({"prog.cpp", "prog", "prog.o", "stderr.txt", "pre.h", "pre.h.gch"})
-_SKIP = re.compile(r"^[ \t]*(//.*)?$")
-#: characters after which a line may not mean to the preprocessor what it means line by line
-_OPAQUE = re.compile(r"[\\\r\f\v\x00]|\?\?")
-
-
-def _opaque(line: str) -> bool:
-    """Whether a preamble line could join, split or hide lines for GCC's preprocessor.
-
-    A backslash anywhere may be a line continuation (GCC accepts whitespace between the backslash and
-    the newline, with a warning), ``??/`` is a backslash where trigraphs are on (``-std=c++14`` and
-    earlier, ``-trigraphs``), and a lone carriage return (also form feed, vertical tab, NUL: rare
-    enough not to reason about) ends or changes a line for GCC but not for ``str.split("\\n")``.
-    Such a line ends the preamble, so the PCH never covers or blanks it.
-    """
-    return _OPAQUE.search(line) is not None
-
-
-def split_preamble(source: str, quoted: bool = True) -> tuple[list[str], int]:
-    """The include lines of a program's preamble and the number of lines it spans.
-
-    The preamble is the longest run of leading lines that are each an
-    ``#include <...>`` (optionally followed by a ``//`` comment), blank, or a
-    ``//`` comment. A line that the preprocessor might read differently from
-    this line-by-line view ends it (see :func:`_opaque`): any backslash (a
-    line continuation, even with spaces before the newline, joins the next
-    line to a comment), ``??`` (the ``??/`` trigraph is a backslash under
-    ``-std=c++14`` and earlier), a carriage return, form feed, vertical tab
-    or NUL (GCC ends a line at a lone ``\r``). Trailing blank and comment
-    lines are not counted. With ``quoted`` (the default), an
-    ``#include "name"`` counts as ``#include <name>``: a quoted include is first
-    looked up beside the including file, and the only files beside a program
-    (its private temp dir) or a PCH's ``pre.h`` are the scorer's own, so for
-    any other relative name without ``..`` both forms find the same header.
-
-    Returns:
-        ``(include_lines, n_lines)``, the include lines normalised to
-        ``#include <name>`` (``#include<x.h>`` and ``#include <x.h>`` mean the
-        same); ``([], 0)`` when there is no include.
-    """
-    found = preamble_includes(source, quoted)
-    return [inc for _, inc in found], (found[-1][0] + 1 if found else 0)
-
-
-def preamble_includes(source: str, quoted: bool = True) -> list[tuple[int, str]]:
-    """``(line_index, "#include <name>")`` for each include of the preamble (see :func:`split_preamble`)."""
-    found: list[tuple[int, str]] = []
-    for i, line in enumerate(source.split("\n")):
-        if _opaque(line):
-            break
-        m = _INCLUDE.match(line)
-        if m and m.group(2) is not None:  # "name"
-            name = m.group(2).strip()
-            if not quoted or name.startswith("/") or ".." in name or name.replace("\\", "/").split("/")[0] in _LOCAL_NAMES:
-                break
-            found.append((i, f"#include <{name}>"))
-        elif m:
-            found.append((i, f"#include <{m.group(1).strip()}>"))
-        elif not _SKIP.match(line):
-            break
-    return found
-
 
 class PCHCache:
     """Builds and finds precompiled headers for a scorer's flags.
@@ -202,6 +110,10 @@ class PCHCache:
         extend_uses: uses of a longer preamble before its PCH is built when a shorter leading part of it
             gets one (see the module docstring).
         cheap: include lines that never end a PCH (default :data:`CHEAP_HEADERS`).
+        instantiate: build PCHs that hold the headers' template instantiations (with the GCC plugin of
+            :mod:`cfdpo.scoring.pch_plugin`, where the compiler's plugin headers are installed), used by
+            programs with no ``#include`` after the PCH's part: a later header may declare what a
+            template instantiated at the end of the translation unit would find.
     """
 
     def __init__(
@@ -211,12 +123,15 @@ class PCHCache:
         min_uses: int = 3,
         extend_uses: int = 9,
         cheap: frozenset[str] = CHEAP_HEADERS,
+        instantiate: bool = True,
     ) -> None:
         self.min_uses = min_uses
         self.extend_uses = extend_uses
         self.cheap = cheap
         #: uses of each leading part of a preamble (a tuple of include lines)
         self.uses: Counter = Counter()
+        #: sources counted by :meth:`expect` and not yet prepared (by hash)
+        self._expected: Counter = Counter()
         self.scorer = scorer
         if directory is None:
             directory = tempfile.mkdtemp(prefix="cfdpo-pch-", dir=run_temp_root())
@@ -234,12 +149,32 @@ class PCHCache:
         self.quoted = not any(f.startswith(("-iquote", "-I-")) for f in scorer.extra_flags)
         self.builds = 0
         self.build_ms = 0.0
+        self.instantiate = instantiate
+        self._plugin: str | None = None
+        self._plugin_known = False
+        self._dep_sets: dict[str, frozenset[str]] = {}
+        self._dirs: list[str] | None = None
 
-    def _key(self, includes: list[str] | tuple[str, ...]) -> str:
+    def plugin(self) -> str | None:
+        """The instantiating plugin's path (built on first use), or None: off, or it cannot be built."""
+        if not self.instantiate:
+            return None
+        if not self._plugin_known:
+            from .pch_plugin import instantiate_plugin
+            from .verdict import compiler_version
+
+            path = self.scorer._compiler_path or self.scorer.compiler
+            self._plugin = instantiate_plugin(path, compiler_version(self.scorer.compiler), self.directory)
+            self._plugin_known = True
+        return self._plugin
+
+    def _key(self, includes: list[str] | tuple[str, ...], inst: bool = False) -> str:
+        from .pch_plugin import PRAGMA
         from .verdict import SCORER_VERSION, compiler_version
 
         h = hashlib.sha256()
-        for part in (compiler_version(self.scorer.compiler), str(SCORER_VERSION), *self.scorer.base_flags(), "\0", *includes):
+        lines = (*includes, PRAGMA, self.plugin() or "") if inst else tuple(includes)
+        for part in (compiler_version(self.scorer.compiler), str(SCORER_VERSION), *self.scorer.base_flags(), "\0", *lines):
             h.update(part.encode() + b"\n")
         return h.hexdigest()[:32]
 
@@ -248,19 +183,22 @@ class PCHCache:
             self.uses[tuple(includes[:k])] += 1
 
     def expect(self, sources: list[str]) -> None:
-        """Count the preambles of a batch about to be compiled (so shared ones get a PCH at once)."""
+        """Count the preambles of a batch about to be compiled (so shared ones get a PCH at once); the
+        :meth:`prepare` of each of these sources then counts nothing again."""
         with self._guard:
             for s in sources:
                 inc, _ = split_preamble(s, self.quoted)
                 self._count(inc)
+                self._expected[hash(s)] += 1
 
-    def _header(self, includes: tuple[str, ...]) -> str | None:
+    def _header(self, includes: tuple[str, ...], inst: bool = False) -> str | None:
         """Path of ``pre.h`` (next to its ``pre.h.gch``) for exactly these include lines, building it once.
 
+        ``inst``: the variant that holds the headers' template instantiations (see :meth:`plugin`).
         Returns None when the header does not build cleanly, or has not been
         used ``min_uses`` times yet and is not on disk.
         """
-        key = self._key(includes)
+        key = self._key(includes, inst)
         final = os.path.join(self.directory, key)
         header = os.path.join(final, "pre.h")
         if os.path.isfile(header + ".gch"):
@@ -274,12 +212,19 @@ class PCHCache:
                 return header
             if key in self._failed or os.path.isfile(final + ".failed"):
                 return None
-            return self._build(key, list(includes), final)
+            return self._build(key, list(includes), final, inst)
 
     def _on_disk(self, includes: tuple[str, ...]) -> str | None:
         """``pre.h`` of a PCH of exactly these lines already built (by this or an earlier run), or None."""
-        header = os.path.join(self.directory, self._key(includes), "pre.h")
-        return header if os.path.isfile(header + ".gch") else None
+        for inst in (False, True) if self.plugin() else (False,):
+            header = os.path.join(self.directory, self._key(includes, inst), "pre.h")
+            if os.path.isfile(header + ".gch"):
+                return header
+        return None
+
+    def _on_disk_variant(self, includes: tuple[str, ...], inst: bool) -> bool:
+        """Whether the PCH of exactly these lines, with or without the instantiations, is built."""
+        return os.path.isfile(os.path.join(self.directory, self._key(includes, inst), "pre.h.gch"))
 
     def _worth(self, includes: tuple[str, ...]) -> bool:
         """Whether a PCH of these leading lines is worth building now (called under ``_guard``): its last
@@ -297,28 +242,36 @@ class PCHCache:
                 break
         return self.uses[includes] >= need
 
-    def _build(self, key: str, includes: list[str], final: str) -> str | None:
+    def _build(self, key: str, includes: list[str], final: str, inst: bool = False) -> str | None:
         import time
 
+        from .pch_plugin import PRAGMA
         from .verdict import Verdict
 
         work = tempfile.mkdtemp(prefix=f"{key}.", suffix=".tmp", dir=self.directory)
         try:
-            with open(os.path.join(work, "pre.h"), "w", encoding="utf-8") as f:
-                f.write("\n".join(includes) + "\n")
-            cmd = [
-                self.scorer._compiler_path or self.scorer.compiler,
-                *self.scorer.base_flags(),
-                "-x",
-                "c++-header",
-                "pre.h",
-                "-o",
-                "pre.h.gch",
-            ]
-            t0 = time.perf_counter()
-            res = self.scorer._run_in(work, cmd)
-            self.build_ms += (time.perf_counter() - t0) * 1000.0
+            plugin = self.plugin() if inst else None
             self.builds += 1
+            for attempt in [plugin, None] if plugin else [None]:
+                with open(os.path.join(work, "pre.h"), "w", encoding="utf-8") as f:
+                    f.write("\n".join([*includes, *([PRAGMA] if attempt else [])]) + "\n")
+                cmd = [
+                    self.scorer._compiler_path or self.scorer.compiler,
+                    *self.scorer.base_flags(),
+                    *([f"-fplugin={attempt}", "-MD", "-MF", "pre.d"] if attempt else []),
+                    "-x",
+                    "c++-header",
+                    "pre.h",
+                    "-o",
+                    "pre.h.gch",
+                ]
+                t0 = time.perf_counter()
+                res = self.scorer._run_in(work, cmd)
+                self.build_ms += (time.perf_counter() - t0) * 1000.0
+                if res.verdict is Verdict.OK and os.path.isfile(os.path.join(work, "pre.h.gch")):
+                    break
+                if attempt:  # the instantiations could not be made cleanly: a PCH without them
+                    log.info("PCH of %s without instantiations (%s)", includes, res.verdict.value)
             if res.verdict is not Verdict.OK or not os.path.isfile(os.path.join(work, "pre.h.gch")):
                 log.info("no PCH for %s (%s): plain compiles", includes, res.verdict.value)
                 self._failed.add(key)
@@ -326,7 +279,7 @@ class PCHCache:
                     open(final + ".failed", "w").close()
                 return None
             for junk in os.listdir(work):
-                if junk not in ("pre.h", "pre.h.gch"):
+                if junk not in ("pre.h", "pre.h.gch", "pre.d"):
                     os.remove(os.path.join(work, junk))
                 else:
                     os.chmod(os.path.join(work, junk), 0o644)
@@ -351,19 +304,87 @@ class PCHCache:
         if not found:
             return source, None
         includes = [inc for _, inc in found]
-        if not counted:
-            with self._guard:
+        with self._guard:
+            h = hash(source)
+            if self._expected[h] > 0:
+                self._expected[h] -= 1
+                if not self._expected[h]:
+                    del self._expected[h]
+            elif not counted:
                 self._count(includes)
+        lines = source.split("\n")
+        after = [line for line in lines[found[-1][0] + 1 :] if _LATE_INCLUDE.match(line)]
         for k in range(len(found), 0, -1):
-            header = self._header(tuple(includes[:k]))
+            part, later = tuple(includes[:k]), [*includes[k:], *after]
+            header = None
+            if self.plugin() is not None:
+                # a later header may declare what the instantiations would find: whether it is a no-op is known
+                # once the PCH's include list is; one not known to be is left to the PCH without instantiations
+                cheap_later = all(_as_angled(line) in self.cheap for line in later)
+                if cheap_later or self._on_disk_variant(part, True):
+                    header = self._header(part, True)
+                    if header is not None and not self._no_op(header, later):
+                        header = None
+            if header is None:
+                header = self._header(part, False)
             if header is not None:
                 span = found[k - 1][0] + 1
-                lines = source.split("\n")
                 return "\n" * span + "\n".join(lines[span:]), header
         return source, None
 
+    def _no_op(self, header: str, later: list[str]) -> bool:
+        """Whether each of the ``later`` include lines (after a PCH's part) adds nothing its template
+        instantiations could see: a C library header (:data:`CHEAP_HEADERS`: C functions, found by ordinary
+        lookup at the template's definition), or a header the PCH's headers already included (its guard makes
+        it empty; the PCH's build wrote the list, ``pre.d``)."""
+        if not later:
+            return True
+        deps = self._deps(header)
+        for line in later:
+            m = _INCLUDE.match(line)
+            if m is None or (m.group(2) is not None and not self.quoted):
+                return False
+            name = (m.group(1) or m.group(2) or "").strip()
+            if f"#include <{name}>" in self.cheap:
+                continue
+            where = next((os.path.join(d, name) for d in self._search_dirs() if os.path.isfile(os.path.join(d, name))), None)
+            if where is None or os.path.realpath(where) not in deps:
+                return False
+        return True
 
-def _as_angled(line: str) -> str:
-    """``#include "x"`` as ``#include <x>`` (a quoted C header is as cheap as an angled one)."""
-    m = re.match(r'\s*#\s*include\s*"([^"]+)"\s*$', line)
-    return f"#include <{m.group(1)}>" if m else line.strip()
+    def _deps(self, header: str) -> frozenset[str]:
+        """The real paths of the files a PCH's build read (its ``pre.d``; empty when there is none)."""
+        with self._guard:
+            if header in self._dep_sets:
+                return self._dep_sets[header]
+        try:
+            with open(os.path.join(os.path.dirname(header), "pre.d"), encoding="utf-8") as f:
+                words = f.read().replace("\\\n", " ").split()
+        except OSError:
+            words = []
+        deps = frozenset(os.path.realpath(w) for w in words if not w.endswith(":"))
+        with self._guard:
+            self._dep_sets[header] = deps
+        return deps
+
+    def _search_dirs(self) -> list[str]:
+        """The compiler's ``#include <...>`` search directories under the scorer's flags, in order."""
+        if self._dirs is None:
+            import subprocess
+
+            cmd = [self.scorer._compiler_path or self.scorer.compiler, *self.scorer.base_flags(), "-xc++", "-E", "-v", "-"]
+            try:
+                out = subprocess.run(cmd, capture_output=True, text=True, timeout=60, check=False, stdin=subprocess.DEVNULL)
+                text = out.stderr
+            except (OSError, subprocess.SubprocessError):
+                text = ""
+            dirs, on = [], False
+            for line in text.splitlines():
+                if line.startswith("#include <...> search starts here:"):
+                    on = True
+                elif line.startswith("End of search list."):
+                    on = False
+                elif on and line.startswith(" "):
+                    dirs.append(line.strip())
+            self._dirs = dirs
+        return self._dirs
