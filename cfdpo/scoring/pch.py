@@ -74,7 +74,7 @@ from collections import Counter
 from typing import Any, Protocol
 
 from ..tempdirs import run_temp_root
-from .preamble import _INCLUDE, _LATE_INCLUDE, CHEAP_HEADERS, _as_angled, preamble_includes, split_preamble
+from .preamble import ANY_INCLUDE, CHEAP_HEADERS, INCLUDE_LINE, as_angled, preamble_includes, split_preamble
 
 
 class _Scorer(Protocol):
@@ -230,12 +230,12 @@ class PCHCache:
         """Whether a PCH of these leading lines is worth building now (called under ``_guard``): its last
         header is not a cheap one, and it was used ``min_uses`` times, or ``extend_uses`` times when a
         shorter leading part has or would get a PCH of its own."""
-        if not includes or _as_angled(includes[-1]) in self.cheap:
+        if not includes or as_angled(includes[-1]) in self.cheap:
             return False
         need = self.min_uses
         for k in range(len(includes) - 1, 0, -1):
             shorter = includes[:k]
-            if _as_angled(shorter[-1]) in self.cheap:
+            if as_angled(shorter[-1]) in self.cheap:
                 continue
             if self.uses[shorter] >= self.min_uses or self._on_disk(shorter) is not None:
                 need = self.extend_uses
@@ -313,14 +313,14 @@ class PCHCache:
             elif not counted:
                 self._count(includes)
         lines = source.split("\n")
-        after = [line for line in lines[found[-1][0] + 1 :] if _LATE_INCLUDE.match(line)]
+        after = [line for line in lines[found[-1][0] + 1 :] if ANY_INCLUDE.match(line)]
         for k in range(len(found), 0, -1):
             part, later = tuple(includes[:k]), [*includes[k:], *after]
             header = None
             if self.plugin() is not None:
                 # a later header may declare what the instantiations would find: whether it is a no-op is known
                 # once the PCH's include list is; one not known to be is left to the PCH without instantiations
-                cheap_later = all(_as_angled(line) in self.cheap for line in later)
+                cheap_later = all(as_angled(line) in self.cheap for line in later)
                 if cheap_later or self._on_disk_variant(part, True):
                     header = self._header(part, True)
                     if header is not None and not self._no_op(header, later):
@@ -341,7 +341,7 @@ class PCHCache:
             return True
         deps = self._deps(header)
         for line in later:
-            m = _INCLUDE.match(line)
+            m = INCLUDE_LINE.match(line)
             if m is None or (m.group(2) is not None and not self.quoted):
                 return False
             name = (m.group(1) or m.group(2) or "").strip()

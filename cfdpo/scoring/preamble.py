@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["CHEAP_HEADERS", "preamble_includes", "split_preamble"]
+__all__ = ["ANY_INCLUDE", "CHEAP_HEADERS", "INCLUDE_LINE", "as_angled", "preamble_includes", "split_preamble"]
 
 #: headers of the C library (and their ``<c...>`` forms) that parse in about 10 ms: a PCH whose last header is
 #: one of them saves nothing over the shorter one (``<cmath>`` / ``<math.h>`` pull in C++ templates: 330 ms)
@@ -44,12 +44,13 @@ CHEAP_HEADERS = frozenset(
 )
 
 
-_INCLUDE = re.compile(r"^[ \t]*#[ \t]*include[ \t]*(?:<([^<>\"\n]+)>|\"([^<>\"\n]+)\")[ \t]*(//.*)?$")
+#: one include line: ``<name>`` in group 1 or ``"name"`` in group 2, an optional ``//`` comment after it
+INCLUDE_LINE = re.compile(r"^[ \t]*#[ \t]*include[ \t]*(?:<([^<>\"\n]+)>|\"([^<>\"\n]+)\")[ \t]*(//.*)?$")
 #: files that exist beside a program (its temp dir) or beside a PCH's pre.h: a quoted include of
 #: one of them would find it there, so such a line ends the preamble
 _LOCAL_NAMES = frozenset({"prog.cpp", "prog", "prog.o", "stderr.txt", "pre.h", "pre.h.gch", "pre.d"})
 #: an include anywhere (after the preamble, where a PCH with instantiations is not used)
-_LATE_INCLUDE = re.compile(r"^[ \t]*#[ \t]*include")
+ANY_INCLUDE = re.compile(r"^[ \t]*#[ \t]*include")
 _SKIP = re.compile(r"^[ \t]*(//.*)?$")
 #: characters after which a line may not mean to the preprocessor what it means line by line
 _OPAQUE = re.compile(r"[\\\r\f\v\x00]|\?\?")
@@ -99,7 +100,7 @@ def preamble_includes(source: str, quoted: bool = True) -> list[tuple[int, str]]
     for i, line in enumerate(source.split("\n")):
         if _opaque(line):
             break
-        m = _INCLUDE.match(line)
+        m = INCLUDE_LINE.match(line)
         if m and m.group(2) is not None:  # "name"
             name = m.group(2).strip()
             if not quoted or name.startswith("/") or ".." in name or name.replace("\\", "/").split("/")[0] in _LOCAL_NAMES:
@@ -112,7 +113,7 @@ def preamble_includes(source: str, quoted: bool = True) -> list[tuple[int, str]]
     return found
 
 
-def _as_angled(line: str) -> str:
+def as_angled(line: str) -> str:
     """``#include "x"`` as ``#include <x>`` (a quoted C header is as cheap as an angled one)."""
     m = re.match(r'\s*#\s*include\s*"([^"]+)"\s*$', line)
     return f"#include <{m.group(1)}>" if m else line.strip()
