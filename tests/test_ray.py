@@ -89,6 +89,13 @@ def _evaluate(model: str, out: Path, **kw: Any) -> dict[str, Any]:
     return run(args)
 
 
+def _node_of(actor: Any) -> str:
+    """The node an actor lives on (Ray's actor table; the actor must be alive)."""
+    from ray._private.state import actors
+
+    return str(actors(actor._actor_id.hex())["Address"]["NodeID"])
+
+
 def _rows(out: Path) -> list[tuple[Any, ...]]:
     from cfdpo.jsonl import read_jsonl
 
@@ -117,7 +124,9 @@ def test_evaluate_on_ray_equals_the_single_process_run_and_loses_no_row_to_a_kil
     assert on_ray["compile_rate"] == local["compile_rate"] and on_ray["per_program"] == local["per_program"]
 
     # a node killed mid-run: once the run has placed its actors (the scorer pool is made after the generation
-    # pool), before they have done any work, so its actors' batches must go to the others on every run
+    # pool) and they are alive on their nodes, before they have done any work, so its actors' batches must go
+    # to the others on every run. Waiting for them matters: an actor still being scheduled when its node goes
+    # would be placed elsewhere (soft affinity), and nothing would be lost.
     from cfdpo.jsonl import read_jsonl
     from cfdpo.stages import ray_sampling
 
@@ -129,6 +138,9 @@ def test_evaluate_on_ray_equals_the_single_process_run_and_loses_no_row_to_a_kil
         made(pool, make, count)
         pools.append(pool)
         if len(pools) == 2:  # the generation and the scorer actors are placed
+            ray.get([a.__ray_ready__.remote() for p in pools for a in p.actors], timeout=300)
+            on_node = [a for p in pools for a in p.actors if _node_of(a) == node.node_id]
+            assert on_node, "no actor was placed on the node to be killed"
             killed.append(len(read_jsonl(tmp_path / "kill" / "samples.jsonl")))
             c.remove_node(node)
 
